@@ -1,0 +1,10 @@
+package dev.tiered.agent.bootstrap;
+
+/** A call whose method body runs now; the advice reports how it ended. Implementations never throw. */
+public abstract class PendingCall {
+    /**
+     * @param returned the method's result, boxed ({@code null} if it threw)
+     * @param thrown   what the method threw, or {@code null} if it returned
+     */
+    public abstract void exit(Object returned, Throwable thrown);
+}

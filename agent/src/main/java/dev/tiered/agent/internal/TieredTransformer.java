@@ -1,0 +1,211 @@
+package dev.tiered.agent.internal;
+
+import static net.bytebuddy.matcher.ElementMatchers.hasDescriptor;
+import static net.bytebuddy.matcher.ElementMatchers.named;
+
+import java.security.ProtectionDomain;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.WeakHashMap;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.tiered.agent.bootstrap.Bridge;
+import dev.tiered.agent.internal.advice.InvalidateAdvice;
+import dev.tiered.agent.internal.advice.ReadAdvice;
+import dev.tiered.agent.internal.advice.SiteId;
+import dev.tiered.runtime.CachedMethod;
+import dev.tiered.runtime.InvalidationSpec;
+import dev.tiered.runtime.KeyType;
+import dev.tiered.runtime.MethodSpec;
+import dev.tiered.runtime.RejectedException;
+import dev.tiered.runtime.TieredRuntime;
+import net.bytebuddy.agent.builder.AgentBuilder;
+import net.bytebuddy.asm.Advice;
+import net.bytebuddy.description.annotation.AnnotationDescription;
+import net.bytebuddy.description.annotation.AnnotationValue;
+import net.bytebuddy.description.enumeration.EnumerationDescription;
+import net.bytebuddy.description.method.MethodDescription;
+import net.bytebuddy.description.type.TypeDescription;
+import net.bytebuddy.dynamic.ClassFileLocator;
+import net.bytebuddy.dynamic.DynamicType;
+import net.bytebuddy.implementation.bytecode.assign.Assigner;
+import net.bytebuddy.utility.JavaModule;
+
+/**
+ * Rewrites the {@code @Tiered} and {@code @Invalidates} methods of one class: reads each annotation, has the runtime
+ * validate it, numbers the site on the bridge and inlines the advice. A method the runtime rejects is left as it is
+ * and its problem logged on one line. Everything about a method is resolved here, once; nothing is looked up by
+ * name when it runs.
+ */
+final class TieredTransformer implements AgentBuilder.Transformer {
+    static final String TIERED = "dev.tiered.Tiered";
+    static final String INVALIDATES = "dev.tiered.Invalidates";
+
+    private static final Logger LOG = LoggerFactory.getLogger("tiered");
+    /** Site numbers of the class being transformed on this thread, by method name and descriptor. */
+    private static final ThreadLocal<Map<String, Integer>> CURRENT = new ThreadLocal<>();
+    private static final int REJECTED = -1;
+
+    private final TieredRuntime runtime;
+    /** Sites by class loader and method, so that a retransformed class keeps its site numbers. */
+    private final Map<ClassLoader, Map<String, Integer>> sites = Collections.synchronizedMap(new WeakHashMap<>());
+    private final Advice[] readAdvice;
+    private final Advice invalidateAdvice;
+
+    TieredTransformer(TieredRuntime runtime) {
+        this.runtime = runtime;
+        Advice.WithCustomMapping mapping = Advice.withCustomMapping().bind(SiteId.class, new SiteIdMapping());
+        ClassFileLocator locator = ClassFileLocator.ForClassLoader.of(TieredTransformer.class.getClassLoader());
+        this.readAdvice = new Advice[] {
+                mapping.to(ReadAdvice.Enter0.class, ReadAdvice.Exit.class, locator),
+                mapping.to(ReadAdvice.Enter1.class, ReadAdvice.Exit.class, locator),
+                mapping.to(ReadAdvice.Enter2.class, ReadAdvice.Exit.class, locator),
+                mapping.to(ReadAdvice.Enter3.class, ReadAdvice.Exit.class, locator),
+                mapping.to(ReadAdvice.EnterN.class, ReadAdvice.Exit.class, locator)};
+        this.invalidateAdvice = mapping.to(InvalidateAdvice.class, locator);
+    }
+
+    /** Forgets the site numbers of the class just transformed on this thread. */
+    static void endOfClass() {
+        CURRENT.remove();
+    }
+
+    @Override
+    public DynamicType.Builder<?> transform(DynamicType.Builder<?> builder, TypeDescription type,
+                                            ClassLoader loader, JavaModule module, ProtectionDomain domain) {
+        Map<String, Integer> ids = new HashMap<>();
+        CURRENT.set(ids);
+        for (MethodDescription.InDefinedShape m : type.getDeclaredMethods()) {
+            if (m.isBridge() || m.isSynthetic()) {
+                continue;
+            }
+            AnnotationDescription tiered = annotation(m, TIERED);
+            AnnotationDescription invalidates = annotation(m, INVALIDATES);
+            if (tiered == null && invalidates == null) {
+                continue;
+            }
+            String signature = m.getInternalName() + m.getDescriptor();
+            int id = site(loader, type.getName() + "#" + signature, tiered, invalidates, type, m);
+            if (id == REJECTED) {
+                continue;
+            }
+            ids.put(signature, id);
+            Advice advice = tiered != null
+                    ? readAdvice[Math.min(m.getParameters().size(), readAdvice.length - 1)]
+                    : invalidateAdvice;
+            builder = builder.visit(advice.on(named(m.getInternalName()).and(hasDescriptor(m.getDescriptor()))));
+        }
+        return builder;
+    }
+
+    private int site(ClassLoader loader, String key, AnnotationDescription tiered, AnnotationDescription invalidates,
+                     TypeDescription type, MethodDescription.InDefinedShape m) {
+        Map<String, Integer> byMethod;
+        synchronized (sites) {
+            byMethod = sites.computeIfAbsent(loader, l -> new HashMap<>());
+        }
+        synchronized (byMethod) {
+            Integer known = byMethod.get(key);
+            if (known != null) {
+                return known;
+            }
+            int id = register(tiered, invalidates, type, m, loader);
+            byMethod.put(key, id);
+            return id;
+        }
+    }
+
+    private int register(AnnotationDescription tiered, AnnotationDescription invalidates, TypeDescription type,
+                         MethodDescription.InDefinedShape m, ClassLoader loader) {
+        List<String> parameterTypes = new ArrayList<>();
+        for (TypeDescription t : m.getParameters().asTypeList().asErasures()) {
+            parameterTypes.add(t.getActualName());
+        }
+        String name = type.getName() + "." + m.getInternalName() + "(" + String.join(",", parameterTypes) + ")";
+        try {
+            if (tiered != null && invalidates != null) {
+                LOG.warn("{} runs uncached and invalidates nothing: it carries both @Tiered and @Invalidates; "
+                        + "accepted: one of them on a method", name);
+                return REJECTED;
+            }
+            if (tiered != null) {
+                CachedMethod method = runtime.register(spec(tiered, type, m, parameterTypes, loader));
+                return Bridge.register(new Sites.Read(method));
+            }
+            List<String> namespaces = List.of(invalidates.getValue("value").resolve(String[].class));
+            InvalidationSpec spec = new InvalidationSpec(type.getName(), m.getInternalName(), parameterTypes,
+                    namespaces);
+            return Bridge.register(new Sites.Invalidate(runtime.registerInvalidation(spec)));
+        } catch (RejectedException e) {
+            LOG.warn(e.getMessage());
+            return REJECTED;
+        } catch (RuntimeException | LinkageError e) {
+            LOG.warn("{} is left as written: its annotation cannot be read ({})", name, e.toString());
+            return REJECTED;
+        }
+    }
+
+    private static MethodSpec spec(AnnotationDescription a, TypeDescription type, MethodDescription.InDefinedShape m,
+                                   List<String> parameterTypes, ClassLoader loader) {
+        List<KeyType> keyTypes = new ArrayList<>();
+        for (TypeDescription.Generic t : m.getParameters().asTypeList()) {
+            keyTypes.add(KeyTypes.of(t));
+        }
+        MethodSpec.Kind kind = m.isTypeInitializer() ? MethodSpec.Kind.STATIC_INITIALIZER
+                : m.isConstructor() ? MethodSpec.Kind.CONSTRUCTOR
+                : m.isAbstract() ? MethodSpec.Kind.ABSTRACT
+                : m.isNative() ? MethodSpec.Kind.NATIVE
+                : MethodSpec.Kind.CONCRETE;
+        return new MethodSpec(type.getName(), m.getInternalName(), m.getDescriptor(), parameterTypes,
+                m.getReturnType().asErasure().getActualName(), kind, string(a, "ttl"), string(a, "l1Ttl"),
+                enumName(a, "tier"), string(a, "namespace"), keyTypes, loader);
+    }
+
+    private static AnnotationDescription annotation(MethodDescription.InDefinedShape m, String type) {
+        for (AnnotationDescription a : m.getDeclaredAnnotations()) {
+            if (a.getAnnotationType().getName().equals(type)) {
+                return a;
+            }
+        }
+        return null;
+    }
+
+    private static String string(AnnotationDescription a, String property) {
+        return a.getValue(property).resolve(String.class);
+    }
+
+    /** The constant's name, even when the running annotations jar has no such constant. */
+    private static String enumName(AnnotationDescription a, String property) {
+        AnnotationValue<?, ?> value = a.getValue(property);
+        try {
+            Object resolved = value.resolve();
+            if (resolved instanceof EnumerationDescription) {
+                return ((EnumerationDescription) resolved).getValue();
+            }
+        } catch (RuntimeException unresolved) {
+            // fall through to the textual form
+        }
+        String text = value.toString();
+        return text.substring(text.lastIndexOf('.') + 1);
+    }
+
+    /** Resolves {@link SiteId} to the constant number of the method being instrumented. */
+    private static final class SiteIdMapping implements Advice.OffsetMapping {
+        @Override
+        public Target resolve(TypeDescription instrumentedType, MethodDescription instrumentedMethod,
+                              Assigner assigner, Advice.ArgumentHandler argumentHandler, Sort sort) {
+            Map<String, Integer> ids = CURRENT.get();
+            Integer id = ids == null ? null
+                    : ids.get(instrumentedMethod.getInternalName() + instrumentedMethod.getDescriptor());
+            if (id == null) {
+                throw new IllegalStateException("no site was numbered for " + instrumentedMethod);
+            }
+            return Target.ForStackManipulation.of(id);
+        }
+    }
+}

@@ -1,0 +1,150 @@
+package dev.tiered.runtime;
+
+import java.time.Duration;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.JedisPubSub;
+
+/**
+ * Receives every JVM's invalidation messages over one Redis pub/sub connection, and knows whether it is healthy.
+ *
+ * <p>The connection is proven alive by a {@code PING} every heartbeat: its read timeout is three heartbeats, so a
+ * connection that went silent (a dead peer, a black hole) fails within that time even if no socket was closed. The
+ * bus then reconnects with backoff; once subscribed again it reports {@link Listener#connected()}, and the runtime
+ * resynchronises every namespace's version, because messages sent in between are lost.
+ *
+ * <p>A message is {@code "<namespace> <version> <origin> <sentAtMillis>"}: the origin identifies the sending JVM
+ * (so that a JVM can tell its own bumps from others') and the time lets receivers measure propagation lag.
+ */
+final class InvalidationBus implements AutoCloseable {
+    interface Listener {
+        /** Subscribed: from now on no message is missed. Called on the bus thread. */
+        void connected();
+
+        /**
+         * A namespace was bumped to {@code version} by the JVM {@code origin} at {@code sentAtMillis} (its clock).
+         * Called on the bus thread.
+         */
+        void message(String namespace, long version, String origin, long sentAtMillis);
+
+        /** The subscription ended; messages may be missed until {@link #connected()}. */
+        void lost(Exception cause);
+    }
+
+    private final Redis redis;
+    private final Duration heartbeat;
+    private final Listener listener;
+    private final Thread thread;
+    private final ScheduledFuture<?> pinger;
+    private volatile boolean closed;
+    private volatile boolean connected;
+    private volatile long lastHeardNanos = System.nanoTime();
+    private volatile Subscription subscription;
+
+    InvalidationBus(Redis redis, Duration heartbeat, Listener listener, ScheduledExecutorService scheduler) {
+        this.redis = redis;
+        this.heartbeat = heartbeat;
+        this.listener = listener;
+        this.thread = new Thread(this::run, "tiered-invalidation-bus");
+        this.thread.setDaemon(true);
+        this.thread.start();
+        long period = heartbeat.toMillis();
+        this.pinger = scheduler.scheduleWithFixedDelay(this::ping, period, period, TimeUnit.MILLISECONDS);
+    }
+
+    boolean connected() {
+        return connected;
+    }
+
+    /** When the bus last had proof that it was receiving (a subscription, a message or a pong). */
+    long lastHeardNanos() {
+        return lastHeardNanos;
+    }
+
+    private void run() {
+        long backoffMillis = 50;
+        while (!closed) {
+            Exception cause = null;
+            try (Jedis jedis = redis.dedicatedConnection(heartbeat.multipliedBy(3))) {
+                Subscription s = new Subscription();
+                subscription = s;
+                jedis.subscribe(s, redis.channel());
+            } catch (Exception e) {
+                cause = e;
+            }
+            subscription = null;
+            if (connected) {
+                connected = false;
+                backoffMillis = 50;
+                listener.lost(cause);
+            }
+            if (!closed) {
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(backoffMillis));
+                backoffMillis = Math.min(backoffMillis * 2, 1000);
+            }
+        }
+    }
+
+    private void ping() {
+        Subscription s = subscription;
+        if (s != null && s.isSubscribed()) {
+            try {
+                s.ping();
+            } catch (RuntimeException e) {
+                // the bus thread sees the broken connection on its next read
+            }
+        }
+    }
+
+    private void heard() {
+        lastHeardNanos = System.nanoTime();
+    }
+
+    private final class Subscription extends JedisPubSub {
+        @Override
+        public void onSubscribe(String channel, int subscribedChannels) {
+            heard();
+            connected = true;
+            listener.connected();
+        }
+
+        @Override
+        public void onMessage(String channel, String message) {
+            heard();
+            String[] parts = message.split(" ");
+            if (parts.length < 2) {
+                return;
+            }
+            try {
+                listener.message(parts[0], Long.parseLong(parts[1]), parts.length > 2 ? parts[2] : "",
+                        parts.length > 3 ? Long.parseLong(parts[3]) : 0);
+            } catch (NumberFormatException ignored) {
+                // not one of ours
+            }
+        }
+
+        @Override
+        public void onPong(String pattern) {
+            heard();
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        pinger.cancel(false);
+        Subscription s = subscription;
+        if (s != null) {
+            try {
+                s.unsubscribe();
+            } catch (RuntimeException ignored) {
+                // already broken
+            }
+        }
+        thread.interrupt();
+    }
+}

@@ -1,0 +1,61 @@
+package dev.tiered.runtime;
+
+import java.util.List;
+
+/**
+ * What the agent learns about one {@code @Tiered} method when its class loads: its identity, its shape, the raw
+ * annotation values and how each parameter encodes. The runtime validates all of it in
+ * {@link TieredRuntime#register(MethodSpec)}, so that every error message is produced in one place.
+ *
+ * @param className      binary name of the declaring class ({@code com.acme.Outer$Inner})
+ * @param methodName     the method's name
+ * @param descriptor     the JVM descriptor, {@code (J)Lcom/acme/Product;}
+ * @param parameterTypes the parameters' Java type names ({@code long}, {@code java.lang.String}, {@code int[]})
+ * @param returnType     the return type's Java name ({@code void} for none)
+ * @param kind           what sort of method this is
+ * @param ttl            the annotation's {@code ttl}, unparsed
+ * @param l1Ttl          the annotation's {@code l1Ttl}, unparsed; empty when absent
+ * @param tier           the name of the annotation's {@code tier} constant
+ * @param namespace      the annotation's {@code namespace}; empty means the declaring class's name
+ * @param keyTypes       one per parameter: how it encodes into an L2 key
+ * @param classLoader    the defining loader of the declaring class ({@code null}: bootstrap); held weakly
+ */
+public record MethodSpec(
+        String className,
+        String methodName,
+        String descriptor,
+        List<String> parameterTypes,
+        String returnType,
+        Kind kind,
+        String ttl,
+        String l1Ttl,
+        String tier,
+        String namespace,
+        List<KeyType> keyTypes,
+        ClassLoader classLoader) {
+
+    /** The sorts of method that can carry the annotation; only {@link #CONCRETE} ones can be cached. */
+    public enum Kind {
+        CONCRETE, ABSTRACT, NATIVE, CONSTRUCTOR, STATIC_INITIALIZER
+    }
+
+    public MethodSpec {
+        parameterTypes = List.copyOf(parameterTypes);
+        keyTypes = List.copyOf(keyTypes);
+        if (keyTypes.size() != parameterTypes.size()) {
+            throw new IllegalArgumentException("one key type per parameter");
+        }
+        l1Ttl = l1Ttl == null ? "" : l1Ttl;
+        namespace = namespace == null ? "" : namespace;
+    }
+
+    /** {@code com.acme.ProductRepository.find(long)}: how the method is named in logs, metrics and L2 keys. */
+    public String displayName() {
+        return className + "." + methodName + "(" + String.join(",", parameterTypes) + ")";
+    }
+
+    /** The namespace this method's entries belong to. */
+    public String effectiveNamespace() {
+        return namespace.isEmpty() ? className : namespace;
+    }
+}

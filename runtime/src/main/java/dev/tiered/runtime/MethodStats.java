@@ -1,0 +1,37 @@
+package dev.tiered.runtime;
+
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Counters of one cached method. Striped ({@link LongAdder}): no lock and no allocation on the hit path. Every
+ * call is counted exactly once in one of {@code l1Hits}, {@code l2Hits}, {@code coalesced}, {@code loads},
+ * {@code loadFailures} or {@code uncached}.
+ */
+final class MethodStats {
+    /** Calls served from this JVM's L1. */
+    final LongAdder l1Hits = new LongAdder();
+    /** Calls served from Redis. */
+    final LongAdder l2Hits = new LongAdder();
+    /** Calls that waited for another thread's load of the same key and returned its result. */
+    final LongAdder coalesced = new LongAdder();
+    /** Calls that ran the method, which returned normally. */
+    final LongAdder loads = new LongAdder();
+    /** Calls that ran the method, which threw. */
+    final LongAdder loadFailures = new LongAdder();
+    /** Total time spent in loads and failed loads, in nanoseconds. */
+    final LongAdder loadNanos = new LongAdder();
+    /** Calls that ran the method without the cache: caching disabled, cut off from invalidations, or a fault. */
+    final LongAdder uncached = new LongAdder();
+    /** L2 reads and writes that failed or timed out. */
+    final LongAdder l2Errors = new LongAdder();
+    /** Values read from L2 that could not be decoded (each was a miss). */
+    final LongAdder decodeFailures = new LongAdder();
+    /** Results not written to L2: not serializable, too large, or a key argument without an encoding. */
+    final LongAdder notStored = new LongAdder();
+    /** Internal failures of tiered; each call concerned ran uncached or skipped L2. */
+    final LongAdder faults = new LongAdder();
+
+    long requests() {
+        return l1Hits.sum() + l2Hits.sum() + coalesced.sum() + loads.sum() + loadFailures.sum() + uncached.sum();
+    }
+}

@@ -1,0 +1,49 @@
+package dev.tiered.runtime;
+
+/**
+ * One namespace in JMX, as {@code dev.tiered:type=Namespace,name=<namespace>}. Attributes are live counters since
+ * start-up; see {@link NamespaceStats}.
+ */
+public interface NamespaceMXBean {
+    String getName();
+
+    /** The current version; positive when read from Redis, zero or negative when local only. */
+    long getVersion();
+
+    boolean isEnabled();
+
+    /** The cached methods of this namespace with their tier and TTL. */
+    String[] getMethods();
+
+    long getRequests();
+
+    long getL1Hits();
+
+    long getL2Hits();
+
+    long getCoalesced();
+
+    long getMisses();
+
+    long getLoads();
+
+    long getLoadFailures();
+
+    long getUncached();
+
+    double getAverageLoadMillis();
+
+    long getL2Errors();
+
+    long getDecodeFailures();
+
+    long getNotStored();
+
+    long getFaults();
+
+    long getInvalidationsSent();
+
+    long getInvalidationsReceived();
+
+    long getL1Entries();
+}

@@ -1,0 +1,31 @@
+package dev.tiered.runtime;
+
+/**
+ * A snapshot of one namespace's counters, summed over its cached methods since start-up. See the README's metrics
+ * table for the meaning of each; every request is counted in exactly one of {@code l1Hits}, {@code l2Hits},
+ * {@code coalesced}, {@code loads}, {@code loadFailures} and {@code uncached}.
+ */
+public record NamespaceStats(
+        String namespace,
+        long version,
+        long requests,
+        long l1Hits,
+        long l2Hits,
+        long coalesced,
+        long loads,
+        long loadFailures,
+        long uncached,
+        long loadNanos,
+        long l2Errors,
+        long decodeFailures,
+        long notStored,
+        long faults,
+        long invalidationsSent,
+        long invalidationsReceived,
+        long l1Entries) {
+
+    /** Calls that ran the method because no tier had the entry. */
+    public long misses() {
+        return loads + loadFailures;
+    }
+}

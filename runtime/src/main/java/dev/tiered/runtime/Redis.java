@@ -1,0 +1,203 @@
+package dev.tiered.runtime;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+
+import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
+
+import redis.clients.jedis.ClientSetInfoConfig;
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.JedisClientConfig;
+import redis.clients.jedis.JedisPool;
+import redis.clients.jedis.exceptions.JedisNoScriptException;
+import redis.clients.jedis.params.SetParams;
+
+/**
+ * The Redis commands tiered uses, over a bounded pool of connections with connect and read timeouts.
+ *
+ * <p>Key layout (prefix {@code tiered} by default):
+ * <ul>
+ *   <li>{@code <prefix>:v:<namespace>}: the namespace's version, an integer bumped by {@code INCR};</li>
+ *   <li>{@code <prefix>:e:<namespace>:<version>:<method>:<arguments>}: one entry, with a TTL;</li>
+ *   <li>channel {@code <prefix>:invalidations}: messages {@code "<namespace> <version> <origin> <sentAtMillis>"}.</li>
+ * </ul>
+ * A version starts at the current time in microseconds rather than at zero, so a Redis that lost its data never
+ * restarts a namespace at a version that some JVM may still hold entries for; and a JVM that has seen a higher
+ * version than Redis holds raises it (and tells the others) before using it.
+ *
+ * <p>Every method throws a {@link RuntimeException} when Redis fails or times out; callers count and absorb it.
+ */
+final class Redis implements AutoCloseable {
+    /** An entry read from L2 and how long it has left to live. */
+    record Fetched(byte[] value, long ttlMillis) {}
+
+    /** Reads an entry and its remaining TTL in one round trip. */
+    private static final Script GET = new Script(
+            "local v = redis.call('GET', KEYS[1])\n"
+                    + "if not v then return false end\n"
+                    + "return {v, redis.call('PTTL', KEYS[1])}");
+
+    /**
+     * Raises the version to the floor (or the start value) if Redis holds less than this JVM has seen, bumps it,
+     * and tells every JVM. Numbers cross Lua as strings: Lua's numbers are doubles, exact only below 2^53.
+     */
+    private static final Script BUMP = new Script(
+            "local floor = tonumber(ARGV[1])\n"
+                    + "local current = tonumber(redis.call('GET', KEYS[1]) or '') or -1\n"
+                    + "if current < floor or current < 1 then\n"
+                    + "  local start = ARGV[2]\n"
+                    + "  if tonumber(start) < floor then start = ARGV[1] end\n"
+                    + "  redis.call('SET', KEYS[1], start)\n"
+                    + "end\n"
+                    + "local v = string.format('%.0f', redis.call('INCR', KEYS[1]))\n"
+                    + "redis.call('PUBLISH', ARGV[3], ARGV[4] .. ' ' .. v .. ' ' .. ARGV[5])\n"
+                    + "return v");
+
+    /** Reads the version, starting it (or raising it above the floor, and telling every JVM) when needed. */
+    private static final Script READ_VERSION = new Script(
+            "local raw = redis.call('GET', KEYS[1])\n"
+                    + "local floor = tonumber(ARGV[1])\n"
+                    + "local current = tonumber(raw or '') or -1\n"
+                    + "if current >= floor and current >= 1 then return raw end\n"
+                    + "local start = ARGV[2]\n"
+                    + "if tonumber(start) <= floor then start = string.format('%.0f', floor + 1) end\n"
+                    + "redis.call('SET', KEYS[1], start)\n"
+                    + "redis.call('PUBLISH', ARGV[3], ARGV[4] .. ' ' .. start .. ' ' .. ARGV[5])\n"
+                    + "return start");
+
+    private final RedisEndpoint endpoint;
+    private final JedisPool pool;
+    private final JedisClientConfig clientConfig;
+    private final byte[] channel;
+    private final String channelName;
+    private final String origin;
+
+    Redis(TieredConfig config, String origin) {
+        this.origin = origin;
+        this.endpoint = config.redis();
+        this.channelName = config.keyPrefix() + ":invalidations";
+        this.channel = channelName.getBytes(StandardCharsets.UTF_8);
+        this.clientConfig = clientConfig(endpoint, config.redisConnectTimeout(), config.redisTimeout());
+        GenericObjectPoolConfig<Jedis> poolConfig = new GenericObjectPoolConfig<>();
+        poolConfig.setMaxTotal(config.redisPoolSize());
+        poolConfig.setMaxIdle(config.redisPoolSize());
+        poolConfig.setMinIdle(0);
+        poolConfig.setMaxWait(config.redisTimeout());
+        poolConfig.setBlockWhenExhausted(true);
+        poolConfig.setJmxEnabled(false); // never register MBeans in the application's name
+        poolConfig.setTestOnBorrow(false);
+        poolConfig.setTestWhileIdle(false);
+        this.pool = new JedisPool(poolConfig, new HostAndPort(endpoint.host(), endpoint.port()), clientConfig);
+    }
+
+    private static JedisClientConfig clientConfig(RedisEndpoint endpoint, Duration connect, Duration read) {
+        return DefaultJedisClientConfig.builder()
+                .connectionTimeoutMillis((int) Math.min(Integer.MAX_VALUE, connect.toMillis()))
+                .socketTimeoutMillis((int) Math.min(Integer.MAX_VALUE, read.toMillis()))
+                .user(endpoint.user())
+                .password(endpoint.password())
+                .database(endpoint.database())
+                .ssl(endpoint.tls())
+                .clientName("tiered")
+                .clientSetInfoConfig(ClientSetInfoConfig.DISABLED)
+                .build();
+    }
+
+    RedisEndpoint endpoint() {
+        return endpoint;
+    }
+
+    String channel() {
+        return channelName;
+    }
+
+    /** The entry at {@code key}, or {@code null}. */
+    Fetched get(String key) {
+        try (Jedis jedis = pool.getResource()) {
+            Object reply = GET.run(jedis, List.of(bytes(key)), List.of());
+            if (!(reply instanceof List)) {
+                return null;
+            }
+            List<?> parts = (List<?>) reply;
+            return new Fetched((byte[]) parts.get(0), (Long) parts.get(1));
+        }
+    }
+
+    void set(String key, byte[] value, long ttlMillis) {
+        try (Jedis jedis = pool.getResource()) {
+            jedis.set(bytes(key), value, SetParams.setParams().px(ttlMillis));
+        }
+    }
+
+    /** Bumps a namespace's version and publishes the new one; returns it. */
+    long bump(Namespace ns) {
+        try (Jedis jedis = pool.getResource()) {
+            return parse(BUMP.run(jedis, List.of(bytes(ns.versionKey)), versionArgs(ns)));
+        }
+    }
+
+    /** The current version of a namespace, started or raised first if needed. */
+    long readVersion(Namespace ns) {
+        try (Jedis jedis = pool.getResource()) {
+            return parse(READ_VERSION.run(jedis, List.of(bytes(ns.versionKey)), versionArgs(ns)));
+        }
+    }
+
+    private List<byte[]> versionArgs(Namespace ns) {
+        long start = System.currentTimeMillis() * 1000;
+        return List.of(bytes(Long.toString(Math.max(0, ns.lastRedisVersion()))), bytes(Long.toString(start)),
+                channel, bytes(ns.name), bytes(origin + " " + System.currentTimeMillis()));
+    }
+
+    private static long parse(Object reply) {
+        return Long.parseLong(new String((byte[]) reply, StandardCharsets.US_ASCII));
+    }
+
+    /** A new connection outside the pool for the invalidation bus, with its own read timeout. */
+    Jedis dedicatedConnection(Duration readTimeout) {
+        JedisClientConfig config = DefaultJedisClientConfig.builder()
+                .from(clientConfig)
+                .socketTimeoutMillis((int) Math.min(Integer.MAX_VALUE, readTimeout.toMillis()))
+                .clientName("tiered-bus")
+                .build();
+        return new Jedis(new HostAndPort(endpoint.host(), endpoint.port()), config);
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+    }
+
+    /** A Lua script sent by SHA-1 once Redis knows it. */
+    private static final class Script {
+        private final byte[] source;
+        private final byte[] sha;
+
+        Script(String source) {
+            this.source = bytes(source);
+            try {
+                this.sha = bytes(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(this.source)));
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException("every JVM has SHA-1", e);
+            }
+        }
+
+        Object run(Jedis jedis, List<byte[]> keys, List<byte[]> args) {
+            try {
+                return jedis.evalsha(sha, keys, args);
+            } catch (JedisNoScriptException e) {
+                return jedis.eval(source, keys, args);
+            }
+        }
+    }
+}

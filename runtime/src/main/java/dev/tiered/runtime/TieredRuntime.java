@@ -1,0 +1,626 @@
+package dev.tiered.runtime;
+
+import java.lang.management.ManagementFactory;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import javax.management.JMException;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
+
+import org.slf4j.Logger;
+
+import dev.tiered.Tier;
+
+/**
+ * The engine: one per JVM (per agent), holding the configuration, the namespaces and their versions, the link to
+ * Redis and the invalidation bus. {@link #register(MethodSpec)} turns a {@code @Tiered} method into a
+ * {@link CachedMethod}; {@link #registerInvalidation(InvalidationSpec)} turns an {@code @Invalidates} method into an
+ * {@link Invalidation}. Thread-safe. Starting it does no network I/O on the calling thread.
+ */
+public final class TieredRuntime implements AutoCloseable {
+    private static final Logger LOG = FaultReporter.LOG;
+
+    private final TieredConfig config;
+    private final Redis redis;
+    private final InvalidationBus bus;
+    private final ScheduledExecutorService maintenance;
+    private final ConcurrentHashMap<String, Namespace> namespaces = new ConcurrentHashMap<>();
+    private final FaultReporter faults = new FaultReporter();
+    private final AtomicLong localGenerations = new AtomicLong();
+    private final String origin = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
+    private final long coalesceMaxWaitNanos;
+    private final long maxStalenessNanos;
+    private final List<ObjectName> mbeans = new ArrayList<>();
+    private volatile boolean cutOff;
+    private volatile boolean closed;
+
+    private TieredRuntime(TieredConfig config) {
+        this.config = config;
+        this.coalesceMaxWaitNanos = config.coalesceMaxWait().toNanos();
+        this.maxStalenessNanos = config.l1MaxStaleness().toNanos();
+        this.maintenance = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "tiered-maintenance");
+            t.setDaemon(true);
+            return t;
+        });
+        for (String problem : config.problems()) {
+            LOG.warn(problem);
+        }
+        if (config.redis() == null) {
+            redis = null;
+            bus = null;
+            LOG.info("no {} set: caching in L1 only, and invalidations reach this JVM only", TieredConfig.REDIS_URI);
+        } else {
+            redis = new Redis(config, origin);
+            bus = new InvalidationBus(redis, config.busHeartbeat(), new BusListener(), maintenance);
+            maintenance.scheduleWithFixedDelay(this::checkStaleness, 100, 100, TimeUnit.MILLISECONDS);
+            maintenance.scheduleWithFixedDelay(this::flushPendingBumps, 1, 1, TimeUnit.SECONDS);
+            if (maxStalenessNanos <= 2 * config.busHeartbeat().toNanos()) {
+                LOG.warn("{} ({}) should be more than twice {} ({}), or a healthy bus may look lost",
+                        TieredConfig.L1_MAX_STALENESS, Durations.format(config.l1MaxStaleness()),
+                        TieredConfig.BUS_HEARTBEAT, Durations.format(config.busHeartbeat()));
+            }
+            LOG.info("L2 and invalidations through {} ({})", config.redis(), config.summary());
+        }
+        maintenance.execute(() -> registerMBean("dev.tiered:type=Runtime", new RuntimeView()));
+    }
+
+    /**
+     * Starts a runtime: logs each of the configuration's problems on one line, and starts connecting to Redis in
+     * the background if one is configured.
+     */
+    public static TieredRuntime start(TieredConfig config) {
+        return new TieredRuntime(config);
+    }
+
+    public TieredConfig config() {
+        return config;
+    }
+
+    Redis redis() {
+        return redis;
+    }
+
+    FaultReporter faults() {
+        return faults;
+    }
+
+    boolean cutOff() {
+        return cutOff;
+    }
+
+    long coalesceMaxWaitNanos() {
+        return coalesceMaxWaitNanos;
+    }
+
+    /** Whether the invalidation bus is subscribed; always {@code false} in L1-only mode. */
+    public boolean busConnected() {
+        return bus != null && bus.connected();
+    }
+
+    /**
+     * Validates a {@code @Tiered} method and returns its cache.
+     *
+     * @throws RejectedException if the method cannot be cached; its message is the line to log
+     */
+    public CachedMethod register(MethodSpec spec) throws RejectedException {
+        String name = spec.displayName();
+        switch (spec.kind()) {
+            case ABSTRACT:
+                throw new RejectedException(name, "@Tiered is on an abstract method, which has no body to cache; "
+                        + "annotate the method that implements it");
+            case NATIVE:
+                throw new RejectedException(name, "@Tiered is on a native method, whose body cannot be rewritten; "
+                        + "annotate a Java method that calls it");
+            case CONSTRUCTOR:
+            case STATIC_INITIALIZER:
+                throw new RejectedException(name, "@Tiered is on a constructor or initializer; only methods that "
+                        + "return a value can be cached");
+            default:
+                break;
+        }
+        if (spec.returnType().equals("void")) {
+            throw new RejectedException(name, "@Tiered is on a method that returns void, so there is no result to "
+                    + "cache; annotate the method that returns the value, and methods that change it @Invalidates");
+        }
+        String unsupportedReturn = unsupportedReturn(spec.returnType());
+        if (unsupportedReturn != null) {
+            throw new RejectedException(name, unsupportedReturn);
+        }
+        String nsName = spec.effectiveNamespace();
+        if (!TieredConfig.NAMESPACE.matcher(nsName).matches()) {
+            throw new RejectedException(name, "namespace \"" + nsName + "\" is malformed; accepted: "
+                    + TieredConfig.NAMESPACE_FORM);
+        }
+        NamespaceSettings overrides = config.namespace(nsName);
+        Duration ttl = overrides.ttl() != null ? overrides.ttl() : duration(name, "ttl", spec.ttl());
+        Duration l1Ttl = overrides.l1Ttl() != null ? overrides.l1Ttl()
+                : spec.l1Ttl().isEmpty() ? ttl : duration(name, "l1Ttl", spec.l1Ttl());
+        if (l1Ttl.compareTo(ttl) > 0) {
+            throw new RejectedException(name, "l1Ttl " + Durations.format(l1Ttl) + " is longer than ttl "
+                    + Durations.format(ttl) + "; accepted: an l1Ttl no longer than ttl, or none");
+        }
+        Tier tier = overrides.tier() != null ? overrides.tier() : tier(name, spec.tier());
+        if (tier != Tier.L1) {
+            for (int i = 0; i < spec.keyTypes().size(); i++) {
+                KeyType.Unsupported u = spec.keyTypes().get(i).firstUnsupported();
+                if (u != null) {
+                    String declared = spec.parameterTypes().get(i);
+                    throw new RejectedException(name, "parameter " + (i + 1) + " (" + declared + ") has no stable "
+                            + "L2 key encoding" + (u.typeName().equals(declared) ? "" : ": it holds " + u.typeName())
+                            + "; accepted: " + KeyType.ACCEPTED + ", or tier = Tier.L1 for any type with a "
+                            + "value-based equals");
+                }
+            }
+        }
+        boolean cacheNulls = overrides.cacheNulls() != null ? overrides.cacheNulls() : config.cacheNulls();
+        long maxEntries = overrides.l1MaxEntries() != null ? overrides.l1MaxEntries() : config.l1MaxEntries();
+        Namespace ns = namespace(nsName);
+        CachedMethod method = new CachedMethod(this, spec, ns, tier, ttl, l1Ttl, cacheNulls, maxEntries);
+        ns.methods.add(method);
+        LOG.debug("caching {}", method);
+        return method;
+    }
+
+    private static String unsupportedReturn(String type) {
+        switch (type) {
+            case "java.util.concurrent.CompletableFuture":
+            case "java.util.concurrent.CompletionStage":
+            case "java.util.concurrent.Future":
+                return "it returns " + type + ", and asynchronous results are not cached by this version; accepted: "
+                        + "a method that returns the value itself";
+            case "java.util.stream.Stream":
+            case "java.util.stream.IntStream":
+            case "java.util.stream.LongStream":
+            case "java.util.stream.DoubleStream":
+            case "java.util.Iterator":
+            case "java.util.Spliterator":
+            case "java.io.InputStream":
+            case "java.io.Reader":
+                return "it returns " + type + ", which can be consumed only once; accepted: a method that returns "
+                        + "a collection or value";
+            default:
+                return null;
+        }
+    }
+
+    private static Duration duration(String method, String attribute, String text) throws RejectedException {
+        try {
+            return Durations.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new RejectedException(method, attribute + " \"" + text + "\" is malformed; accepted: "
+                    + Durations.ACCEPTED_FORM);
+        }
+    }
+
+    private static Tier tier(String method, String text) throws RejectedException {
+        try {
+            return Tier.valueOf(text);
+        } catch (IllegalArgumentException | NullPointerException e) {
+            throw new RejectedException(method, "tier \"" + text + "\" is unknown; accepted: L1, L2 or L1_L2");
+        }
+    }
+
+    /**
+     * Validates an {@code @Invalidates} method and returns its effect.
+     *
+     * @throws RejectedException if a namespace is malformed; the method then invalidates nothing
+     */
+    public Invalidation registerInvalidation(InvalidationSpec spec) throws RejectedException {
+        List<Namespace> targets = new ArrayList<>();
+        for (String nsName : spec.effectiveNamespaces()) {
+            if (!TieredConfig.NAMESPACE.matcher(nsName).matches()) {
+                throw new RejectedException(spec.displayName(), "invalidates nothing", "@Invalidates names the "
+                        + "namespace \"" + nsName + "\", which is malformed; accepted: " + TieredConfig.NAMESPACE_FORM);
+            }
+            targets.add(namespace(nsName));
+        }
+        return new Invalidation(this, spec.displayName(), targets);
+    }
+
+    private Namespace namespace(String name) {
+        return namespaces.computeIfAbsent(name, n -> {
+            NamespaceSettings settings = config.namespace(n);
+            boolean enabled = settings.enabled() == null || settings.enabled();
+            if (!enabled) {
+                LOG.info("namespace {} is disabled by {}{}.enabled=false: its methods run uncached", n,
+                        TieredConfig.NS_PREFIX, n);
+            }
+            Namespace ns = new Namespace(n, config.keyPrefix() + ":v:" + n, enabled);
+            if (!closed) {
+                maintenance.execute(() -> {
+                    registerMBean("dev.tiered:type=Namespace,name=" + n, new NamespaceView(ns));
+                    if (busConnected()) {
+                        trySync(ns);
+                    }
+                });
+            }
+            return ns;
+        });
+    }
+
+    /** A snapshot of one namespace's counters, or {@code null} if no method uses it. */
+    public NamespaceStats stats(String namespace) {
+        Namespace ns = namespaces.get(namespace);
+        return ns == null ? null : snapshot(ns);
+    }
+
+    /** Every namespace in use, sorted. */
+    public List<String> namespaces() {
+        List<String> names = new ArrayList<>(namespaces.keySet());
+        names.sort(null);
+        return names;
+    }
+
+    private static NamespaceStats snapshot(Namespace ns) {
+        long l1 = 0, l2 = 0, coalesced = 0, loads = 0, failures = 0, uncached = 0, nanos = 0;
+        long l2Errors = 0, decode = 0, notStored = 0, faults = 0, entries = 0;
+        for (CachedMethod m : ns.methods) {
+            MethodStats s = m.stats;
+            l1 += s.l1Hits.sum();
+            l2 += s.l2Hits.sum();
+            coalesced += s.coalesced.sum();
+            loads += s.loads.sum();
+            failures += s.loadFailures.sum();
+            uncached += s.uncached.sum();
+            nanos += s.loadNanos.sum();
+            l2Errors += s.l2Errors.sum();
+            decode += s.decodeFailures.sum();
+            notStored += s.notStored.sum();
+            faults += s.faults.sum();
+            entries += m.l1Size();
+        }
+        return new NamespaceStats(ns.name, ns.version(), l1 + l2 + coalesced + loads + failures + uncached, l1, l2,
+                coalesced, loads, failures, uncached, nanos, l2Errors, decode, notStored, faults,
+                ns.invalidationsSent.sum(), ns.invalidationsReceived.sum(), entries);
+    }
+
+    /** Bumps a namespace: in Redis and here, or here only (sent later) if Redis cannot be reached. */
+    void bump(Namespace ns) {
+        ns.invalidationsSent.increment();
+        if (redis == null) {
+            ns.localGeneration(localGenerations.decrementAndGet());
+            return;
+        }
+        int pending = ns.pendingBumps.get();
+        try {
+            long version = redis.bump(ns);
+            if (pending > 0) {
+                ns.pendingBumps.addAndGet(-pending);
+            }
+            ns.advanceTo(version);
+        } catch (RuntimeException e) {
+            ns.pendingBumps.incrementAndGet();
+            ns.localGeneration(localGenerations.decrementAndGet());
+            faults.warn("bump:" + ns.name, "could not bump namespace " + ns.name + " in Redis (" + e
+                    + "); it is invalidated in this JVM now and in the others once Redis is reachable");
+        }
+    }
+
+    /** Reads a namespace's version on first use, so that the first calls can already use L2. */
+    void ensureSynced(Namespace ns) {
+        if (ns.version() > 0 || redis == null || !bus.connected()) {
+            return;
+        }
+        long now = System.nanoTime();
+        if (now - ns.nextSyncAttempt < 0) {
+            return;
+        }
+        trySync(ns);
+    }
+
+    private boolean trySync(Namespace ns) {
+        if (ns.version() > 0 && ns.pendingBumps.get() == 0) {
+            return true;
+        }
+        if (syncNow(ns)) {
+            return true;
+        }
+        ns.nextSyncAttempt = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+        return false;
+    }
+
+    /**
+     * Reads the namespace's version from Redis, or sends its pending bumps if it has any, and adopts the result.
+     * One namespace syncs on one thread at a time.
+     */
+    private boolean syncNow(Namespace ns) {
+        synchronized (ns.methods) {
+            try {
+                int pending = ns.pendingBumps.get();
+                long version = pending > 0 ? redis.bump(ns) : redis.readVersion(ns);
+                if (pending > 0) {
+                    ns.pendingBumps.addAndGet(-pending);
+                }
+                ns.advanceTo(version);
+                return true;
+            } catch (RuntimeException e) {
+                reportL2Error(e);
+                return false;
+            }
+        }
+    }
+
+    /** Re-reads every version after the bus (re)connected: messages sent while it was away are lost. */
+    private void resyncAll() {
+        int failed = 0;
+        for (Namespace ns : namespaces.values()) {
+            long before = ns.version();
+            if (!syncNow(ns)) {
+                failed++;
+                if (ns.version() == before) { // whether its entries are still valid cannot be proven
+                    ns.localGeneration(localGenerations.decrementAndGet());
+                }
+            }
+        }
+        if (cutOff) {
+            cutOff = false;
+            LOG.info("invalidation bus is back: caching resumed ({} namespaces resynchronised{})",
+                    namespaces.size() - failed, failed == 0 ? "" : ", " + failed + " left local until their next use");
+        }
+    }
+
+    private void flushPendingBumps() {
+        if (!busConnected()) {
+            return;
+        }
+        for (Namespace ns : namespaces.values()) {
+            if (ns.pendingBumps.get() > 0) {
+                trySync(ns);
+            }
+        }
+    }
+
+    private void checkStaleness() {
+        if (cutOff || closed) {
+            return;
+        }
+        long silent = System.nanoTime() - bus.lastHeardNanos();
+        if (silent > maxStalenessNanos) {
+            cutOff = true;
+            for (Namespace ns : namespaces.values()) {
+                ns.localGeneration(localGenerations.decrementAndGet());
+            }
+            LOG.warn("no word from the invalidation bus for {}: L1 entries are dropped and calls run uncached "
+                    + "until Redis is reachable again", Durations.format(Duration.ofNanos(silent)
+                    .truncatedTo(java.time.temporal.ChronoUnit.MILLIS)));
+        }
+    }
+
+    void reportL2Error(RuntimeException e) {
+        faults.warn("redis", "Redis at " + redis.endpoint() + " failed: " + e + "; calls fall back to L1 and the "
+                + "method");
+    }
+
+    private final class BusListener implements InvalidationBus.Listener {
+        private boolean everConnected;
+
+        @Override
+        public void connected() {
+            if (!everConnected) {
+                everConnected = true;
+                LOG.info("invalidation bus subscribed to {} on {}", redis.channel(), redis.endpoint());
+            }
+            maintenance.execute(TieredRuntime.this::resyncAll);
+        }
+
+        @Override
+        public void message(String namespace, long version, String from, long sentAtMillis) {
+            Namespace ns = namespaces.get(namespace);
+            if (ns == null) {
+                return;
+            }
+            if (!origin.equals(from)) {
+                ns.invalidationsReceived.increment();
+            }
+            ns.advanceTo(version);
+        }
+
+        @Override
+        public void lost(Exception cause) {
+            if (!closed) {
+                LOG.warn("invalidation bus lost ({}); L1 entries stay in use for at most {} unless it comes back",
+                        cause == null ? "unsubscribed" : cause.toString(),
+                        Durations.format(config.l1MaxStaleness()));
+            }
+        }
+    }
+
+    private void registerMBean(String name, Object mbean) {
+        if (closed) {
+            return;
+        }
+        try {
+            MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+            ObjectName objectName = new ObjectName(name);
+            if (server.isRegistered(objectName)) {
+                server.unregisterMBean(objectName); // a previous runtime in this JVM (tests): the latest wins
+            }
+            server.registerMBean(mbean, objectName);
+            synchronized (mbeans) {
+                mbeans.add(objectName);
+            }
+        } catch (JMException | RuntimeException e) {
+            LOG.debug("cannot register MBean {}: {}", name, e.toString());
+        }
+    }
+
+    /** Stops the bus and the maintenance thread and closes the connections. Cached methods then run uncached. */
+    @Override
+    public void close() {
+        closed = true;
+        cutOff = true;
+        if (bus != null) {
+            bus.close();
+        }
+        maintenance.shutdownNow();
+        if (redis != null) {
+            redis.close();
+        }
+        MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+        synchronized (mbeans) {
+            for (ObjectName name : mbeans) {
+                try {
+                    server.unregisterMBean(name);
+                } catch (JMException e) {
+                    // already replaced
+                }
+            }
+        }
+    }
+
+    private final class RuntimeView implements TieredMXBean {
+        @Override
+        public String getRedis() {
+            return config.redis() == null ? "none" : config.redis().toString();
+        }
+
+        @Override
+        public boolean isBusConnected() {
+            return busConnected();
+        }
+
+        @Override
+        public boolean isCutOff() {
+            return cutOff;
+        }
+
+        @Override
+        public long getReportedProblems() {
+            return faults.total.sum();
+        }
+
+        @Override
+        public String[] getNamespaces() {
+            return namespaces().toArray(new String[0]);
+        }
+    }
+
+    private static final class NamespaceView implements NamespaceMXBean {
+        private final Namespace ns;
+
+        NamespaceView(Namespace ns) {
+            this.ns = ns;
+        }
+
+        private NamespaceStats s() {
+            return snapshot(ns);
+        }
+
+        @Override
+        public String getName() {
+            return ns.name;
+        }
+
+        @Override
+        public long getVersion() {
+            return ns.version();
+        }
+
+        @Override
+        public boolean isEnabled() {
+            return ns.enabled();
+        }
+
+        @Override
+        public String[] getMethods() {
+            return ns.methods.stream().map(CachedMethod::toString).toArray(String[]::new);
+        }
+
+        @Override
+        public long getRequests() {
+            return s().requests();
+        }
+
+        @Override
+        public long getL1Hits() {
+            return s().l1Hits();
+        }
+
+        @Override
+        public long getL2Hits() {
+            return s().l2Hits();
+        }
+
+        @Override
+        public long getCoalesced() {
+            return s().coalesced();
+        }
+
+        @Override
+        public long getMisses() {
+            return s().misses();
+        }
+
+        @Override
+        public long getLoads() {
+            return s().loads();
+        }
+
+        @Override
+        public long getLoadFailures() {
+            return s().loadFailures();
+        }
+
+        @Override
+        public long getUncached() {
+            return s().uncached();
+        }
+
+        @Override
+        public double getAverageLoadMillis() {
+            NamespaceStats s = s();
+            long n = s.loads() + s.loadFailures();
+            return n == 0 ? 0 : s.loadNanos() / 1e6 / n;
+        }
+
+        @Override
+        public long getL2Errors() {
+            return s().l2Errors();
+        }
+
+        @Override
+        public long getDecodeFailures() {
+            return s().decodeFailures();
+        }
+
+        @Override
+        public long getNotStored() {
+            return s().notStored();
+        }
+
+        @Override
+        public long getFaults() {
+            return s().faults();
+        }
+
+        @Override
+        public long getInvalidationsSent() {
+            return s().invalidationsSent();
+        }
+
+        @Override
+        public long getInvalidationsReceived() {
+            return s().invalidationsReceived();
+        }
+
+        @Override
+        public long getL1Entries() {
+            return s().l1Entries();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "TieredRuntime{" + config.summary() + ", namespaces=" + namespaces.keySet() + "}";
+    }
+}

@@ -30,7 +30,7 @@ final class AllowList {
             "java.lang.Long", "java.lang.Float", "java.lang.Double", "java.lang.Number", "java.lang.String",
             "java.lang.Enum", "java.lang.String$CaseInsensitiveComparator",
             "java.math.BigDecimal", "java.math.BigInteger",
-            "java.time.Ser", "java.time.zone.Ser",
+            "java.util.Map$Entry", "java.util.RegularEnumSet", "java.util.JumboEnumSet",
             "java.util.ArrayList", "java.util.LinkedList", "java.util.HashMap", "java.util.LinkedHashMap",
             "java.util.TreeMap", "java.util.HashSet", "java.util.LinkedHashSet", "java.util.TreeSet",
             "java.util.ArrayDeque", "java.util.EnumMap", "java.util.EnumSet$SerializationProxy",
@@ -48,6 +48,12 @@ final class AllowList {
             "java.util.concurrent.CopyOnWriteArrayList", "java.util.concurrent.CopyOnWriteArraySet",
             "java.util.concurrent.ConcurrentSkipListMap", "java.util.concurrent.ConcurrentSkipListSet",
             "java.net.URI", "java.sql.Date", "java.sql.Time", "java.sql.Timestamp");
+
+    /**
+     * JDK packages and nested-class families allowed whole: immutable value types, and the immutable collections
+     * that {@code List.of} and friends resolve to. The filter sees the objects {@code readResolve} returns too.
+     */
+    static final List<String> JDK_PREFIXES = List.of("java.time.", "java.util.ImmutableCollections$");
 
     private final Set<Class<?>> application;
     private final Set<String> applicationNames;
@@ -84,7 +90,19 @@ final class AllowList {
         if (!component.equals(name) && component.equals("java.lang.Object")) {
             return true; // Object[] as such holds nothing; its elements are checked one by one
         }
-        return JDK.contains(component) || applicationNames.contains(component) || extraAllows(component);
+        return isJdkAllowed(component) || applicationNames.contains(component) || extraAllows(component);
+    }
+
+    private static boolean isJdkAllowed(String name) {
+        if (JDK.contains(name)) {
+            return true;
+        }
+        for (String prefix : JDK_PREFIXES) {
+            if (name.startsWith(prefix)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Whether an instance of {@code c} may be written or read. */
@@ -102,7 +120,7 @@ final class AllowList {
             Class<?> declaring = c.isEnum() ? c : c.getSuperclass();
             return application.contains(declaring) || isJdkEnum(declaring) || extraAllows(declaring.getName());
         }
-        return application.contains(c) || (isJdk(c) && JDK.contains(c.getName())) || extraAllows(c.getName());
+        return application.contains(c) || (isJdk(c) && isJdkAllowed(c.getName())) || extraAllows(c.getName());
     }
 
     private static boolean isJdkEnum(Class<?> c) {

@@ -17,8 +17,9 @@ import redis.clients.jedis.JedisPubSub;
  * bus then reconnects with backoff; once subscribed again it reports {@link Listener#connected()}, and the runtime
  * resynchronises every namespace's version, because messages sent in between are lost.
  *
- * <p>A message is {@code "<namespace> <version> <origin> <sentAtMillis>"}: the origin identifies the sending JVM
- * (so that a JVM can tell its own bumps from others') and the time lets receivers measure propagation lag.
+ * <p>A message is {@code "<namespace> <version> <origin> <sentAtMillis> <kind>"}: the origin identifies the sending
+ * JVM (so that a JVM can tell its own bumps from others'), the time lets receivers measure propagation lag, and the
+ * kind tells an invalidation ({@code bump}) from a version that was started or raised ({@code reset}).
  */
 final class InvalidationBus implements AutoCloseable {
     interface Listener {
@@ -26,10 +27,11 @@ final class InvalidationBus implements AutoCloseable {
         void connected();
 
         /**
-         * A namespace was bumped to {@code version} by the JVM {@code origin} at {@code sentAtMillis} (its clock).
+         * A namespace moved to {@code version}: bumped by an invalidation ({@code bump}), or started or raised
+         * after Redis lost data (not a bump), by the JVM {@code origin} at {@code sentAtMillis} (its clock).
          * Called on the bus thread.
          */
-        void message(String namespace, long version, String origin, long sentAtMillis);
+        void message(String namespace, long version, boolean bump, String origin, long sentAtMillis);
 
         /** The subscription ended; messages may be missed until {@link #connected()}. */
         void lost(Exception cause);
@@ -120,8 +122,8 @@ final class InvalidationBus implements AutoCloseable {
                 return;
             }
             try {
-                listener.message(parts[0], Long.parseLong(parts[1]), parts.length > 2 ? parts[2] : "",
-                        parts.length > 3 ? Long.parseLong(parts[3]) : 0);
+                listener.message(parts[0], Long.parseLong(parts[1]), parts.length < 5 || parts[4].equals("bump"),
+                        parts.length > 2 ? parts[2] : "", parts.length > 3 ? Long.parseLong(parts[3]) : 0);
             } catch (NumberFormatException ignored) {
                 // not one of ours
             }

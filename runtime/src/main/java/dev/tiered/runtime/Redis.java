@@ -25,7 +25,8 @@ import redis.clients.jedis.params.SetParams;
  * <ul>
  *   <li>{@code <prefix>:v:<namespace>}: the namespace's version, an integer bumped by {@code INCR};</li>
  *   <li>{@code <prefix>:e:<namespace>:<version>:<method>:<arguments>}: one entry, with a TTL;</li>
- *   <li>channel {@code <prefix>:invalidations}: messages {@code "<namespace> <version> <origin> <sentAtMillis>"}.</li>
+ *   <li>channel {@code <prefix>:invalidations}: messages {@code "<namespace> <version> <origin> <sentAtMillis> <kind>"},
+ *       the kind {@code bump} for an invalidation, {@code reset} when a version was started or raised.</li>
  * </ul>
  * A version starts at the current time in microseconds rather than at zero, so a Redis that lost its data never
  * restarts a namespace at a version that some JVM may still hold entries for; and a JVM that has seen a higher
@@ -56,7 +57,7 @@ final class Redis implements AutoCloseable {
                     + "  redis.call('SET', KEYS[1], start)\n"
                     + "end\n"
                     + "local v = string.format('%.0f', redis.call('INCR', KEYS[1]))\n"
-                    + "redis.call('PUBLISH', ARGV[3], ARGV[4] .. ' ' .. v .. ' ' .. ARGV[5])\n"
+                    + "redis.call('PUBLISH', ARGV[3], ARGV[4] .. ' ' .. v .. ' ' .. ARGV[5] .. ' bump')\n"
                     + "return v");
 
     /** Reads the version, starting it (or raising it above the floor, and telling every JVM) when needed. */
@@ -68,7 +69,7 @@ final class Redis implements AutoCloseable {
                     + "local start = ARGV[2]\n"
                     + "if tonumber(start) <= floor then start = string.format('%.0f', floor + 1) end\n"
                     + "redis.call('SET', KEYS[1], start)\n"
-                    + "redis.call('PUBLISH', ARGV[3], ARGV[4] .. ' ' .. start .. ' ' .. ARGV[5])\n"
+                    + "redis.call('PUBLISH', ARGV[3], ARGV[4] .. ' ' .. start .. ' ' .. ARGV[5] .. ' reset')\n"
                     + "return start");
 
     private final RedisEndpoint endpoint;
@@ -106,6 +107,7 @@ final class Redis implements AutoCloseable {
                 .ssl(endpoint.tls())
                 .clientName("tiered")
                 .clientSetInfoConfig(ClientSetInfoConfig.DISABLED)
+                .autoNegotiateProtocol(false) // RESP2, which every Redis since 2.6 speaks and pub/sub here relies on
                 .build();
     }
 

@@ -414,12 +414,12 @@ public final class TieredRuntime implements AutoCloseable {
         }
 
         @Override
-        public void message(String namespace, long version, String from, long sentAtMillis) {
+        public void message(String namespace, long version, boolean bump, String from, long sentAtMillis) {
             Namespace ns = namespaces.get(namespace);
             if (ns == null) {
                 return;
             }
-            if (!origin.equals(from)) {
+            if (bump && !origin.equals(from)) {
                 ns.invalidationsReceived.increment();
             }
             ns.advanceTo(version);

@@ -195,14 +195,18 @@ final class ValueCodec {
 
     private byte[] serialize(Object value) throws NotStorableException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
-        try (CheckedOutput out = new CheckedOutput(bytes)) {
+        CheckedOutput out = null;
+        try {
+            out = new CheckedOutput(bytes);
             out.writeObject(value);
-        } catch (NotAllowedException e) {
-            throw new NotStorableException(e.getMessage());
+            out.close();
         } catch (NotSerializableException e) {
             throw new NotStorableException(e.getMessage() + " is not java.io.Serializable; make it Serializable "
                     + "or use tier = Tier.L1");
         } catch (IOException | RuntimeException e) {
+            if (out != null && out.refused != null) {
+                throw new NotStorableException(out.refused.getMessage());
+            }
             throw new NotStorableException("Java serialization failed: " + e);
         }
         return bytes.toByteArray();
@@ -330,6 +334,15 @@ final class ValueCodec {
 
     /** Refuses, while writing, any object the reading side would refuse, so the problem shows at once. */
     private final class CheckedOutput extends ObjectOutputStream {
+        /** The first refusal. */
+        NotAllowedException refused;
+        /**
+         * After any failure ObjectOutputStream writes the exception itself into the stream (which is discarded);
+         * from the first throwable on nothing is checked, so that the real cause is the one reported. A result
+         * that really holds a throwable is refused when read anyway: no return type's allow-list has one.
+         */
+        private boolean writingFailure;
+
         CheckedOutput(ByteArrayOutputStream out) throws IOException {
             super(out);
             enableReplaceObject(true);
@@ -337,10 +350,12 @@ final class ValueCodec {
 
         @Override
         protected Object replaceObject(Object obj) throws IOException {
-            if (obj != null && !allowList.allows(obj.getClass())) {
-                throw new NotAllowedException(obj.getClass().getName() + " is not reachable from the declared "
+            writingFailure |= refused != null || obj instanceof Throwable;
+            if (obj != null && !writingFailure && !allowList.allows(obj.getClass())) {
+                refused = new NotAllowedException(obj.getClass().getName() + " is not reachable from the declared "
                         + "return type, so L2 would refuse to read it back; declare the return type precisely, "
                         + "or add the class or its package to tiered.codec.allow");
+                throw refused;
             }
             return obj;
         }

@@ -1,0 +1,283 @@
+package dev.tiered.runtime;
+
+import static dev.tiered.runtime.Fixtures.call;
+import static dev.tiered.runtime.Fixtures.spec;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import dev.tiered.Tier;
+import dev.tiered.testkit.Await;
+
+/** The semantics of one cached method in L1-only mode: no Redis involved. */
+class CachedMethodTest {
+    private TieredRuntime runtime = TieredRuntime.start(TieredConfig.from(Map.of(), Map.of()));
+    private final ExecutorService pool = Executors.newCachedThreadPool();
+
+    @AfterEach
+    void stop() {
+        pool.shutdownNow();
+        runtime.close();
+    }
+
+    private CachedMethod find() throws RejectedException {
+        return runtime.register(spec("find", "10m"));
+    }
+
+    private Invalidation invalidateCatalog() throws RejectedException {
+        return runtime.registerInvalidation(new InvalidationSpec("x.Writer", "update", List.of(), List.of("catalog")));
+    }
+
+    @Test
+    void aRepeatedCallIsServedFromL1WithoutRunningTheMethod() throws Exception {
+        CachedMethod find = find();
+        AtomicInteger runs = new AtomicInteger();
+        assertEquals("v42", call(find, () -> "v" + (42 + runs.getAndIncrement() * 0), 42L));
+        assertEquals("v42", call(find, () -> "v" + runs.incrementAndGet(), 42L));
+        assertEquals(1, runs.get());
+        assertEquals(1, find.stats.loads.sum());
+        assertEquals(1, find.stats.l1Hits.sum());
+        assertEquals(2, runtime.stats("catalog").requests());
+    }
+
+    @Test
+    void argumentsCompareByValueAndArraysByContent() throws Exception {
+        CachedMethod ranges = runtime.register(Specs.of(Fixtures.Catalog.class, "ranges", "10m", Tier.L1, "c"));
+        AtomicInteger runs = new AtomicInteger();
+        long[] first = (long[]) call(ranges, () -> new long[] {runs.incrementAndGet()}, new int[] {1, 2}, "a", 0.5);
+        long[] again = (long[]) call(ranges, () -> new long[] {runs.incrementAndGet()}, new int[] {1, 2}, "a", 0.5);
+        call(ranges, () -> new long[] {runs.incrementAndGet()}, new int[] {1, 3}, "a", 0.5);
+        assertSame(first, again);
+        assertEquals(2, runs.get());
+        CachedMethod five = runtime.register(Specs.of(Fixtures.Catalog.class, "five", "10m", Tier.L1, "c"));
+        Fixtures.Product p = new Fixtures.Product(1, "p");
+        call(five, runs::incrementAndGet, "a", 1, 2L, Fixtures.Color.RED, p);
+        call(five, runs::incrementAndGet, "a", 1, 2L, Fixtures.Color.RED, new Fixtures.Product(1, "p"));
+        assertEquals(3, runs.get());
+    }
+
+    @Test
+    void nullResultsAreCachedUnlessConfiguredOtherwise() throws Exception {
+        CachedMethod nothing = runtime.register(spec("nothing", "10m"));
+        AtomicInteger runs = new AtomicInteger();
+        assertNull(call(nothing, () -> { runs.incrementAndGet(); return null; }));
+        assertNull(call(nothing, () -> { runs.incrementAndGet(); return null; }));
+        assertEquals(1, runs.get());
+
+        runtime.close();
+        runtime = TieredRuntime.start(TieredConfig.from(Map.of("tiered.cacheNulls", "false"), Map.of()));
+        CachedMethod uncachedNulls = runtime.register(spec("nothing", "10m"));
+        call(uncachedNulls, () -> { runs.incrementAndGet(); return null; });
+        call(uncachedNulls, () -> { runs.incrementAndGet(); return null; });
+        assertEquals(3, runs.get());
+    }
+
+    @Test
+    void exceptionsPropagateUnchangedAndAreNeverCached() throws Exception {
+        CachedMethod find = find();
+        IllegalStateException boom = new IllegalStateException("database down");
+        AtomicInteger runs = new AtomicInteger();
+        for (int i = 0; i < 2; i++) {
+            IllegalStateException thrown = assertThrows(IllegalStateException.class,
+                    () -> call(find, () -> { runs.incrementAndGet(); throw boom; }, 1L));
+            assertSame(boom, thrown);
+        }
+        assertEquals(2, runs.get());
+        assertEquals(2, find.stats.loadFailures.sum());
+        assertEquals("ok", call(find, () -> "ok", 1L));
+        assertEquals("ok", call(find, () -> "other", 1L));
+    }
+
+    @Test
+    void afterAnInvalidationReturnsNoEarlierResultIsServed() throws Exception {
+        CachedMethod find = find();
+        Invalidation update = invalidateCatalog();
+        call(find, () -> "old", 1L);
+        update.run();
+        assertEquals("new", call(find, () -> "new", 1L));
+        assertEquals(1, runtime.stats("catalog").invalidationsSent());
+    }
+
+    @Test
+    void aLoadThatBeganBeforeABumpAndEndedAfterItIsNotStored() throws Exception {
+        CachedMethod find = find();
+        Invalidation update = invalidateCatalog();
+        Load load = assertInstanceOf(Load.class, find.begin1(7L));
+        update.run();
+        load.complete("computed before the write");
+        assertInstanceOf(Load.class, find.begin1(7L), "the old result must not be served");
+    }
+
+    @Test
+    void concurrentMissesOfOneKeyRunTheMethodOnce() throws Exception {
+        CachedMethod find = find();
+        int callers = 8;
+        CountDownLatch leaderRunning = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicInteger runs = new AtomicInteger();
+        List<Thread> threads = new CopyOnWriteArrayList<>();
+        List<Future<Object>> results = new ArrayList<>();
+        for (int i = 0; i < callers; i++) {
+            results.add(pool.submit(() -> {
+                threads.add(Thread.currentThread());
+                return call(find, () -> {
+                    runs.incrementAndGet();
+                    leaderRunning.countDown();
+                    release.await();
+                    return "shared";
+                }, 5L);
+            }));
+            if (i == 0) {
+                assertTrue(leaderRunning.await(10, TimeUnit.SECONDS));
+            }
+        }
+        Await.until("the other callers to wait for the leader", Duration.ofSeconds(10), () -> threads.size() == callers
+                && threads.stream().filter(t -> t.getState() == Thread.State.TIMED_WAITING).count() == callers - 1);
+        release.countDown();
+        for (Future<Object> r : results) {
+            assertEquals("shared", r.get(10, TimeUnit.SECONDS));
+        }
+        assertEquals(1, runs.get());
+        assertEquals(callers - 1, find.stats.coalesced.sum());
+    }
+
+    @Test
+    void callersOfALoadThatFailedRunTheMethodThemselves() throws Exception {
+        CachedMethod find = find();
+        CountDownLatch leaderRunning = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Future<Object> leader = pool.submit(() -> call(find, () -> {
+            leaderRunning.countDown();
+            release.await();
+            throw new IllegalStateException("leader failed");
+        }, 9L));
+        assertTrue(leaderRunning.await(10, TimeUnit.SECONDS));
+        Thread[] waiter = new Thread[1];
+        Future<Object> follower = pool.submit(() -> {
+            waiter[0] = Thread.currentThread();
+            return call(find, () -> "ran itself", 9L);
+        });
+        Await.until("the follower to wait", Duration.ofSeconds(10),
+                () -> waiter[0] != null && waiter[0].getState() == Thread.State.TIMED_WAITING);
+        release.countDown();
+        assertThrows(Exception.class, () -> leader.get(10, TimeUnit.SECONDS));
+        assertEquals("ran itself", follower.get(10, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void aCallerThatArrivesAfterABumpDoesNotJoinAnEarlierLoad() throws Exception {
+        CachedMethod find = find();
+        Load early = assertInstanceOf(Load.class, find.begin1(3L));
+        invalidateCatalog().run();
+        Object outcome = assertTimeoutPreemptively(Duration.ofSeconds(5), () -> pool.submit(() -> find.begin1(3L)).get());
+        Load fresh = assertInstanceOf(Load.class, outcome, "must run the method, not wait for the earlier load");
+        fresh.complete("after the write");
+        early.complete("before the write");
+        assertEquals("after the write", call(find, () -> "unexpected", 3L));
+    }
+
+    @Test
+    void loadsThatCallEachOtherNeverWaitForEachOther() throws Exception {
+        CachedMethod a = find();
+        CachedMethod b = runtime.register(spec("other", "10m"));
+        CountDownLatch bothLeading = new CountDownLatch(2);
+        CountDownLatch bothNested = new CountDownLatch(2);
+        assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
+            Future<Object> first = pool.submit(() -> call(a, () -> {
+                bothLeading.countDown();
+                bothLeading.await();
+                String nested = (String) call(b, () -> "b-from-a", 1L);
+                bothNested.countDown();
+                bothNested.await();
+                return "a(" + nested + ")";
+            }, 1L));
+            Future<Object> second = pool.submit(() -> call(b, () -> {
+                bothLeading.countDown();
+                bothLeading.await();
+                String nested = (String) call(a, () -> "a-from-b", 1L);
+                bothNested.countDown();
+                bothNested.await();
+                return "b(" + nested + ")";
+            }, 1L));
+            assertEquals("a(b-from-a)", first.get());
+            assertEquals("b(a-from-b)", second.get());
+        });
+    }
+
+    @Test
+    void entriesExpireAfterTheirTtl() throws Exception {
+        CachedMethod find = runtime.register(spec("find", "300ms"));
+        AtomicInteger runs = new AtomicInteger();
+        call(find, runs::incrementAndGet, 1L);
+        Await.until("the entry to expire", Duration.ofSeconds(5), () -> find.begin1(1L) instanceof Load);
+        assertEquals(1, runs.get());
+    }
+
+    @Test
+    void anL1TtlShorterThanTheTtlBoundsTheL1Copy() throws Exception {
+        CachedMethod find = runtime.register(Specs.of(Fixtures.Catalog.class, "find", "1h", "200ms", "L1", "c"));
+        assertEquals(Duration.ofMillis(200), find.l1Ttl);
+        call(find, () -> "x", 1L);
+        Await.until("the L1 copy to expire", Duration.ofSeconds(5), () -> find.begin1(1L) instanceof Load);
+    }
+
+    @Test
+    void l1StaysWithinItsBound() throws Exception {
+        runtime.close();
+        runtime = TieredRuntime.start(TieredConfig.from(Map.of("tiered.l1.maxEntries", "100"), Map.of()));
+        CachedMethod find = find();
+        for (long i = 0; i < 2_000; i++) {
+            call(find, () -> "v", i);
+        }
+        AtomicInteger next = new AtomicInteger();
+        Await.until("eviction down to the bound", Duration.ofSeconds(10), () -> {
+            try {
+                call(find, () -> "v", -1L - next.incrementAndGet()); // writes drive Caffeine's maintenance
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+            return find.l1Size() <= 100;
+        });
+    }
+
+    @Test
+    void aDisabledNamespaceRunsEveryCallUncached() throws Exception {
+        runtime.close();
+        runtime = TieredRuntime.start(TieredConfig.from(Map.of("tiered.ns.catalog.enabled", "false"), Map.of()));
+        CachedMethod find = find();
+        AtomicInteger runs = new AtomicInteger();
+        call(find, runs::incrementAndGet, 1L);
+        call(find, runs::incrementAndGet, 1L);
+        assertEquals(2, runs.get());
+        assertEquals(2, find.stats.uncached.sum());
+    }
+
+    @Test
+    void namespaceOverridesReplaceTheAnnotationValues() throws Exception {
+        runtime.close();
+        runtime = TieredRuntime.start(TieredConfig.from(Map.of("tiered.ns.catalog.ttl", "5s",
+                "tiered.ns.catalog.tier", "L1", "tiered.ns.catalog.l1MaxEntries", "3"), Map.of()));
+        CachedMethod find = runtime.register(spec("find", "not even a duration"));
+        assertEquals(Duration.ofSeconds(5), find.ttl);
+        assertEquals(Tier.L1, find.tier());
+    }
+}

@@ -1,0 +1,69 @@
+package dev.tiered.runtime;
+
+import java.io.Serializable;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Stream;
+
+/**
+ * Methods the runtime tests register (their bodies are never run: a test supplies the body of each call), and the
+ * call protocol the agent's advice follows, for driving a {@link CachedMethod} by hand.
+ */
+@SuppressWarnings("unused")
+final class Fixtures {
+    record Product(long id, String name) implements Serializable {}
+
+    enum Color { RED, GREEN }
+
+    static final class Catalog {
+        String find(long id) { return null; }
+        String other(long id) { return null; }
+        Product product(long id) { return null; }
+        Optional<Product> maybe(long id) { return Optional.empty(); }
+        List<Product> byIds(List<Long> ids, Color color) { return null; }
+        String nothing() { return null; }
+        int square(int x) { return 0; }
+        long[] ranges(int[] lows, String label, double factor) { return null; }
+        String five(String a, int b, long c, Color d, Product e) { return null; }
+        String byObject(Object filter) { return null; }
+        void touch(long id) {}
+        CompletableFuture<String> async(long id) { return null; }
+        Stream<String> stream(long id) { return null; }
+    }
+
+    private Fixtures() {}
+
+    static MethodSpec spec(String method, String ttl) {
+        return Specs.of(Catalog.class, method, ttl, dev.tiered.Tier.L1_L2, "catalog");
+    }
+
+    /** Runs one call the way the agent's advice does: begin, then serve, or run the body and report. */
+    static Object call(CachedMethod m, Callable<?> body, Object... args) throws Exception {
+        Object outcome;
+        switch (args.length) {
+            case 0: outcome = m.begin0(); break;
+            case 1: outcome = m.begin1(args[0]); break;
+            case 2: outcome = m.begin2(args[0], args[1]); break;
+            case 3: outcome = m.begin3(args[0], args[1], args[2]); break;
+            default: outcome = m.beginN(args.clone());
+        }
+        if (outcome instanceof Load) {
+            Load load = (Load) outcome;
+            Object value;
+            try {
+                value = body.call();
+            } catch (Exception | Error e) {
+                load.fail(e);
+                throw e;
+            }
+            load.complete(value);
+            return value;
+        }
+        if (outcome == null) {
+            return body.call();
+        }
+        return outcome == CachedMethod.NULL_RESULT ? null : outcome;
+    }
+}

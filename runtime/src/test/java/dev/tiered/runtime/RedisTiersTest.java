@@ -1,0 +1,225 @@
+package dev.tiered.runtime;
+
+import static dev.tiered.runtime.Fixtures.call;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+
+import dev.tiered.Tier;
+import dev.tiered.testkit.Await;
+import dev.tiered.testkit.RedisServer;
+
+/**
+ * L2 and invalidation against a real redis-server. Two runtimes in this JVM stand for two JVMs: they share nothing
+ * but Redis. Each test uses its own key prefix on the shared server, or a server of its own when it stops Redis.
+ */
+class RedisTiersTest {
+    private static final Duration WAIT = Duration.ofSeconds(10);
+    private final List<TieredRuntime> runtimes = new ArrayList<>();
+    private final List<RedisServer> ownServers = new ArrayList<>();
+    private String prefix;
+
+    @org.junit.jupiter.api.BeforeEach
+    void prefix(TestInfo test) {
+        prefix = "t" + Integer.toHexString(test.getDisplayName().hashCode() & 0xfffffff);
+    }
+
+    @AfterEach
+    void stop() {
+        runtimes.forEach(TieredRuntime::close);
+        ownServers.forEach(RedisServer::close);
+    }
+
+    private TieredRuntime runtime(RedisServer redis, String... settings) {
+        Map<String, String> props = new HashMap<>(Map.of("tiered.redis.uri", redis.uri(),
+                "tiered.redis.keyPrefix", prefix));
+        for (int i = 0; i < settings.length; i += 2) {
+            props.put(settings[i], settings[i + 1]);
+        }
+        TieredRuntime runtime = TieredRuntime.start(TieredConfig.from(props, Map.of()));
+        runtimes.add(runtime);
+        Await.until("the invalidation bus to subscribe", WAIT, runtime::busConnected);
+        return runtime;
+    }
+
+    private static CachedMethod find(TieredRuntime runtime) throws RejectedException {
+        return runtime.register(Fixtures.spec("find", "10m"));
+    }
+
+    private static Invalidation update(TieredRuntime runtime) throws RejectedException {
+        return runtime.registerInvalidation(new InvalidationSpec("x.W", "update", List.of(), List.of("catalog")));
+    }
+
+    @Test
+    void anotherJvmIsServedFromL2WithoutRunningTheMethod() throws Exception {
+        RedisServer redis = RedisServer.shared();
+        CachedMethod a = find(runtime(redis));
+        CachedMethod b = find(runtime(redis));
+        AtomicInteger runs = new AtomicInteger();
+        assertEquals("v1", call(a, () -> "v" + runs.incrementAndGet(), 1L));
+        assertEquals("v1", call(b, () -> "v" + runs.incrementAndGet(), 1L));
+        assertEquals("v1", call(b, () -> "v" + runs.incrementAndGet(), 1L));
+        assertEquals(1, runs.get());
+        assertEquals(1, b.stats.l2Hits.sum());
+        assertEquals(1, b.stats.l1Hits.sum(), "an L2 hit fills L1");
+    }
+
+    @Test
+    void entriesLiveUnderReadableVersionedKeysWithTheirTtl() throws Exception {
+        RedisServer redis = RedisServer.shared();
+        CachedMethod a = find(runtime(redis));
+        call(a, () -> "x", 42L);
+        long version = Long.parseLong((String) redis.command("GET", prefix + ":v:catalog"));
+        String key = prefix + ":e:catalog:" + version + ":dev.tiered.runtime.Fixtures$Catalog.find(long):42";
+        assertEquals(List.of(key), redis.command("KEYS", prefix + ":e:*"));
+        long ttl = (Long) redis.command("PTTL", key);
+        assertTrue(ttl > 590_000 && ttl <= 600_000, "ttl " + ttl);
+        long micros = System.currentTimeMillis() * 1000;
+        assertTrue(Math.abs(micros - version) < 600_000_000L, "a version starts from the clock: " + version);
+    }
+
+    @Test
+    void anInvalidationReachesTheOtherJvmAndMakesOldL2EntriesUnreachable() throws Exception {
+        RedisServer redis = RedisServer.shared();
+        TieredRuntime ra = runtime(redis);
+        TieredRuntime rb = runtime(redis);
+        CachedMethod a = find(ra);
+        CachedMethod b = find(rb);
+        call(a, () -> "old", 1L);
+        assertEquals("old", call(b, () -> "unexpected", 1L));
+        long before = rb.stats("catalog").version();
+        update(ra).run();
+        assertEquals("new", call(a, () -> "new", 1L), "the writing JVM never serves the old value once the write returned");
+        Await.until("the other JVM to learn the new version", WAIT,
+                () -> rb.stats("catalog").version() != before);
+        assertEquals(1, rb.stats("catalog").invalidationsReceived());
+        assertEquals("new", call(b, () -> "unexpected", 1L), "served from L2 under the new version");
+        assertEquals(2, redis.command("KEYS", prefix + ":e:*") instanceof List<?> l ? l.size() : -1,
+                "the old entry is left to expire, never deleted or scanned for");
+    }
+
+    @Test
+    void theL2TierReadsRedisOnEveryCall() throws Exception {
+        RedisServer redis = RedisServer.shared();
+        CachedMethod shared = runtime(redis).register(Specs.of(Fixtures.Catalog.class, "product", "10m", Tier.L2, "p"));
+        AtomicInteger runs = new AtomicInteger();
+        Fixtures.Product p = new Fixtures.Product(1, "widget");
+        call(shared, () -> { runs.incrementAndGet(); return p; }, 1L);
+        assertEquals(p, call(shared, () -> { runs.incrementAndGet(); return p; }, 1L));
+        assertEquals(p, call(shared, () -> { runs.incrementAndGet(); return p; }, 1L));
+        assertEquals(1, runs.get());
+        assertEquals(2, shared.stats.l2Hits.sum());
+        assertEquals(0, shared.stats.l1Hits.sum());
+    }
+
+    @Test
+    void theL1CopyOfAnL2EntryLivesNoLongerThanTheEntry() throws Exception {
+        RedisServer redis = RedisServer.shared();
+        CachedMethod a = runtime(redis).register(Fixtures.spec("find", "2s"));
+        CachedMethod b = runtime(redis).register(Fixtures.spec("find", "2s"));
+        call(a, () -> "x", 5L);
+        String key = ((List<?>) redis.command("KEYS", prefix + ":e:*")).get(0).toString();
+        Await.until("the L2 entry to have under a second left", WAIT, () -> (Long) redis.command("PTTL", key) < 1000);
+        assertEquals("x", call(b, () -> "unexpected", 5L));
+        assertEquals(1, b.stats.l2Hits.sum());
+        Await.until("the L2 entry to expire", WAIT, () -> (Long) redis.command("EXISTS", key) == 0);
+        assertInstanceOf(Load.class, b.begin1(5L), "its L1 copy expired with it");
+    }
+
+    @Test
+    void resultsTheCodecCannotStoreStayInL1AndAreCounted() throws Exception {
+        RedisServer redis = RedisServer.shared();
+        CachedMethod ranges = runtime(redis).register(Fixtures.spec("byIds", "10m"));
+        Object unstorable = new ArrayList<>(List.of(new Object()));
+        call(ranges, () -> unstorable, List.of(1L), Fixtures.Color.RED);
+        assertEquals(1, ranges.stats.notStored.sum());
+        assertEquals(List.of(), redis.command("KEYS", prefix + ":e:*"));
+        assertEquals(unstorable, call(ranges, () -> "unexpected", List.of(1L), Fixtures.Color.RED));
+    }
+
+    @Test
+    void aRedisThatLostItsDataNeverBringsAnOldEntryBack() throws Exception {
+        RedisServer redis = RedisServer.shared();
+        TieredRuntime ra = runtime(redis);
+        CachedMethod a = find(ra);
+        call(a, () -> "cached", 1L);
+        long before = ra.stats("catalog").version();
+        for (Object key : (List<?>) redis.command("KEYS", prefix + ":*")) {
+            redis.command("DEL", key.toString()); // as if Redis restarted empty
+        }
+        CachedMethod fresh = find(runtime(redis));
+        assertEquals("reloaded", call(fresh, () -> "reloaded", 1L));
+        Await.until("the first JVM to adopt the restarted version", WAIT, () -> ra.stats("catalog").version() != before);
+        assertTrue(ra.stats("catalog").version() > before, "versions never go back");
+        assertEquals("reloaded", call(a, () -> "unexpected", 1L));
+    }
+
+    @Test
+    void aVersionThatWentBackInRedisIsRaisedBeforeUse() throws Exception {
+        RedisServer redis = RedisServer.shared();
+        TieredRuntime ra = runtime(redis);
+        CachedMethod a = find(ra);
+        Invalidation update = update(ra);
+        call(a, () -> "x", 1L);
+        update.run();
+        long known = ra.stats("catalog").version();
+        redis.command("SET", prefix + ":v:catalog", "1000"); // as if restored from an old snapshot
+        update.run();
+        assertTrue(ra.stats("catalog").version() > known, ra.stats("catalog").version() + " <= " + known);
+        assertTrue(Long.parseLong((String) redis.command("GET", prefix + ":v:catalog")) > known);
+    }
+
+    @Test
+    void aBumpThatCannotReachRedisInvalidatesHereAtOnceAndReachesRedisLater() throws Exception {
+        RedisServer redis = RedisServer.start();
+        ownServers.add(redis);
+        TieredRuntime ra = runtime(redis);
+        CachedMethod a = find(ra);
+        Invalidation update = update(ra);
+        call(a, () -> "old", 1L);
+        long before = ra.stats("catalog").version();
+        redis.kill();
+        update.run();
+        assertEquals("new", call(a, () -> "new", 1L));
+        assertTrue(ra.stats("catalog").version() <= 0, "a local generation until Redis is back");
+        redis.restart();
+        Await.until("the pending bump to reach Redis", WAIT, () -> ra.stats("catalog").version() > before);
+        long inRedis = Long.parseLong((String) redis.command("GET", prefix + ":v:catalog"));
+        assertEquals(inRedis, ra.stats("catalog").version());
+    }
+
+    @Test
+    void cutOffFromInvalidationsForLongerThanMaxStalenessCallsRunUncachedUntilRedisIsBack() throws Exception {
+        RedisServer redis = RedisServer.start();
+        ownServers.add(redis);
+        TieredRuntime ra = runtime(redis, "tiered.l1.maxStaleness", "1s", "tiered.bus.heartbeat", "200ms",
+                "tiered.redis.timeout", "100ms");
+        CachedMethod a = find(ra);
+        AtomicInteger runs = new AtomicInteger();
+        call(a, runs::incrementAndGet, 1L);
+        redis.kill();
+        assertEquals(1, call(a, runs::incrementAndGet, 1L), "within maxStaleness L1 still serves");
+        Await.until("the cut-off", WAIT, ra::cutOff);
+        assertEquals(2, call(a, runs::incrementAndGet, 1L));
+        assertEquals(3, call(a, runs::incrementAndGet, 1L));
+        assertNull(a.begin1(1L), "uncached, not even a load");
+        redis.restart();
+        Await.until("caching to resume", WAIT, () -> !ra.cutOff());
+        call(a, runs::incrementAndGet, 1L);
+        assertEquals(runs.get(), call(a, () -> -1, 1L));
+        assertNotEquals(0, a.stats.uncached.sum());
+    }
+}

@@ -190,8 +190,13 @@ final class TieredTransformer implements AgentBuilder.Transformer {
         } catch (RuntimeException unresolved) {
             // fall through to the textual form
         }
+        // an unresolvable constant renders as "dev.tiered.Tier.L3 /* Warning: constant not present! */"
         String text = value.toString();
-        return text.substring(text.lastIndexOf('.') + 1);
+        int comment = text.indexOf(" /*");
+        if (comment >= 0) {
+            text = text.substring(0, comment);
+        }
+        return text.substring(text.lastIndexOf('.') + 1).trim();
     }
 
     /** Resolves {@link SiteId} to the constant number of the method being instrumented. */

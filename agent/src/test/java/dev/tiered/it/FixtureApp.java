@@ -1,0 +1,242 @@
+package dev.tiered.it;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.lang.management.ManagementFactory;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import javax.management.InstanceNotFoundException;
+import javax.management.ObjectName;
+
+import dev.tiered.it.fixture.Gates;
+import dev.tiered.it.fixture.Products;
+import dev.tiered.it.fixture.Runs;
+import dev.tiered.testkit.JvmProcess;
+
+/**
+ * The main class of the child JVMs: an "application" that a test drives one command per line on stdin, answering
+ * each with one {@link JvmProcess#REPLY} line. Commands:
+ * <pre>
+ * call [class] method args...    invoke a public method (of Products unless a class is named); "ok value" or
+ *                                "threw class message"
+ * runs method                    how often a fixture body ran
+ * stat namespace attribute       a JMX attribute of the agent's namespace MBean, "absent" without one
+ * arm id | await id | release id stage a race on Products.gated
+ * spawn method args... / join n  call in a background thread, then wait for its reply
+ * parallel n method args...      n threads call at once; their replies, distinct ones only
+ * isolated classes-dir jar       call Isolated.value twice through a loader whose parent is the platform loader
+ * bridge-faults                  faults caught by the bootstrap bridge itself
+ * probe command                  IsolationProbe: the application's own Caffeine and SLF4J
+ * </pre>
+ */
+public final class FixtureApp {
+    private static final Map<String, Object> INSTANCES = new ConcurrentHashMap<>();
+    private static final Map<Integer, Future<String>> SPAWNED = new ConcurrentHashMap<>();
+    private static final AtomicInteger NEXT = new AtomicInteger();
+    private static final ExecutorService POOL = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r);
+        t.setDaemon(true);
+        return t;
+    });
+
+    private FixtureApp() {}
+
+    public static void main(String[] args) throws Exception {
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        String line;
+        while ((line = in.readLine()) != null) {
+            String reply;
+            try {
+                reply = handle(line.trim().split(" "));
+            } catch (Throwable t) {
+                reply = "error " + t;
+            }
+            System.out.println(JvmProcess.REPLY + reply);
+            System.out.flush();
+        }
+    }
+
+    private static String handle(String[] cmd) throws Exception {
+        switch (cmd[0]) {
+            case "call":
+                return call(Arrays.copyOfRange(cmd, 1, cmd.length));
+            case "runs":
+                return Integer.toString(Runs.of(cmd[1]));
+            case "stat":
+                return stat(cmd[1], cmd[2]);
+            case "arm":
+                Gates.arm(Long.parseLong(cmd[1]));
+                return "armed";
+            case "await":
+                return Gates.awaitArrival(Long.parseLong(cmd[1])) ? "arrived" : "timeout";
+            case "release":
+                Gates.release(Long.parseLong(cmd[1]));
+                return "released";
+            case "spawn": {
+                int n = NEXT.incrementAndGet();
+                String[] call = Arrays.copyOfRange(cmd, 1, cmd.length);
+                SPAWNED.put(n, POOL.submit(() -> call(call)));
+                return Integer.toString(n);
+            }
+            case "join":
+                return SPAWNED.remove(Integer.parseInt(cmd[1])).get(60, TimeUnit.SECONDS);
+            case "parallel":
+                return parallel(Integer.parseInt(cmd[1]), Arrays.copyOfRange(cmd, 2, cmd.length));
+            case "isolated":
+                return isolated(Path.of(cmd[1]), Path.of(cmd[2]));
+            case "bridge-faults":
+                return Class.forName("dev.tiered.agent.bootstrap.Bridge", true, null).getMethod("faults")
+                        .invoke(null).toString();
+            case "probe":
+                return (String) Class.forName("dev.tiered.it.IsolationProbe").getMethod("run", String.class)
+                        .invoke(null, cmd[1]);
+            default:
+                return "unknown command " + cmd[0];
+        }
+    }
+
+    /** {@code [class] method args...}: the class defaults to Products. */
+    static String call(String[] cmd) throws Exception {
+        Class<?> owner = Products.class;
+        int at = 0;
+        if (cmd[0].contains(".")) {
+            owner = Class.forName(cmd[0]);
+            at = 1;
+        }
+        String name = cmd[at];
+        String[] raw = Arrays.copyOfRange(cmd, at + 1, cmd.length);
+        Method method = null;
+        for (Method m : owner.getDeclaredMethods()) {
+            if (m.getName().equals(name) && m.getParameterCount() == raw.length && !m.isSynthetic()) {
+                method = m;
+            }
+        }
+        if (method == null) {
+            return "no method " + name + "/" + raw.length;
+        }
+        method.setAccessible(true);
+        Object[] args = new Object[raw.length];
+        for (int i = 0; i < raw.length; i++) {
+            args[i] = parse(method.getParameterTypes()[i], raw[i]);
+        }
+        Class<?> type = owner;
+        Object target = Modifier.isStatic(method.getModifiers()) ? null
+                : INSTANCES.computeIfAbsent(owner.getName(), k -> newInstance(type));
+        try {
+            return "ok " + render(method.invoke(target, args));
+        } catch (InvocationTargetException e) {
+            return "threw " + e.getCause().getClass().getName() + " " + e.getCause().getMessage();
+        }
+    }
+
+    private static Object newInstance(Class<?> type) {
+        try {
+            return type.getDeclaredConstructor().newInstance();
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Object parse(Class<?> type, String text) {
+        if (text.equals("null") && !type.isPrimitive()) {
+            return null;
+        }
+        if (type == long.class || type == Long.class) {
+            return Long.parseLong(text);
+        }
+        if (type == int.class || type == Integer.class) {
+            return Integer.parseInt(text);
+        }
+        if (type == double.class) {
+            return Double.parseDouble(text);
+        }
+        if (type == int[].class) {
+            return Arrays.stream(text.split(",")).mapToInt(Integer::parseInt).toArray();
+        }
+        if (type == UUID.class) {
+            return UUID.fromString(text);
+        }
+        if (type == Products.Color.class) {
+            return Products.Color.valueOf(text);
+        }
+        if (type == Products.Key.class) {
+            String[] parts = text.split("/");
+            return new Products.Key(parts[0], Integer.parseInt(parts[1]));
+        }
+        if (type == Object.class) {
+            return List.of(text);
+        }
+        return text;
+    }
+
+    private static String render(Object value) {
+        if (value == null) {
+            return "null";
+        }
+        if (value.getClass().isArray()) {
+            return Arrays.deepToString(new Object[] {value});
+        }
+        return value.toString();
+    }
+
+    private static String stat(String namespace, String attribute) throws Exception {
+        try {
+            return ManagementFactory.getPlatformMBeanServer()
+                    .getAttribute(new ObjectName("dev.tiered:type=Namespace,name=" + namespace), attribute).toString();
+        } catch (InstanceNotFoundException e) {
+            return "absent";
+        }
+    }
+
+    private static String parallel(int threads, String[] call) throws Exception {
+        CountDownLatch start = new CountDownLatch(1);
+        List<Future<String>> futures = new ArrayList<>();
+        for (int i = 0; i < threads; i++) {
+            futures.add(POOL.submit(() -> {
+                start.await();
+                return call(call);
+            }));
+        }
+        start.countDown();
+        List<String> distinct = new ArrayList<>();
+        for (Future<String> f : futures) {
+            String reply = f.get(60, TimeUnit.SECONDS);
+            if (!distinct.contains(reply)) {
+                distinct.add(reply);
+            }
+        }
+        return String.join(" | ", distinct);
+    }
+
+    private static String isolated(Path classes, Path annotations) throws Exception {
+        URLClassLoader loader = new URLClassLoader(new URL[] {classes.toUri().toURL(), annotations.toUri().toURL()},
+                ClassLoader.getPlatformClassLoader());
+        Class<?> isolated = loader.loadClass("dev.tiered.it.fixture.Isolated");
+        if (isolated.getClassLoader() != loader) {
+            return "loaded by the wrong loader: " + isolated.getClassLoader();
+        }
+        Object instance = isolated.getDeclaredConstructor().newInstance();
+        Method value = isolated.getMethod("value", long.class);
+        String first = (String) value.invoke(instance, 1L);
+        String second = (String) value.invoke(instance, 1L);
+        return first + " " + second + " runs=" + isolated.getField("runs").get(null);
+    }
+}

@@ -1,0 +1,72 @@
+package dev.tiered.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import dev.tiered.testkit.JvmProcess;
+import dev.tiered.testkit.RedisServer;
+
+/** Without the agent, disabled, and without Redis. */
+class ModesIT {
+    private static AgentJvms jvms;
+
+    @BeforeAll
+    static void start() {
+        jvms = new AgentJvms();
+    }
+
+    @AfterAll
+    static void stop() {
+        jvms.close();
+    }
+
+    private static void assertRunsEveryTime(JvmProcess app) {
+        app.request("call update 50 fifty");
+        app.request("call find 50");
+        app.request("call find 50");
+        assertEquals("2", app.request("runs find"), app.transcript());
+    }
+
+    @Test
+    void withoutTheAgentTheAnnotationsDoNothing() {
+        JvmProcess app = jvms.track(jvms.builder("no-agent").main(FixtureApp.class.getName()).start());
+        assertRunsEveryTime(app);
+        assertEquals("absent", app.request("stat products L1Hits"));
+        assertEquals(List.of(), app.stderr());
+    }
+
+    @Test
+    void disabledTheAgentTransformsNothingAndConnectsToNothing() {
+        try (RedisServer redis = RedisServer.start()) {
+            JvmProcess app = jvms.withAgent("disabled", "tiered.enabled=false", "tiered.redis.uri=" + redis.uri());
+            assertRunsEveryTime(app);
+            assertEquals("absent", app.request("stat products L1Hits"));
+            assertTrue(app.stderr().stream().anyMatch(l -> l.endsWith(
+                    "INFO tiered - tiered 0.1.0-SNAPSHOT is disabled by tiered.enabled=false: no class is transformed")),
+                    app.transcript());
+            String clients = (String) redis.command("CLIENT", "LIST");
+            assertFalse(clients.contains("name=tiered"), clients);
+        }
+    }
+
+    @Test
+    void withoutRedisTheAgentCachesAndInvalidatesWithinTheJvm() {
+        JvmProcess app = jvms.withAgent("l1-only");
+        app.request("call update 51 old");
+        assertEquals("ok old", app.request("call find 51"));
+        assertEquals("ok old", app.request("call find 51"));
+        assertEquals("1", app.request("runs find"));
+        app.request("call update 51 new");
+        assertEquals("ok new", app.request("call find 51"));
+        assertEquals("ok new", app.request("call findL2 51"), "L2-tier methods simply run without Redis");
+        assertEquals(1, app.stderrMatching(l -> l.endsWith("INFO tiered - no tiered.redis.uri set: caching in L1 only, "
+                + "and invalidations reach this JVM only")).size(), app.transcript());
+    }
+}

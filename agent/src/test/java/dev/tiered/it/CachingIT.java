@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.UUID;
 
 import org.junit.jupiter.api.AfterAll;
@@ -173,6 +174,33 @@ class CachingIT {
         assertEquals("ok Optional.empty", b.request("call maybe -10"));
         assertEquals(0, runs(b, "item"));
         assertEquals(0, runs(b, "maybe"));
+    }
+
+    @Test
+    void anAgentFaultLetsTheCallRunUncachedAndIsCountedAndLoggedOnce() {
+        assertEquals("ok described hostile", a.request("call describe hostile"));
+        assertEquals("ok described hostile", a.request("call describe hostile"));
+        assertEquals(2, runs(a, "describe"));
+        assertEquals("2", a.request("stat faults Faults"));
+        assertEquals("2", a.request("stat faults Uncached"));
+        assertEquals(1, a.stderrMatching(l -> l.contains("WARN tiered - a call of dev.tiered.it.fixture.Products"
+                + ".describe(java.lang.Object) ran uncached after an internal error: java.lang.IllegalStateException: "
+                + "this argument cannot be hashed")).size(), a.transcript());
+    }
+
+    @Test
+    void anUndecodableL2ValueIsACountedMissNeverAnError() {
+        product(12, "twelve");
+        a.request("call find 12");
+        RedisServer redis = RedisServer.shared();
+        List<?> keys = (List<?>) redis.command("KEYS", "caching:e:products:*.find(long):12");
+        assertEquals(1, keys.size(), keys.toString());
+        redis.command("SET", keys.get(0).toString(), "not an entry", "PX", "60000");
+        long failures = Long.parseLong(b.request("stat products DecodeFailures").replace("absent", "0"));
+        int before = runs(b, "find");
+        assertEquals("ok twelve", b.request("call find 12"));
+        assertEquals(before + 1, runs(b, "find"));
+        assertEquals(failures + 1, Long.parseLong(b.request("stat products DecodeFailures")));
     }
 
     @Test

@@ -182,7 +182,7 @@ public final class FixtureApp {
             return new Products.Key(parts[0], Integer.parseInt(parts[1]));
         }
         if (type == Object.class) {
-            return List.of(text);
+            return text.equals("hostile") ? new dev.tiered.it.fixture.Hostile() : List.of(text);
         }
         return text;
     }

@@ -10,6 +10,7 @@ import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
 import java.io.ObjectStreamClass;
 import java.io.ObjectStreamField;
+import java.lang.invoke.MethodType;
 import java.lang.reflect.Method;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.Type;
@@ -80,7 +81,7 @@ final class ValueCodec {
     static ValueCodec of(Method method, List<String> extraAllowed, int maxBytes) {
         Type generic = method.getGenericReturnType();
         AllowList allowList = AllowList.of(generic, extraAllowed);
-        Class<?> expected = box(method.getReturnType());
+        Class<?> expected = MethodType.methodType(method.getReturnType()).wrap().returnType();
         Class<?> element = null;
         if (expected == Optional.class && generic instanceof ParameterizedType) {
             Type arg = ((ParameterizedType) generic).getActualTypeArguments()[0];
@@ -397,37 +398,6 @@ final class ValueCodec {
         protected Class<?> resolveProxyClass(String[] interfaces) throws InvalidClassException {
             throw new InvalidClassException("dynamic proxies are never decoded");
         }
-    }
-
-    static Class<?> box(Class<?> c) {
-        if (!c.isPrimitive()) {
-            return c;
-        }
-        if (c == long.class) {
-            return Long.class;
-        }
-        if (c == int.class) {
-            return Integer.class;
-        }
-        if (c == boolean.class) {
-            return Boolean.class;
-        }
-        if (c == double.class) {
-            return Double.class;
-        }
-        if (c == float.class) {
-            return Float.class;
-        }
-        if (c == short.class) {
-            return Short.class;
-        }
-        if (c == char.class) {
-            return Character.class;
-        }
-        if (c == byte.class) {
-            return Byte.class;
-        }
-        return Void.class;
     }
 
     /**

@@ -124,11 +124,17 @@ public final class RedisServer implements AutoCloseable {
         launch();
     }
 
+    /** Kills the server and deletes its working folder, log included. */
     @Override
     public synchronized void close() {
         if (process != null && process.isAlive()) {
             process.destroyForcibly();
             waitForExit();
+        }
+        try (java.util.stream.Stream<Path> files = Files.walk(workDir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // a temporary folder left behind is no failure
         }
     }
 

@@ -68,5 +68,8 @@ class ModesIT {
         assertEquals("ok new", app.request("call findL2 51"), "L2-tier methods simply run without Redis");
         assertEquals(1, app.stderrMatching(l -> l.endsWith("INFO tiered - no tiered.redis.uri set: caching in L1 only, "
                 + "and invalidations reach this JVM only")).size(), app.transcript());
+        assertTrue(app.stderr().stream().allMatch(l -> l.matches("\\d\\d:\\d\\d:\\d\\d\\.\\d{3} INFO tiered - .*")),
+                "the agent adds its own start-up lines and nothing else: no JVM or library warnings\n"
+                        + app.transcript());
     }
 }

@@ -3,22 +3,23 @@ package dev.tiered.agent.internal;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.instrument.Instrumentation;
+import java.lang.reflect.Method;
+import java.security.ProtectionDomain;
 import java.util.Enumeration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
-
-import net.bytebuddy.dynamic.loading.ClassInjector;
 
 /**
  * Puts the bridge classes ({@code dev.tiered.agent.bootstrap}) into the bootstrap class loader, where advice
  * inlined into any class can resolve them.
  *
- * <p>They are defined directly in the bootstrap loader when the JVM allows it. Appending the agent jar to the
- * bootstrap class path would work everywhere too, but it turns off class-data sharing for every class not loaded
- * by the bootstrap loader on JDK 17 to 23 (slower start-up, and a JVM warning), so there it is only the fallback.
- * From JDK 24 on, defining classes that way would print a deprecation warning, and appending is used.
+ * <p>They are defined directly in the bootstrap loader through the JDK's internal {@code Unsafe}, which the
+ * agent's module is allowed to use by {@link Instrumentation#redefineModule}. Appending the agent jar to the
+ * bootstrap class path works everywhere too, but it turns off class-data sharing for every class not loaded by the
+ * bootstrap loader (slower start-up, and a JVM warning), so it is only the fallback.
  */
 public final class BootstrapBridge {
     static final String PACKAGE = "dev/tiered/agent/bootstrap/";
@@ -38,21 +39,26 @@ public final class BootstrapBridge {
                 }
             }
         }
-        if (Runtime.version().feature() >= 24) {
-            // from JDK 24 on, preparing Byte Buddy's Unsafe-based injector prints a deprecation warning (JEP 498)
-            inst.appendToBootstrapClassLoaderSearch(agentJar);
-            return "on the bootstrap class path";
-        }
         try {
-            ClassInjector.UsingUnsafe.Factory factory = ClassInjector.UsingUnsafe.Factory.resolve(inst);
-            if (factory.isAvailable()) {
-                factory.make(null).injectRaw(classes);
-                return "defined in the bootstrap class loader";
-            }
-        } catch (RuntimeException | LinkageError unavailable) {
-            // fall back to the class path
+            defineInBootstrapLoader(inst, classes);
+            return "defined in the bootstrap class loader";
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError unavailable) {
+            inst.appendToBootstrapClassLoaderSearch(agentJar);
+            return "on the bootstrap class path (" + unavailable + ")";
         }
-        inst.appendToBootstrapClassLoaderSearch(agentJar);
-        return "on the bootstrap class path";
+    }
+
+    private static void defineInBootstrapLoader(Instrumentation inst, Map<String, byte[]> classes)
+            throws ReflectiveOperationException {
+        Module javaBase = Object.class.getModule();
+        inst.redefineModule(javaBase, Set.of(), Map.of(),
+                Map.of("jdk.internal.misc", Set.of(BootstrapBridge.class.getModule())), Set.of(), Map.of());
+        Class<?> unsafeType = Class.forName("jdk.internal.misc.Unsafe");
+        Object unsafe = unsafeType.getMethod("getUnsafe").invoke(null);
+        Method define = unsafeType.getMethod("defineClass", String.class, byte[].class, int.class, int.class,
+                ClassLoader.class, ProtectionDomain.class);
+        for (Map.Entry<String, byte[]> c : classes.entrySet()) {
+            define.invoke(unsafe, c.getKey(), c.getValue(), 0, c.getValue().length, null, null);
+        }
     }
 }

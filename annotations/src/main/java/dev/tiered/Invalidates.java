@@ -10,8 +10,11 @@ import java.lang.annotation.Target;
  * Invalidates the named namespaces when the annotated method returns normally.
  *
  * <p>With the agent, the method's return bumps the version of each namespace: in Redis (an atomic {@code INCR}
- * followed by a pub/sub message to every JVM connected to the same Redis) and in this JVM. Entries are stored under
- * the version that was current when their value started to be computed, so after the bump:
+ * followed by a pub/sub message to every JVM connected to the same Redis) and in this JVM. When one parameter is
+ * annotated {@link CacheKey}, the write is keyed: it bumps the version of that entity only, and so invalidates the
+ * entries of that entity and of the namespace's methods that have no entity key (see {@link CacheKey} for exactly
+ * which). Entries are stored under the versions that were current when their value started to be computed, so
+ * after the bump:
  * <ul>
  *   <li>in this JVM, no result computed before the bump is served once the method has returned;</li>
  *   <li>in other JVMs, old results stop being served within the propagation window (the delivery of one Redis

@@ -34,8 +34,10 @@ import java.lang.annotation.Target;
  *   <li><b>Lifetime.</b> An entry lives at most {@link #ttl()} from the moment its value was computed, in both tiers.
  *       In L1 it lives at most {@link #l1Ttl()} when that is set.</li>
  *   <li><b>Invalidation.</b> Entries are grouped by {@link #namespace()}. When an {@link Invalidates} method naming
- *       that namespace returns normally, every entry of the namespace becomes unreachable: at once in the JVM that
- *       ran the write, within the propagation window (one Redis pub/sub message) in the others.</li>
+ *       that namespace returns normally, its entries become unreachable: at once in the JVM that ran the write,
+ *       within the propagation window (one Redis pub/sub message) in the others. A write with a {@link CacheKey}
+ *       reaches only the entries of that entity, identified by this method's {@link CacheKey} parameter, and the
+ *       entries of methods without one; a write without reaches the whole namespace.</li>
  * </ul>
  *
  * <p>Where the annotation is not valid (a {@code void}, abstract or native method, a malformed {@code ttl}, a

@@ -171,6 +171,12 @@ public final class FixtureApp {
         if (type == int[].class) {
             return Arrays.stream(text.split(",")).mapToInt(Integer::parseInt).toArray();
         }
+        if (type == List.class) {
+            return Arrays.stream(text.split(",")).map(Long::parseLong).toList();
+        }
+        if (type == boolean.class) {
+            return Boolean.parseBoolean(text);
+        }
         if (type == UUID.class) {
             return UUID.fromString(text);
         }

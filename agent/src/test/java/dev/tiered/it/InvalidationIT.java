@@ -56,6 +56,39 @@ class InvalidationIT {
     }
 
     @Test
+    void aKeyedWriteReachesItsEntityInEveryJvmAndNothingElse() {
+        a.request("call updateEntity 70 old");
+        a.request("call updateEntity 71 old");
+        for (JvmProcess jvm : new JvmProcess[] {a, b}) {
+            for (String call : new String[] {"entity 70", "entity 71", "entityWithReviews 70 true", "entityList x"}) {
+                jvm.request("call " + call);
+            }
+        }
+        a.request("call updateEntity 70 new");
+        assertEquals("ok new", a.request("call entity 70"), "at once in the writing JVM");
+        Await.until("the other JVM to serve entity 70 anew", WINDOW, () -> b.request("call entity 70").equals("ok new"));
+        assertEquals("ok new+hidden", b.request("call entityWithReviews 70 true"), "whatever its other arguments");
+        assertEquals("ok x:new", b.request("call entityList x"), "a result without entity key may hold any entity");
+        int before = Integer.parseInt(b.request("runs entity"));
+        assertEquals("ok old", b.request("call entity 71"));
+        assertEquals(before, Integer.parseInt(b.request("runs entity")), "other entities keep their entries");
+    }
+
+    @Test
+    void aKeyedWriteOfSeveralEntitiesReachesEachOfThem() {
+        a.request("call updateEntities 80,81,82 old");
+        b.request("call entity 80");
+        b.request("call entity 81");
+        b.request("call entity 82");
+        a.request("call updateEntities 80,81 new");
+        Await.until("entities 80 and 81 to be served anew", WINDOW, () -> b.request("call entity 80").equals("ok new")
+                && b.request("call entity 81").equals("ok new"));
+        int before = Integer.parseInt(b.request("runs entity"));
+        assertEquals("ok old", b.request("call entity 82"));
+        assertEquals(before, Integer.parseInt(b.request("runs entity")));
+    }
+
+    @Test
     void aWriteInvalidatesL1OnlyEntriesInEveryJvm() {
         a.request("call update 21 old");
         assertEquals("ok old", b.request("call findL1 21"));

@@ -3,7 +3,11 @@ package dev.tiered.runtime;
 import java.lang.invoke.MethodType;
 import java.lang.ref.WeakReference;
 import java.lang.reflect.Method;
+import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
@@ -28,6 +32,11 @@ import dev.tiered.Tier;
  * All methods are thread-safe. The L1 hit path takes no lock and allocates nothing for zero or one non-array
  * argument. Exceptions from Redis and from codecs are counted and never leave this class; a caller that must be
  * fault-proof against everything else (as the agent's advice is) catches {@code Throwable} itself.
+ *
+ * <p>A method with an entity key (its {@code @CacheKey} parameter) keeps an index from entity to L1 keys, so that
+ * invalidating an entity removes exactly its entries. Its entries are valid while the namespace's version is
+ * unchanged; entries of a method without an entity key are valid while the namespace's any-generation is, which
+ * every write to the namespace changes.
  */
 public final class CachedMethod {
     /** Stands for a cached {@code null} result. */
@@ -38,14 +47,19 @@ public final class CachedMethod {
         }
     };
 
-    /** An L1 entry: a result and the namespace version its computation began under. */
+    /** Bytes before the codec's envelope in an L2 value: the entity version the value was computed under. */
+    static final int STAMP_BYTES = 8;
+
+    /** An L1 entry: a result, the version its computation began under, and its entity (or {@code null}). */
     static final class Entry {
         final long version;
         final Object result;
+        final String entity;
 
-        Entry(long version, Object result) {
+        Entry(long version, Object result, String entity) {
             this.version = version;
             this.result = result;
+            this.entity = entity;
         }
     }
 
@@ -59,8 +73,13 @@ public final class CachedMethod {
     final boolean cacheNulls;
     final MethodStats stats = new MethodStats();
     private final int arity;
+    /** The index of the {@code @CacheKey} parameter, or -1: entries then concern any entity of the namespace. */
+    private final int entityParameter;
+    private final KeyEncoder entityEncoder;
     private final Cache<Object, Entry> l1;
     private final Policy.VarExpiration<Object, Entry> l1Expiration;
+    /** For a method with an entity key: its L1 keys by entity. May hold keys no longer in L1, never miss one. */
+    private final ConcurrentHashMap<String, Set<Object>> entityIndex;
     private final ConcurrentHashMap<Object, Load> inflight = new ConcurrentHashMap<>();
     private final KeyEncoder keyEncoder;
     private final String keyHead;
@@ -79,13 +98,21 @@ public final class CachedMethod {
         this.l1Ttl = l1Ttl;
         this.cacheNulls = cacheNulls;
         this.arity = spec.parameterTypes().size();
+        this.entityParameter = spec.cacheKeyParameters().isEmpty() ? -1 : spec.cacheKeyParameters().get(0);
+        this.entityEncoder = entityParameter < 0 ? null
+                : new KeyEncoder(List.of(spec.keyTypes().get(entityParameter)));
+        this.entityIndex = entityParameter < 0 || tier == Tier.L2 ? null : new ConcurrentHashMap<>();
         if (tier == Tier.L2) {
             l1 = null;
             l1Expiration = null;
         } else {
             long defaultNanos = l1Ttl.toNanos();
-            l1 = Caffeine.newBuilder()
-                    .maximumSize(l1MaxEntries)
+            Caffeine<Object, Object> builder = Caffeine.newBuilder().maximumSize(l1MaxEntries);
+            if (entityIndex != null) {
+                builder.evictionListener((Object key, Entry entry, com.github.benmanes.caffeine.cache.RemovalCause c)
+                        -> unindex(entry.entity, key));
+            }
+            l1 = builder
                     .expireAfter(new Expiry<Object, Entry>() {
                         @Override
                         public long expireAfterCreate(Object key, Entry value, long currentTime) {
@@ -125,6 +152,11 @@ public final class CachedMethod {
         return tier;
     }
 
+    /** Whether this method's entries are keyed by an entity ({@code @CacheKey}). */
+    public boolean hasEntityKey() {
+        return entityParameter >= 0;
+    }
+
     public Object begin0() {
         return begin(Keys.EMPTY);
     }
@@ -151,12 +183,17 @@ public final class CachedMethod {
         Cache<Object, Entry> cache = l1;
         if (cache != null && ns.enabled()) {
             Entry e = cache.getIfPresent(key);
-            if (e != null && e.version == ns.version()) {
+            if (e != null && e.version == l1Version(ns)) {
                 stats.l1Hits.increment();
                 return e.result;
             }
         }
         return miss(key, ns);
+    }
+
+    /** What an L1 entry's version must equal to be served. */
+    private long l1Version(Namespace ns) {
+        return entityParameter >= 0 ? ns.version() : ns.anyGeneration();
     }
 
     private Object miss(Object key, Namespace ns) {
@@ -167,45 +204,32 @@ public final class CachedMethod {
         if (keyEncoder != null) {
             runtime.ensureSynced(ns);
         }
-        long version = ns.version();
-        Load mine = null;
+        String entity = entity(key);
+        Load mine;
         while (true) {
             Load current = inflight.get(key);
-            if (current == null) {
-                mine = mine != null ? mine : new Load(this, key, version);
-                if (inflight.putIfAbsent(key, mine) == null) {
-                    break;
+            if (current != null && current(current)) {
+                // an earlier call is computing a result that is current for this call too
+                if (Load.leadingOnThisThread()) {
+                    return newLoad(key, entity, ns).start();
                 }
-                continue;
-            }
-            if (current.version != version) {
-                long now = ns.version();
-                if (now != version) { // we began under an outdated version: begin again under the current one
-                    version = now;
-                    mine = null;
-                    continue;
+                Object shared = current.await(runtime.coalesceMaxWaitNanos());
+                if (shared != Load.NO_RESULT) {
+                    stats.coalesced.increment();
+                    return shared;
                 }
-                mine = mine != null ? mine : new Load(this, key, version);
-                if (inflight.replace(key, current, mine)) {
-                    break;
-                }
-                continue;
+                return newLoad(key, entity, ns).start();
             }
-            if (Load.leadingOnThisThread()) {
-                return new Load(this, key, version).start();
+            mine = newLoad(key, entity, ns);
+            if (current == null ? inflight.putIfAbsent(key, mine) == null : inflight.replace(key, current, mine)) {
+                break;
             }
-            Object shared = current.await(runtime.coalesceMaxWaitNanos());
-            if (shared != Load.NO_RESULT) {
-                stats.coalesced.increment();
-                return shared;
-            }
-            return new Load(this, key, version).start();
         }
         mine.lead();
-        if (keyEncoder != null && version > 0) {
+        if (keyEncoder != null && mine.version > 0) {
             Object fromL2;
             try {
-                fromL2 = readL2(key, version);
+                fromL2 = readL2(mine);
             } catch (RuntimeException | Error e) {
                 mine.abandon();
                 throw e;
@@ -219,44 +243,129 @@ public final class CachedMethod {
         return mine.start();
     }
 
+    /** A load capturing, before anything is read, the versions its result will be stored under. */
+    private Load newLoad(Object key, String entity, Namespace ns) {
+        return new Load(this, key, entity, ns.version(), l1Version(ns), ns.sequence());
+    }
+
+    /** The encoded entity key of a call, or {@code null} for a method without one. */
+    private String entity(Object key) {
+        if (entityEncoder == null) {
+            return null;
+        }
+        try {
+            return entityEncoder.arguments(new Object[] {Keys.arguments(key, arity)[entityParameter]});
+        } catch (KeyEncoder.EncodingException e) {
+            throw new IllegalArgumentException("the @CacheKey argument of " + name + " cannot be encoded: "
+                    + e.getMessage(), e);
+        }
+    }
+
     void loadEnded(Load load) {
         inflight.remove(load.key, load);
     }
 
-    /** Stores a load's result in the tiers, unless its version is no longer current. */
-    void store(Object key, long version, Object value, Object result) {
-        if ((value == null && !cacheNulls) || namespace.version() != version || !namespace.enabled()) {
+    /** Whether what a load saw is still current: no bump, and no invalidation of its entity, since it began. */
+    private boolean current(Load load) {
+        Namespace ns = namespace;
+        return ns.enabled() && ns.version() == load.version && l1Version(ns) == load.generation
+                && (load.entity == null || !ns.entityInvalidatedSince(load.entity, load.sequence));
+    }
+
+    /** Stores a load's result in the tiers, unless it is no longer current. */
+    void store(Load load, Object value, Object result) {
+        if ((value == null && !cacheNulls) || !current(load)) {
             return;
         }
         if (l1 != null) {
-            l1.put(key, new Entry(version, result));
+            putL1(load, new Entry(load.generation, result, load.entity), -1);
         }
-        if (keyEncoder != null && version > 0) {
-            writeL2(key, version, value);
+        if (keyEncoder != null && load.version > 0 && load.stamp != Load.NO_STAMP) {
+            writeL2(load, value);
         }
     }
 
-    private Object readL2(Object key, long version) {
+    /**
+     * Puts an entry, then checks again that it is current, and takes it back if not: an invalidation that ran
+     * between the first check and the put may have missed it.
+     */
+    private void putL1(Load load, Entry entry, long lifetimeNanos) {
+        if (lifetimeNanos < 0) {
+            l1.put(load.key, entry);
+        } else {
+            l1Expiration.put(load.key, entry, lifetimeNanos, TimeUnit.NANOSECONDS);
+        }
+        if (entityIndex != null) {
+            entityIndex.computeIfAbsent(entry.entity, e -> ConcurrentHashMap.newKeySet()).add(load.key);
+        }
+        if (!current(load)) {
+            l1.asMap().remove(load.key, entry);
+        }
+    }
+
+    /** Removes an entity's entries from L1 (called after the entity was recorded as invalidated). */
+    void removeEntity(String entity) {
+        if (entityIndex != null) {
+            Set<Object> keys = entityIndex.remove(entity);
+            if (keys != null) {
+                l1.invalidateAll(keys);
+            }
+        }
+    }
+
+    private void unindex(String entity, Object key) {
+        entityIndex.computeIfPresent(entity, (e, keys) -> {
+            keys.remove(key);
+            return keys.isEmpty() ? null : keys;
+        });
+    }
+
+    /** Drops L1 entries whose version is no longer current, and index entries of keys no longer in L1. */
+    void dropStale() {
+        if (l1 == null) {
+            return;
+        }
+        long current = l1Version(namespace);
+        l1.asMap().values().removeIf(e -> e.version != current);
+        if (entityIndex != null) {
+            entityIndex.forEach((entity, keys) -> {
+                keys.removeIf(k -> !l1.asMap().containsKey(k));
+                if (keys.isEmpty()) {
+                    entityIndex.remove(entity, keys);
+                }
+            });
+        }
+    }
+
+    private Object readL2(Load load) {
         Redis redis = runtime.redis();
-        String redisKey = redisKey(key, version);
+        String redisKey = redisKey(load.key, load.version);
         ValueCodec codec = codec();
         if (redisKey == null || codec == null) {
             return null;
         }
         Redis.Fetched fetched;
         try {
-            fetched = redis.get(redisKey);
+            fetched = redis.get(redisKey, stampKey(load.entity));
         } catch (RuntimeException e) {
             stats.l2Errors.increment();
             runtime.reportL2Error(e);
             return null;
         }
-        if (fetched == null) {
+        load.stamp = fetched.stamp();
+        byte[] stored = fetched.value();
+        if (stored == null) {
             return null;
         }
         Object value;
         try {
-            value = codec.decode(fetched.value());
+            if (stored.length < STAMP_BYTES) {
+                throw new ValueCodec.DecodeException("too short to hold an entity version");
+            }
+            if (ByteBuffer.wrap(stored).getLong() != fetched.stamp()) {
+                return null; // written before a later write to its entity: unreachable, like an old version
+            }
+            value = codec.decode(Arrays.copyOfRange(stored, STAMP_BYTES, stored.length));
         } catch (ValueCodec.DecodeException e) {
             stats.decodeFailures.increment();
             runtime.faults().debug("decode:" + name, "an L2 value of " + name + " could not be decoded and was "
@@ -264,35 +373,41 @@ public final class CachedMethod {
             return null;
         }
         Object result = value == null ? NULL_RESULT : value;
-        if (l1 != null && namespace.version() == version && fetched.ttlMillis() > 0) {
+        if (l1 != null && fetched.ttlMillis() > 0 && current(load)) {
             long nanos = Math.min(l1Ttl.toNanos(), TimeUnit.MILLISECONDS.toNanos(fetched.ttlMillis()));
-            l1Expiration.put(key, new Entry(version, result), nanos, TimeUnit.NANOSECONDS);
+            putL1(load, new Entry(load.generation, result, load.entity), nanos);
         }
         return result;
     }
 
-    private void writeL2(Object key, long version, Object value) {
-        String redisKey = redisKey(key, version);
+    private void writeL2(Load load, Object value) {
+        String redisKey = redisKey(load.key, load.version);
         ValueCodec codec = codec();
         if (redisKey == null || codec == null) {
             stats.notStored.increment();
             return;
         }
-        byte[] bytes;
+        byte[] envelope;
         try {
-            bytes = codec.encode(value);
+            envelope = codec.encode(value);
         } catch (ValueCodec.NotStorableException e) {
             stats.notStored.increment();
             runtime.faults().warn("store:" + name, "a result of " + name + " was not stored in L2: "
                     + e.getMessage() + ".");
             return;
         }
+        byte[] stored = ByteBuffer.allocate(STAMP_BYTES + envelope.length).putLong(load.stamp).put(envelope).array();
         try {
-            runtime.redis().set(redisKey, bytes, ttl.toMillis());
+            runtime.redis().set(redisKey, stored, ttl.toMillis());
         } catch (RuntimeException e) {
             stats.l2Errors.increment();
             runtime.reportL2Error(e);
         }
+    }
+
+    /** The Redis key of the version an entry's stamp must match: its entity's, or the namespace's any-entity. */
+    private String stampKey(String entity) {
+        return entity == null ? namespace.anyEntityKey : namespace.entityKeyPrefix + entity;
     }
 
     /** The Redis key of an entry, or {@code null} (counted, logged) when an argument cannot be encoded. */
@@ -362,6 +477,7 @@ public final class CachedMethod {
 
     @Override
     public String toString() {
-        return name + " [" + tier + ", ttl " + Durations.format(ttl) + ", namespace " + namespace.name + "]";
+        return name + " [" + tier + ", ttl " + Durations.format(ttl) + ", namespace " + namespace.name
+                + (entityParameter < 0 ? "" : ", entity key parameter " + (entityParameter + 1)) + "]";
     }
 }

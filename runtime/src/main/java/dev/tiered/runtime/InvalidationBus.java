@@ -19,7 +19,8 @@ import redis.clients.jedis.JedisPubSub;
  *
  * <p>A message is {@code "<namespace> <version> <origin> <sentAtMillis> <kind>"}: the origin identifies the sending
  * JVM (so that a JVM can tell its own bumps from others'), the time lets receivers measure propagation lag, and the
- * kind tells an invalidation ({@code bump}) from a version that was started or raised ({@code reset}).
+ * kind tells an invalidation ({@code bump}) from a version that was started or raised ({@code reset}) and from a
+ * keyed invalidation ({@code key}, followed by the encoded entity).
  */
 final class InvalidationBus implements AutoCloseable {
     interface Listener {
@@ -32,6 +33,9 @@ final class InvalidationBus implements AutoCloseable {
          * Called on the bus thread.
          */
         void message(String namespace, long version, boolean bump, String origin, long sentAtMillis);
+
+        /** One entity of a namespace was invalidated by the JVM {@code origin}. Called on the bus thread. */
+        void entity(String namespace, String entity, String origin, long sentAtMillis);
 
         /** The subscription ended; messages may be missed until {@link #connected()}. */
         void lost(Exception cause);
@@ -117,13 +121,18 @@ final class InvalidationBus implements AutoCloseable {
         @Override
         public void onMessage(String channel, String message) {
             heard();
-            String[] parts = message.split(" ");
-            if (parts.length < 2) {
+            // the entity of a keyed message is last and may contain spaces
+            String[] parts = message.split(" ", 6);
+            if (parts.length < 5) {
                 return;
             }
             try {
-                listener.message(parts[0], Long.parseLong(parts[1]), parts.length < 5 || parts[4].equals("bump"),
-                        parts.length > 2 ? parts[2] : "", parts.length > 3 ? Long.parseLong(parts[3]) : 0);
+                long sentAt = Long.parseLong(parts[3]);
+                if (parts[4].equals("key") && parts.length == 6) {
+                    listener.entity(parts[0], parts[5], parts[2], sentAt);
+                } else {
+                    listener.message(parts[0], Long.parseLong(parts[1]), parts[4].equals("bump"), parts[2], sentAt);
+                }
             } catch (NumberFormatException ignored) {
                 // not one of ours
             }

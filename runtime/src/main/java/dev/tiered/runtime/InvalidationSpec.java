@@ -5,16 +5,29 @@ import java.util.List;
 /**
  * What the agent learns about one {@code @Invalidates} method when its class loads.
  *
- * @param className      binary name of the declaring class
- * @param methodName     the method's name
- * @param parameterTypes the parameters' Java type names
- * @param namespaces     the annotation's {@code value}; empty means the declaring class's name
+ * @param className          binary name of the declaring class
+ * @param methodName         the method's name
+ * @param parameterTypes     the parameters' Java type names
+ * @param namespaces         the annotation's {@code value}; empty means the declaring class's name
+ * @param cacheKeyParameters the indexes of the parameters annotated {@code @CacheKey} (valid: none or one)
+ * @param cacheKeyType       how the {@code @CacheKey} argument encodes, or each of its elements when
+ *                           {@code eachElement}; {@code null} without one
+ * @param eachElement        whether the {@code @CacheKey} parameter is a {@code List}, {@code Collection} or array
+ *                           whose elements are the entity keys
  */
 public record InvalidationSpec(String className, String methodName, List<String> parameterTypes,
-                               List<String> namespaces) {
+                               List<String> namespaces, List<Integer> cacheKeyParameters, KeyType cacheKeyType,
+                               boolean eachElement) {
     public InvalidationSpec {
         parameterTypes = List.copyOf(parameterTypes);
         namespaces = List.copyOf(namespaces);
+        cacheKeyParameters = List.copyOf(cacheKeyParameters);
+    }
+
+    /** An invalidation of whole namespaces. */
+    public static InvalidationSpec ofNamespaces(String className, String methodName, List<String> parameterTypes,
+                                                List<String> namespaces) {
+        return new InvalidationSpec(className, methodName, parameterTypes, namespaces, List.of(), null, false);
     }
 
     public String displayName() {

@@ -8,8 +8,12 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>{@link CachedMethod#begin1(Object) begin} hands a {@code Load} to the caller when the method must run; the
  * caller then reports the outcome with exactly one of {@link #complete(Object)} or {@link #fail(Throwable)}. A
- * leading load is registered so that concurrent callers of the same key and version wait for it instead of running
- * the method again.
+ * leading load is registered so that concurrent callers of the same key wait for it instead of running the method
+ * again, as long as what it began under is still current.
+ *
+ * <p>A load captures, before anything is read, the namespace's version, the generation its L1 entry must match,
+ * and the namespace's local sequence: its result is stored only if none of them changed and its entity was not
+ * invalidated in between. So a load that began before a write never installs its result after it.
  *
  * <p>A thread that leads a load never waits for another thread's load: two loads that each call the other's method
  * would otherwise wait on each other forever. Such nested calls run the method themselves.
@@ -17,22 +21,33 @@ import java.util.concurrent.TimeUnit;
 public final class Load {
     /** What {@link #await(long)} returns when the load failed or took too long. */
     static final Object NO_RESULT = new Object();
+    /** The entity version in Redis is not known: the result is not written to L2. */
+    static final long NO_STAMP = Long.MIN_VALUE;
 
     private static final ThreadLocal<int[]> LEADING = ThreadLocal.withInitial(() -> new int[1]);
 
     final CachedMethod method;
     final Object key;
+    /** The encoded entity key, or {@code null} for a method without one. */
+    final String entity;
     final long version;
+    final long generation;
+    final long sequence;
+    /** The Redis version of the entity (or the any-entity) when L2 was read: stored with the result in L2. */
+    long stamp = NO_STAMP;
     private boolean leader;
     private final CountDownLatch done = new CountDownLatch(1);
     private volatile Object result = NO_RESULT;
     private long startNanos;
     private boolean finished;
 
-    Load(CachedMethod method, Object key, long version) {
+    Load(CachedMethod method, Object key, String entity, long version, long generation, long sequence) {
         this.method = method;
         this.key = key;
+        this.entity = entity;
         this.version = version;
+        this.generation = generation;
+        this.sequence = sequence;
     }
 
     /** Marks this load as the registered one for its key, which other callers may wait for. */
@@ -63,7 +78,7 @@ public final class Load {
         method.stats.loadNanos.add(System.nanoTime() - startNanos);
         Object stored = value == null ? CachedMethod.NULL_RESULT : value;
         release(stored);
-        method.store(key, version, value, stored);
+        method.store(this, value, stored);
     }
 
     /** Reports that the method threw; nothing is stored and waiting callers run the method themselves. */

@@ -18,6 +18,7 @@ import java.util.List;
  * @param tier           the name of the annotation's {@code tier} constant
  * @param namespace      the annotation's {@code namespace}; empty means the declaring class's name
  * @param keyTypes       one per parameter: how it encodes into an L2 key
+ * @param cacheKeyParameters the indexes of the parameters annotated {@code @CacheKey} (valid: none or one)
  * @param classLoader    the defining loader of the declaring class ({@code null}: bootstrap); held weakly
  */
 public record MethodSpec(
@@ -32,6 +33,7 @@ public record MethodSpec(
         String tier,
         String namespace,
         List<KeyType> keyTypes,
+        List<Integer> cacheKeyParameters,
         ClassLoader classLoader) {
 
     /** The sorts of method that can carry the annotation; only {@link #CONCRETE} ones can be cached. */
@@ -42,6 +44,7 @@ public record MethodSpec(
     public MethodSpec {
         parameterTypes = List.copyOf(parameterTypes);
         keyTypes = List.copyOf(keyTypes);
+        cacheKeyParameters = List.copyOf(cacheKeyParameters);
         if (keyTypes.size() != parameterTypes.size()) {
             throw new IllegalArgumentException("one key type per parameter");
         }

@@ -24,9 +24,13 @@ import redis.clients.jedis.params.SetParams;
  * <p>Key layout (prefix {@code tiered} by default):
  * <ul>
  *   <li>{@code <prefix>:v:<namespace>}: the namespace's version, an integer bumped by {@code INCR};</li>
- *   <li>{@code <prefix>:e:<namespace>:<version>:<method>:<arguments>}: one entry, with a TTL;</li>
+ *   <li>{@code <prefix>:k:<namespace>:<entity>}: the version of one entity, bumped by keyed writes, with a TTL
+ *       at least as long as any entry's; {@code <prefix>:k:<namespace>:*} is bumped by every keyed write;</li>
+ *   <li>{@code <prefix>:e:<namespace>:<version>:<method>:<arguments>}: one entry, with a TTL; its value is the
+ *       entity version it was computed under (8 bytes) and the codec's envelope;</li>
  *   <li>channel {@code <prefix>:invalidations}: messages {@code "<namespace> <version> <origin> <sentAtMillis> <kind>"},
- *       the kind {@code bump} for an invalidation, {@code reset} when a version was started or raised.</li>
+ *       the kind {@code bump} for an invalidation, {@code reset} when a version was started or raised, and
+ *       {@code key <entity>} for a keyed invalidation (the version is then the entity's).</li>
  * </ul>
  * A version starts at the current time in microseconds rather than at zero, so a Redis that lost its data never
  * restarts a namespace at a version that some JVM may still hold entries for; and a JVM that has seen a higher
@@ -35,14 +39,18 @@ import redis.clients.jedis.params.SetParams;
  * <p>Every method throws a {@link RuntimeException} when Redis fails or times out; callers count and absorb it.
  */
 final class Redis implements AutoCloseable {
-    /** An entry read from L2 and how long it has left to live. */
-    record Fetched(byte[] value, long ttlMillis) {}
+    /**
+     * An entry read from L2 ({@code null} when absent), how long it has left to live, and the current version of
+     * its entity (or of the namespace's any-entity): the entry is current only if it was stamped with that version.
+     */
+    record Fetched(byte[] value, long ttlMillis, long stamp) {}
 
-    /** Reads an entry and its remaining TTL in one round trip. */
+    /** Reads an entry, its remaining TTL and the version its stamp must match, in one round trip. */
     private static final Script GET = new Script(
-            "local v = redis.call('GET', KEYS[1])\n"
-                    + "if not v then return false end\n"
-                    + "return {v, redis.call('PTTL', KEYS[1])}");
+            "local stamp = redis.call('GET', KEYS[2]) or '0'\n"
+                    + "local v = redis.call('GET', KEYS[1])\n"
+                    + "if not v then return {false, -2, stamp} end\n"
+                    + "return {v, redis.call('PTTL', KEYS[1]), stamp}");
 
     /**
      * Raises the version to the floor (or the start value) if Redis holds less than this JVM has seen, bumps it,
@@ -58,6 +66,22 @@ final class Redis implements AutoCloseable {
                     + "end\n"
                     + "local v = string.format('%.0f', redis.call('INCR', KEYS[1]))\n"
                     + "redis.call('PUBLISH', ARGV[3], ARGV[4] .. ' ' .. v .. ' ' .. ARGV[5] .. ' bump')\n"
+                    + "return v");
+
+    /**
+     * Bumps an entity's version and the namespace's any-entity version, both starting from the clock like namespace
+     * versions and kept at least as long as any entry stamped with them can live, and tells every JVM.
+     */
+    private static final Script BUMP_ENTITY = new Script(
+            "local function bump(key)\n"
+                    + "  if not redis.call('GET', key) then redis.call('SET', key, ARGV[1]) end\n"
+                    + "  local v = string.format('%.0f', redis.call('INCR', key))\n"
+                    + "  redis.call('PEXPIRE', key, ARGV[2])\n"
+                    + "  return v\n"
+                    + "end\n"
+                    + "local v = bump(KEYS[1])\n"
+                    + "bump(KEYS[2])\n"
+                    + "redis.call('PUBLISH', ARGV[3], ARGV[4] .. ' ' .. v .. ' ' .. ARGV[5] .. ' key ' .. ARGV[6])\n"
                     + "return v");
 
     /** Reads the version, starting it (or raising it above the floor, and telling every JVM) when needed. */
@@ -119,15 +143,11 @@ final class Redis implements AutoCloseable {
         return channelName;
     }
 
-    /** The entry at {@code key}, or {@code null}. */
-    Fetched get(String key) {
+    /** The entry at {@code key} (its value {@code null} if absent) and the current version at {@code stampKey}. */
+    Fetched get(String key, String stampKey) {
         try (Jedis jedis = pool.getResource()) {
-            Object reply = GET.run(jedis, List.of(bytes(key)), List.of());
-            if (!(reply instanceof List)) {
-                return null;
-            }
-            List<?> parts = (List<?>) reply;
-            return new Fetched((byte[]) parts.get(0), (Long) parts.get(1));
+            List<?> parts = (List<?>) GET.run(jedis, List.of(bytes(key), bytes(stampKey)), List.of());
+            return new Fetched((byte[]) parts.get(0), (Long) parts.get(1), parse(parts.get(2)));
         }
     }
 
@@ -141,6 +161,21 @@ final class Redis implements AutoCloseable {
     long bump(Namespace ns) {
         try (Jedis jedis = pool.getResource()) {
             return parse(BUMP.run(jedis, List.of(bytes(ns.versionKey)), versionArgs(ns)));
+        }
+    }
+
+    /**
+     * Bumps one entity of a namespace and publishes it; returns its new version.
+     *
+     * @param keepMillis how long the entity's version must outlive this bump: at least the longest TTL of an entry
+     *                   that may be stamped with it
+     */
+    long bumpEntity(Namespace ns, String entity, long keepMillis) {
+        long start = System.currentTimeMillis() * 1000;
+        try (Jedis jedis = pool.getResource()) {
+            return parse(BUMP_ENTITY.run(jedis, List.of(bytes(ns.entityKeyPrefix + entity), bytes(ns.anyEntityKey)),
+                    List.of(bytes(Long.toString(start)), bytes(Long.toString(keepMillis)), channel, bytes(ns.name),
+                            bytes(origin + " " + System.currentTimeMillis()), bytes(entity))));
         }
     }
 
@@ -160,6 +195,7 @@ final class Redis implements AutoCloseable {
     private static long parse(Object reply) {
         return Long.parseLong(new String((byte[]) reply, StandardCharsets.US_ASCII));
     }
+
 
     /** A new connection outside the pool for the invalidation bus, with its own read timeout. */
     Jedis dedicatedConnection(Duration readTimeout) {

@@ -150,6 +150,19 @@ public final class TieredRuntime implements AutoCloseable {
                     + Durations.format(ttl) + "; accepted: an l1Ttl no longer than ttl, or none");
         }
         Tier tier = overrides.tier() != null ? overrides.tier() : tier(name, spec.tier());
+        List<Integer> cacheKeys = spec.cacheKeyParameters();
+        if (cacheKeys.size() > 1) {
+            throw new RejectedException(name, "@CacheKey is on " + cacheKeys.size() + " parameters; accepted: at most "
+                    + "one, the parameter that identifies the entity");
+        }
+        if (!cacheKeys.isEmpty()) {
+            int i = cacheKeys.get(0);
+            KeyType.Unsupported u = spec.keyTypes().get(i).firstUnsupported();
+            if (u != null) {
+                throw new RejectedException(name, "its @CacheKey parameter " + (i + 1) + " ("
+                        + spec.parameterTypes().get(i) + ") has no stable key encoding; accepted: " + KeyType.ACCEPTED);
+            }
+        }
         if (tier != Tier.L1) {
             for (int i = 0; i < spec.keyTypes().size(); i++) {
                 KeyType.Unsupported u = spec.keyTypes().get(i).firstUnsupported();
@@ -224,7 +237,21 @@ public final class TieredRuntime implements AutoCloseable {
             }
             targets.add(namespace(nsName));
         }
-        return new Invalidation(this, spec.displayName(), targets);
+        List<Integer> cacheKeys = spec.cacheKeyParameters();
+        String whole = null;
+        if (cacheKeys.size() > 1) {
+            whole = "@CacheKey is on " + cacheKeys.size() + " parameters; accepted: at most one";
+        } else if (!cacheKeys.isEmpty() && spec.cacheKeyType().firstUnsupported() != null) {
+            whole = "its @CacheKey parameter " + (cacheKeys.get(0) + 1) + " (" + spec.parameterTypes()
+                    .get(cacheKeys.get(0)) + ") has no stable key encoding; accepted: " + KeyType.ACCEPTED
+                    + ", or a List, Collection or array of these";
+        }
+        if (whole != null) {
+            LOG.warn("{} invalidates its whole namespaces: {}.", spec.displayName(), whole);
+            return new Invalidation(this, spec.displayName(), targets, -1, null, false);
+        }
+        return new Invalidation(this, spec.displayName(), targets, cacheKeys.isEmpty() ? -1 : cacheKeys.get(0),
+                spec.cacheKeyType(), spec.eachElement());
     }
 
     private Namespace namespace(String name) {
@@ -235,7 +262,7 @@ public final class TieredRuntime implements AutoCloseable {
                 LOG.info("namespace {} is disabled by {}{}.enabled=false: its methods run uncached", n,
                         TieredConfig.NS_PREFIX, n);
             }
-            Namespace ns = new Namespace(n, config.keyPrefix() + ":v:" + n, enabled);
+            Namespace ns = new Namespace(n, config.keyPrefix(), enabled, maintenance);
             if (!closed) {
                 maintenance.execute(() -> {
                     registerMBean("dev.tiered:type=Namespace,name=" + n, new NamespaceView(ns));
@@ -284,9 +311,17 @@ public final class TieredRuntime implements AutoCloseable {
                 ns.invalidationsSent.sum(), ns.invalidationsReceived.sum(), entries);
     }
 
-    /** Bumps a namespace: in Redis and here, or here only (sent later) if Redis cannot be reached. */
+    /**
+     * Bumps a namespace: in Redis and here, or here only (sent later) if Redis cannot be reached. Concurrent bumps of
+     * one namespace are coalesced: a caller waits for a bump that started after it asked, so a burst of writes
+     * costs about two round trips at a time, not one per write.
+     */
     void bump(Namespace ns) {
         ns.invalidationsSent.increment();
+        ns.bumps.run(() -> bumpNow(ns));
+    }
+
+    private void bumpNow(Namespace ns) {
         if (redis == null) {
             ns.localGeneration(localGenerations.decrementAndGet());
             return;
@@ -299,11 +334,39 @@ public final class TieredRuntime implements AutoCloseable {
             }
             ns.advanceTo(version);
         } catch (RuntimeException e) {
-            ns.pendingBumps.incrementAndGet();
-            ns.localGeneration(localGenerations.decrementAndGet());
-            faults.warn("bump:" + ns.name, "could not bump namespace " + ns.name + " in Redis (" + e
-                    + "); it is invalidated in this JVM now and in the others once Redis is reachable");
+            bumpLocally(ns, e);
         }
+    }
+
+    /** The bump could not reach Redis: this JVM stops using L2 for the namespace and sends a bump when it can. */
+    private void bumpLocally(Namespace ns, RuntimeException cause) {
+        ns.pendingBumps.incrementAndGet();
+        ns.localGeneration(localGenerations.decrementAndGet());
+        faults.warn("bump:" + ns.name, "could not bump namespace " + ns.name + " in Redis (" + cause
+                + "); it is invalidated in this JVM now and in the others once Redis is reachable");
+    }
+
+    /** Invalidates one entity of a namespace, in Redis and here. */
+    void bumpEntity(Namespace ns, String entity) {
+        ns.invalidationsSent.increment();
+        if (redis != null) {
+            try {
+                redis.bumpEntity(ns, entity, entityVersionLifetime(ns));
+            } catch (RuntimeException e) {
+                bumpLocally(ns, e); // the whole namespace, later: safe, if coarser
+                return;
+            }
+        }
+        ns.invalidateEntity(entity);
+    }
+
+    /** An entity's version must outlive every entry stamped with it: the namespace's longest TTL, and a day. */
+    private static long entityVersionLifetime(Namespace ns) {
+        long longest = TimeUnit.DAYS.toMillis(1);
+        for (CachedMethod m : ns.methods) {
+            longest = Math.max(longest, m.ttl.toMillis());
+        }
+        return longest;
     }
 
     /** Reads a namespace's version on first use, so that the first calls can already use L2. */
@@ -423,6 +486,16 @@ public final class TieredRuntime implements AutoCloseable {
                 ns.invalidationsReceived.increment();
             }
             ns.advanceTo(version);
+        }
+
+        @Override
+        public void entity(String namespace, String entity, String from, long sentAtMillis) {
+            Namespace ns = namespaces.get(namespace);
+            if (ns == null || origin.equals(from)) {
+                return; // this JVM applied its own keyed writes before they returned
+            }
+            ns.invalidationsReceived.increment();
+            ns.invalidateEntity(entity);
         }
 
         @Override

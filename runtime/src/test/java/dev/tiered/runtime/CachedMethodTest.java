@@ -44,7 +44,7 @@ class CachedMethodTest {
     }
 
     private Invalidation invalidateCatalog() throws RejectedException {
-        return runtime.registerInvalidation(new InvalidationSpec("x.Writer", "update", List.of(), List.of("catalog")));
+        return runtime.registerInvalidation(InvalidationSpec.ofNamespaces("x.Writer", "update", List.of(), List.of("catalog")));
     }
 
     @Test

@@ -19,6 +19,10 @@ final class Fixtures {
 
     static final class Catalog {
         String find(long id) { return null; }
+        String findWithReviews(long id, boolean hidden) { return null; }
+        List<String> byCategory(String category) { return null; }
+        String pair(long a, long b) { return null; }
+        String byNumber(Integer id) { return null; }
         String other(long id) { return null; }
         Product product(long id) { return null; }
         Optional<Product> maybe(long id) { return Optional.empty(); }

@@ -60,7 +60,7 @@ class RedisTiersTest {
     }
 
     private static Invalidation update(TieredRuntime runtime) throws RejectedException {
-        return runtime.registerInvalidation(new InvalidationSpec("x.W", "update", List.of(), List.of("catalog")));
+        return runtime.registerInvalidation(InvalidationSpec.ofNamespaces("x.W", "update", List.of(), List.of("catalog")));
     }
 
     @Test
@@ -109,6 +109,97 @@ class RedisTiersTest {
         assertEquals("new", call(b, () -> "unexpected", 1L), "served from L2 under the new version");
         assertEquals(2, redis.command("KEYS", prefix + ":e:*") instanceof List<?> l ? l.size() : -1,
                 "the old entry is left to expire, never deleted or scanned for");
+    }
+
+    private static CachedMethod findByEntity(TieredRuntime runtime) throws RejectedException {
+        return runtime.register(Specs.keyed(Fixtures.Catalog.class, "find", "10m", Tier.L1_L2, "catalog", 0));
+    }
+
+    private static Invalidation keyedUpdate(TieredRuntime runtime) throws RejectedException {
+        return runtime.registerInvalidation(new InvalidationSpec("x.W", "update", List.of("long"),
+                List.of("catalog"), List.of(0), KeyType.Scalar.LONG, false));
+    }
+
+    @Test
+    void aKeyedWriteReachesTheOtherJvmAndOnlyItsEntity() throws Exception {
+        RedisServer redis = RedisServer.shared();
+        TieredRuntime ra = runtime(redis);
+        TieredRuntime rb = runtime(redis);
+        CachedMethod a = findByEntity(ra);
+        CachedMethod b = findByEntity(rb);
+        call(a, () -> "one", 1L);
+        call(a, () -> "two", 2L);
+        assertEquals("one", call(b, () -> "unexpected", 1L));
+        assertEquals("two", call(b, () -> "unexpected", 2L));
+        keyedUpdate(ra).run(new Object[] {1L});
+        assertEquals("new one", call(a, () -> "new one", 1L));
+        Await.until("the other JVM to drop entity 1", WAIT, () -> rb.stats("catalog").invalidationsReceived() == 1);
+        long l2Hits = b.stats.l2Hits.sum();
+        assertEquals("new one", call(b, () -> "unexpected", 1L), "its L1 entry is gone; L2 has the new one");
+        assertEquals(l2Hits + 1, b.stats.l2Hits.sum());
+        long l1Hits = b.stats.l1Hits.sum();
+        assertEquals("two", call(b, () -> "unexpected", 2L), "entity 2 keeps its entries");
+        assertEquals(l1Hits + 1, b.stats.l1Hits.sum());
+        assertEquals("new one", call(find(runtime(redis)), () -> "unexpected", 1L),
+                "a third JVM reads the new entry from L2 in one round trip");
+    }
+
+    @Test
+    void aLoadThatBeganBeforeAKeyedWriteInAnotherJvmIsNotStoredAsCurrent() throws Exception {
+        RedisServer redis = RedisServer.shared();
+        TieredRuntime ra = runtime(redis);
+        TieredRuntime rb = runtime(redis);
+        CachedMethod b = findByEntity(rb);
+        Invalidation write = keyedUpdate(ra);
+        findByEntity(ra);
+        Load early = assertInstanceOf(Load.class, b.begin1(6L)); // read L2 (absent), stamped the entity's version
+        write.run(new Object[] {6L});
+        Await.until("jvm b to hear of the write", WAIT, () -> rb.stats("catalog").invalidationsReceived() == 1);
+        early.complete("read before the write");
+        assertEquals("after", call(b, () -> "after", 6L), "not in L1");
+        for (Object key : (List<?>) redis.command("KEYS", prefix + ":e:*")) {
+            redis.command("DEL", key.toString());
+        }
+        Load late = assertInstanceOf(Load.class, b.begin1(66L));
+        write.run(new Object[] {66L});
+        late.complete("read before the write"); // this JVM has not heard of it yet, or has: either way...
+        CachedMethod fresh = findByEntity(runtime(redis));
+        assertEquals("reloaded", call(fresh, () -> "reloaded", 66L), "...L2 does not serve it as current");
+    }
+
+    @Test
+    void aBurstOfWritesToOneNamespaceIsCoalescedAndEachWriteIsStillCovered() throws Exception {
+        RedisServer redis = RedisServer.shared();
+        TieredRuntime ra = runtime(redis);
+        find(ra);
+        Invalidation update = update(ra);
+        update.run();
+        long start = ra.stats("catalog").version();
+        int writers = 8;
+        int writes = 25;
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(writers);
+        java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(writers);
+        List<java.util.concurrent.Future<Integer>> uncovered = new ArrayList<>();
+        for (int w = 0; w < writers; w++) {
+            uncovered.add(pool.submit(() -> {
+                together.await();
+                int bad = 0;
+                for (int i = 0; i < writes; i++) {
+                    long before = ra.stats("catalog").version();
+                    update.run();
+                    if (ra.stats("catalog").version() <= before) {
+                        bad++;
+                    }
+                }
+                return bad;
+            }));
+        }
+        for (java.util.concurrent.Future<Integer> f : uncovered) {
+            assertEquals(0, f.get(), "every write returns after a bump that followed it");
+        }
+        pool.shutdown();
+        long bumps = ra.stats("catalog").version() - start;
+        assertTrue(bumps >= 1 && bumps < writers * writes, writers * writes + " writes took " + bumps + " bumps");
     }
 
     @Test

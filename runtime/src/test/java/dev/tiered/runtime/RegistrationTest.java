@@ -29,7 +29,7 @@ class RegistrationTest {
     private static MethodSpec with(MethodSpec s, MethodSpec.Kind kind, String ttl, String l1Ttl, String tier,
                                    String namespace) {
         return new MethodSpec(s.className(), s.methodName(), s.descriptor(), s.parameterTypes(), s.returnType(), kind,
-                ttl, l1Ttl, tier, namespace, s.keyTypes(), s.classLoader());
+                ttl, l1Ttl, tier, namespace, s.keyTypes(), s.cacheKeyParameters(), s.classLoader());
     }
 
     static Stream<Arguments> rejected() {
@@ -84,7 +84,7 @@ class RegistrationTest {
     @Test
     void anInvalidationOfAMalformedNamespaceIsRejected() {
         RejectedException e = assertThrows(RejectedException.class, () -> runtime.registerInvalidation(
-                new InvalidationSpec("com.acme.Repo", "save", List.of("long"), List.of("ok", "not ok"))));
+                InvalidationSpec.ofNamespaces("com.acme.Repo", "save", List.of("long"), List.of("ok", "not ok"))));
         assertEquals("com.acme.Repo.save(long) invalidates nothing: @Invalidates names the namespace \"not ok\", "
                 + "which is malformed; accepted: 1 to 200 letters, digits or . _ - $.", e.getMessage());
     }
@@ -93,7 +93,7 @@ class RegistrationTest {
     void theDefaultNamespaceIsTheDeclaringClass() throws Exception {
         CachedMethod m = runtime.register(Specs.of(Fixtures.Catalog.class, "find", "10m", Tier.L1, ""));
         assertEquals(C, m.namespace());
-        runtime.registerInvalidation(new InvalidationSpec(C, "touch", List.of("long"), List.of())).run();
+        runtime.registerInvalidation(InvalidationSpec.ofNamespaces(C, "touch", List.of("long"), List.of())).run();
         assertEquals(1, runtime.stats(C).invalidationsSent());
     }
 }

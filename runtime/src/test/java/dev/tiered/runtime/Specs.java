@@ -23,6 +23,16 @@ final class Specs {
     }
 
     static MethodSpec of(Class<?> owner, String methodName, String ttl, String l1Ttl, String tier, String namespace) {
+        return of(owner, methodName, ttl, l1Ttl, tier, namespace, List.of());
+    }
+
+    /** With the given parameters marked {@code @CacheKey}. */
+    static MethodSpec keyed(Class<?> owner, String method, String ttl, Tier tier, String namespace, int... keys) {
+        return of(owner, method, ttl, "", tier.name(), namespace, Arrays.stream(keys).boxed().toList());
+    }
+
+    static MethodSpec of(Class<?> owner, String methodName, String ttl, String l1Ttl, String tier, String namespace,
+                         List<Integer> cacheKeys) {
         Method m = Arrays.stream(owner.getDeclaredMethods()).filter(x -> x.getName().equals(methodName))
                 .findFirst().orElseThrow(() -> new IllegalArgumentException(methodName));
         List<String> parameters = new ArrayList<>();
@@ -33,7 +43,7 @@ final class Specs {
         }
         String descriptor = MethodType.methodType(m.getReturnType(), m.getParameterTypes()).toMethodDescriptorString();
         return new MethodSpec(owner.getName(), methodName, descriptor, parameters, m.getReturnType().getTypeName(),
-                MethodSpec.Kind.CONCRETE, ttl, l1Ttl, tier, namespace, keys, owner.getClassLoader());
+                MethodSpec.Kind.CONCRETE, ttl, l1Ttl, tier, namespace, keys, cacheKeys, owner.getClassLoader());
     }
 
     /** What the agent's KeyTypes computes from a Byte Buddy description, here from reflection. */

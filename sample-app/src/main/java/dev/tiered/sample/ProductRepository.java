@@ -14,6 +14,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import javax.sql.DataSource;
 
+import dev.tiered.CacheKey;
 import dev.tiered.Invalidates;
 import dev.tiered.Tiered;
 
@@ -42,11 +43,11 @@ public final class ProductRepository {
 
     /**
      * The product with this id, or {@code null} if there is none. Products change only through
-     * {@link #updatePrice}, which invalidates them: the lifetime bounds how long an entry nobody reads stays in
-     * memory and in Redis, not how stale it may get, so it can be long.
+     * {@link #updatePrice}, which invalidates exactly this product (its {@link CacheKey}): the lifetime bounds how
+     * long an entry nobody reads stays in memory and in Redis, not how stale it may get, so it can be long.
      */
     @Tiered(ttl = "10m", namespace = "product")
-    public Product find(long id) {
+    public Product find(@CacheKey long id) {
         return query("SELECT " + COLUMNS + " FROM product WHERE id = ?", statement -> {
             statement.setLong(1, id);
             try (ResultSet rows = statement.executeQuery()) {
@@ -58,7 +59,8 @@ public final class ProductRepository {
     /**
      * The products of a category ordered by id; empty if the category has none. Immutable, as every caller may
      * get the same cached instance. A listing is much larger than a product and each one is asked for less often,
-     * so its entries are let go sooner.
+     * so its entries are let go sooner. It has no {@link CacheKey}: a listing holds many products, so every price
+     * change invalidates every listing.
      */
     @Tiered(ttl = "1m", namespace = "product")
     public List<Product> findByCategory(String category) {
@@ -77,11 +79,12 @@ public final class ProductRepository {
     /**
      * Sets a product's price and stamps the change. The update is committed when this returns, which is why this
      * method, and not a caller, carries {@link Invalidates}: no instance caches the old price after that moment.
+     * The write is keyed by the product ({@link CacheKey}): other products keep their entries.
      *
      * @throws ProductNotFoundException if there is no such product; nothing is then invalidated either
      */
     @Invalidates("product")
-    public void updatePrice(long id, BigDecimal price) {
+    public void updatePrice(@CacheKey long id, BigDecimal price) {
         int updated = query("UPDATE product SET price = ?, updated_at = ? WHERE id = ?", statement -> {
             statement.setBigDecimal(1, price);
             statement.setObject(2, OffsetDateTime.ofInstant(clock.instant(), ZoneOffset.UTC));

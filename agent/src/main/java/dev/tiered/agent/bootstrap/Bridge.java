@@ -115,4 +115,12 @@ public final class Bridge {
             FAULTS.incrementAndGet();
         }
     }
+
+    public static void invalidate(int site, Object[] args) {
+        try {
+            invalidationSites[site].afterReturn(args);
+        } catch (Throwable t) {
+            FAULTS.incrementAndGet();
+        }
+    }
 }

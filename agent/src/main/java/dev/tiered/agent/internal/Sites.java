@@ -123,5 +123,14 @@ final class Sites {
                 // run() absorbs Redis failures itself; anything else must not reach the application
             }
         }
+
+        @Override
+        public void afterReturn(Object[] args) {
+            try {
+                invalidation.run(args);
+            } catch (Throwable ignored) {
+                // as above
+            }
+        }
     }
 }

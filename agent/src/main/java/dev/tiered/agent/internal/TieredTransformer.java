@@ -30,6 +30,8 @@ import net.bytebuddy.description.annotation.AnnotationDescription;
 import net.bytebuddy.description.annotation.AnnotationValue;
 import net.bytebuddy.description.enumeration.EnumerationDescription;
 import net.bytebuddy.description.method.MethodDescription;
+import net.bytebuddy.description.method.ParameterDescription;
+import net.bytebuddy.description.type.TypeDefinition;
 import net.bytebuddy.description.type.TypeDescription;
 import net.bytebuddy.dynamic.ClassFileLocator;
 import net.bytebuddy.dynamic.DynamicType;
@@ -45,6 +47,7 @@ import net.bytebuddy.utility.JavaModule;
 final class TieredTransformer implements AgentBuilder.Transformer {
     static final String TIERED = "dev.tiered.Tiered";
     static final String INVALIDATES = "dev.tiered.Invalidates";
+    static final String CACHE_KEY = "dev.tiered.CacheKey";
 
     private static final Logger LOG = LoggerFactory.getLogger("tiered");
     /** Site numbers of the class being transformed on this thread, by method name and descriptor. */
@@ -55,7 +58,8 @@ final class TieredTransformer implements AgentBuilder.Transformer {
     /** Sites by class loader and method, so that a retransformed class keeps its site numbers. */
     private final Map<ClassLoader, Map<String, Integer>> sites = Collections.synchronizedMap(new WeakHashMap<>());
     private final Advice[] readAdvice;
-    private final Advice invalidateAdvice;
+    private final Advice invalidateWhole;
+    private final Advice invalidateKeyed;
 
     TieredTransformer(TieredRuntime runtime) {
         this.runtime = runtime;
@@ -67,7 +71,8 @@ final class TieredTransformer implements AgentBuilder.Transformer {
                 mapping.to(ReadAdvice.Enter2.class, ReadAdvice.Exit.class, locator),
                 mapping.to(ReadAdvice.Enter3.class, ReadAdvice.Exit.class, locator),
                 mapping.to(ReadAdvice.EnterN.class, ReadAdvice.Exit.class, locator)};
-        this.invalidateAdvice = mapping.to(InvalidateAdvice.class, locator);
+        this.invalidateWhole = mapping.to(InvalidateAdvice.Whole.class, locator);
+        this.invalidateKeyed = mapping.to(InvalidateAdvice.Keyed.class, locator);
     }
 
     /** Forgets the site numbers of the class just transformed on this thread. */
@@ -95,9 +100,8 @@ final class TieredTransformer implements AgentBuilder.Transformer {
                 continue;
             }
             ids.put(signature, id);
-            Advice advice = tiered != null
-                    ? readAdvice[Math.min(m.getParameters().size(), readAdvice.length - 1)]
-                    : invalidateAdvice;
+            Advice advice = tiered != null ? readAdvice[Math.min(m.getParameters().size(), readAdvice.length - 1)]
+                    : cacheKeyParameters(m).isEmpty() ? invalidateWhole : invalidateKeyed;
             builder = builder.visit(advice.on(named(m.getInternalName()).and(hasDescriptor(m.getDescriptor()))));
         }
         return builder;
@@ -137,10 +141,8 @@ final class TieredTransformer implements AgentBuilder.Transformer {
                 CachedMethod method = runtime.register(spec(tiered, type, m, parameterTypes, loader));
                 return Bridge.register(new Sites.Read(method));
             }
-            List<String> namespaces = List.of(invalidates.getValue("value").resolve(String[].class));
-            InvalidationSpec spec = new InvalidationSpec(type.getName(), m.getInternalName(), parameterTypes,
-                    namespaces);
-            return Bridge.register(new Sites.Invalidate(runtime.registerInvalidation(spec)));
+            return Bridge.register(new Sites.Invalidate(runtime.registerInvalidation(
+                    invalidationSpec(invalidates, type, m, parameterTypes))));
         } catch (RejectedException e) {
             LOG.warn(e.getMessage());
             return REJECTED;
@@ -148,6 +150,43 @@ final class TieredTransformer implements AgentBuilder.Transformer {
             LOG.warn("{} is left as written: its annotation cannot be read ({})", name, e.toString());
             return REJECTED;
         }
+    }
+
+    private static InvalidationSpec invalidationSpec(AnnotationDescription a, TypeDescription type,
+                                                     MethodDescription.InDefinedShape m, List<String> parameterTypes) {
+        List<String> namespaces = List.of(a.getValue("value").resolve(String[].class));
+        List<Integer> keys = cacheKeyParameters(m);
+        KeyType keyType = null;
+        boolean each = false;
+        if (!keys.isEmpty()) {
+            TypeDescription.Generic key = m.getParameters().get(keys.get(0)).getType();
+            TypeDescription raw = key.asErasure();
+            if (raw.isArray()) {
+                each = true;
+                keyType = KeyTypes.of(key.getComponentType());
+            } else if (raw.isAssignableTo(Iterable.class)) {
+                each = true;
+                keyType = key.getSort() == TypeDefinition.Sort.PARAMETERIZED && key.getTypeArguments().size() == 1
+                        ? KeyTypes.of(key.getTypeArguments().getOnly())
+                        : new KeyType.Unsupported(key.getTypeName() + " without an element type");
+            } else {
+                keyType = KeyTypes.of(key);
+            }
+        }
+        return new InvalidationSpec(type.getName(), m.getInternalName(), parameterTypes, namespaces, keys, keyType,
+                each);
+    }
+
+    private static List<Integer> cacheKeyParameters(MethodDescription.InDefinedShape m) {
+        List<Integer> keys = new ArrayList<>();
+        for (ParameterDescription.InDefinedShape p : m.getParameters()) {
+            for (AnnotationDescription a : p.getDeclaredAnnotations()) {
+                if (a.getAnnotationType().getName().equals(CACHE_KEY)) {
+                    keys.add(p.getIndex());
+                }
+            }
+        }
+        return keys;
     }
 
     private static MethodSpec spec(AnnotationDescription a, TypeDescription type, MethodDescription.InDefinedShape m,
@@ -163,7 +202,7 @@ final class TieredTransformer implements AgentBuilder.Transformer {
                 : MethodSpec.Kind.CONCRETE;
         return new MethodSpec(type.getName(), m.getInternalName(), m.getDescriptor(), parameterTypes,
                 m.getReturnType().asErasure().getActualName(), kind, string(a, "ttl"), string(a, "l1Ttl"),
-                enumName(a, "tier"), string(a, "namespace"), keyTypes, loader);
+                enumName(a, "tier"), string(a, "namespace"), keyTypes, cacheKeyParameters(m), loader);
     }
 
     private static AnnotationDescription annotation(MethodDescription.InDefinedShape m, String type) {

@@ -29,9 +29,9 @@ import dev.tiered.testkit.RedisServer;
 public final class Demo {
     private static final int PRODUCTS = 5_000;
     /**
-     * Popularity as skewed as in real catalogs; a price change every 2,000 reads, each of which invalidates every
-     * product in both instances (tiered invalidates a whole namespace); 100 ms to propagate a change, generous for
-     * the one Redis pub/sub message it takes.
+     * Popularity as skewed as in real catalogs; a price change every 2,000 reads, each of which invalidates that
+     * product and every category listing in both instances (the write is keyed by product); 100 ms to propagate a
+     * change, generous for the one Redis pub/sub message it takes.
      */
     private static final Workload.Settings WORKLOAD =
             new Workload.Settings(4, 3_000, 2_000, PRODUCTS, 1.0, 0.01, Duration.ofMillis(100), 42);
@@ -70,7 +70,7 @@ public final class Demo {
             System.out.printf("tiered demo: 2 catalog instances, one H2 database of %,d products, Redis at %s%s%n",
                     PRODUCTS, redisUri, embeddedRedis == null ? "" : " (redis-server " + embeddedRedis.version() + ")");
             System.out.printf("workload: %d client threads, %,d reads (Zipf-skewed, %.0f%% category listings), "
-                            + "a price change every %,d reads, each invalidating every product%n",
+                            + "a price change every %,d reads, each invalidating its product and the listings%n",
                     WORKLOAD.readers(), WORKLOAD.reads(), WORKLOAD.categoryShare() * 100,
                     WORKLOAD.readsPerPriceChange());
             // a key prefix of its own, as a Redis that is not the demo's may hold entries of an earlier run

@@ -1,0 +1,156 @@
+package dev.tiered.runtime;
+
+import static dev.tiered.runtime.Fixtures.call;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.LongStream;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import dev.tiered.Tier;
+
+/** Keyed (entity) invalidation within one JVM: which entries a write reaches, and its races. */
+class KeyedInvalidationTest {
+    private final TieredRuntime runtime = TieredRuntime.start(TieredConfig.from(Map.of(), Map.of()));
+    private final ExecutorService pool = Executors.newCachedThreadPool();
+    private final AtomicInteger runs = new AtomicInteger();
+
+    @AfterEach
+    void stop() {
+        pool.shutdownNow();
+        runtime.close();
+    }
+
+    private CachedMethod keyed(String method, int... cacheKeys) throws RejectedException {
+        return runtime.register(Specs.keyed(Fixtures.Catalog.class, method, "10m", Tier.L1, "catalog", cacheKeys));
+    }
+
+    private Invalidation keyedWrite(String type, boolean each) throws RejectedException {
+        KeyType keyType = type.equals("long") ? KeyType.Scalar.LONG : KeyType.Scalar.STRING;
+        return runtime.registerInvalidation(new InvalidationSpec("x.W", "update", List.of(type, "java.lang.String"),
+                List.of("catalog"), List.of(0), keyType, each));
+    }
+
+    private boolean cached(CachedMethod m, Object... args) throws Exception {
+        int before = runs.get();
+        call(m, runs::incrementAndGet, args);
+        return runs.get() == before;
+    }
+
+    @Test
+    void aKeyedWriteReachesItsEntityInEveryMethodAndTheMethodsWithoutEntityAndNothingElse() throws Exception {
+        CachedMethod find = keyed("find", 0);
+        CachedMethod reviews = keyed("findWithReviews", 0);
+        CachedMethod category = keyed("byCategory");
+        for (Object[] args : List.of(new Object[] {find, 42L}, new Object[] {find, 7L},
+                new Object[] {reviews, 42L, true}, new Object[] {reviews, 42L, false}, new Object[] {reviews, 7L, true},
+                new Object[] {category, "tools"})) {
+            Object[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
+            call((CachedMethod) args[0], runs::incrementAndGet, rest);
+        }
+        keyedWrite("long", false).run(new Object[] {42L, "new price"});
+        assertTrue(!cached(find, 42L) && !cached(reviews, 42L, true) && !cached(reviews, 42L, false),
+                "every entry of entity 42, whatever the other arguments");
+        assertTrue(!cached(category, "tools"), "methods without an entity key may hold any entity");
+        assertTrue(cached(find, 7L) && cached(reviews, 7L, true), "other entities keep their entries");
+    }
+
+    @Test
+    void aWriteWithoutCacheKeyReachesTheWholeNamespace() throws Exception {
+        CachedMethod find = keyed("find", 0);
+        call(find, runs::incrementAndGet, 7L);
+        runtime.registerInvalidation(InvalidationSpec.ofNamespaces("x.W", "all", List.of(), List.of("catalog"))).run();
+        assertTrue(!cached(find, 7L));
+    }
+
+    @Test
+    void entityKeysCompareByTheirEncodingNotTheirJavaType() throws Exception {
+        CachedMethod byNumber = keyed("byNumber", 0);
+        call(byNumber, runs::incrementAndGet, 42);
+        keyedWrite("java.lang.String", false).run(new Object[] {"42", "x"});
+        assertTrue(cached(byNumber, 42), "the String \"42\" is another entity");
+        keyedWrite("long", false).run(new Object[] {42L, "x"});
+        assertTrue(!cached(byNumber, 42), "the long 42 is the same entity as the Integer 42");
+    }
+
+    @Test
+    void collectionKeysInvalidateEachElementAndTooManyTheWholeNamespace() throws Exception {
+        CachedMethod find = keyed("find", 0);
+        LongStream.range(0, 40).forEach(id -> {
+            try {
+                call(find, runs::incrementAndGet, id);
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        });
+        keyedWrite("long", true).run(new Object[] {List.of(1L, 2L), "x"});
+        keyedWrite("long", true).run(new Object[] {new long[] {3L}, "x"});
+        assertTrue(!cached(find, 1L) && !cached(find, 2L) && !cached(find, 3L));
+        assertTrue(cached(find, 4L));
+        List<Long> many = new ArrayList<>();
+        LongStream.range(100, 100 + Invalidation.MAX_ENTITIES + 1).forEach(many::add);
+        keyedWrite("long", true).run(new Object[] {many, "x"});
+        assertTrue(!cached(find, 4L), "more than " + Invalidation.MAX_ENTITIES + " entities: the whole namespace");
+    }
+
+    @Test
+    void aLoadOfAnEntityThatBeganBeforeItsWriteIsNotStored() throws Exception {
+        CachedMethod find = keyed("find", 0);
+        Load early = assertInstanceOf(Load.class, find.begin1(42L));
+        Load other = assertInstanceOf(Load.class, find.begin1(7L));
+        keyedWrite("long", false).run(new Object[] {42L, "x"});
+        early.complete("before the write");
+        other.complete("unaffected");
+        assertInstanceOf(Load.class, find.begin1(42L), "the old result of 42 was not stored");
+        assertEquals("unaffected", find.begin1(7L), "a load of another entity was stored");
+    }
+
+    @Test
+    void aCallAfterAWriteDoesNotJoinALoadOfItsEntityThatBeganBefore() throws Exception {
+        CachedMethod find = keyed("find", 0);
+        Load early = assertInstanceOf(Load.class, find.begin1(42L));
+        keyedWrite("long", false).run(new Object[] {42L, "x"});
+        Object outcome = assertTimeoutPreemptively(Duration.ofSeconds(5), () -> pool.submit(() -> find.begin1(42L)).get());
+        Load fresh = assertInstanceOf(Load.class, outcome);
+        fresh.complete("after");
+        early.complete("before");
+        assertEquals("after", find.begin1(42L));
+    }
+
+    @Test
+    void cacheKeyRulesAreCheckedWhenTheClassLoads() throws Exception {
+        RejectedException two = assertThrows(RejectedException.class, () -> keyed("pair", 0, 1));
+        assertEquals("dev.tiered.runtime.Fixtures$Catalog.pair(long,long) runs uncached: @CacheKey is on 2 "
+                + "parameters; accepted: at most one, the parameter that identifies the entity.", two.getMessage());
+        RejectedException opaque = assertThrows(RejectedException.class, () -> keyed("byObject", 0));
+        assertTrue(opaque.getMessage().contains("its @CacheKey parameter 1 (java.lang.Object) has no stable key "
+                + "encoding; accepted: primitives"), opaque.getMessage());
+        Invalidation whole = runtime.registerInvalidation(new InvalidationSpec("x.W", "save",
+                List.of("long", "long"), List.of("catalog"), List.of(0, 1), KeyType.Scalar.LONG, false));
+        assertTrue(!whole.keyed(), "an ambiguous keyed write falls back to the whole namespace");
+    }
+
+    @Test
+    void entriesOfOneEntityAreIndexedAndTheIndexForgetsEvictedOnes() throws Exception {
+        CachedMethod reviews = keyed("findWithReviews", 0);
+        call(reviews, runs::incrementAndGet, 1L, true);
+        call(reviews, runs::incrementAndGet, 1L, false);
+        keyedWrite("long", false).run(new Object[] {1L, "x"});
+        reviews.dropStale();
+        assertEquals(0, reviews.l1Size());
+        assertNotEquals(0, runs.get());
+    }
+}

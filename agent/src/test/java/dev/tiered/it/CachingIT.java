@@ -205,6 +205,17 @@ class CachingIT {
     }
 
     @Test
+    void theValueOfAFutureIsCachedAndTravelsThroughL2() {
+        assertEquals("ok future Item[id=13, name=later-13, color=RED]", a.request("call itemLater 13"));
+        assertEquals("ok future Item[id=13, name=later-13, color=RED]", a.request("call itemLater 13"));
+        Await.until("the completed value to reach L2", Duration.ofSeconds(10),
+                () -> !((List<?>) RedisServer.shared().command("KEYS", "caching:e:shapes:*itemLater*")).isEmpty());
+        assertEquals("ok future Item[id=13, name=later-13, color=RED]", b.request("call itemLater 13"));
+        assertEquals(1, runs(a, "itemLater"));
+        assertEquals(0, runs(b, "itemLater"));
+    }
+
+    @Test
     void concurrentCallsOfAMissingKeyRunTheMethodOnce() {
         assertEquals("ok slow-11", a.request("parallel 8 slow 11"));
         assertEquals(1, runs(a, "slow"));

@@ -197,6 +197,14 @@ public final class FixtureApp {
         if (value == null) {
             return "null";
         }
+        if (value instanceof java.util.concurrent.CompletionStage) {
+            try {
+                return "future " + render(((java.util.concurrent.CompletionStage<?>) value).toCompletableFuture()
+                        .get(60, TimeUnit.SECONDS));
+            } catch (Exception e) {
+                return "future failed " + e;
+            }
+        }
         if (value.getClass().isArray()) {
             return Arrays.deepToString(new Object[] {value});
         }

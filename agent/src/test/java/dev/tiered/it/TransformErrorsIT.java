@@ -95,7 +95,7 @@ class TransformErrorsIT {
             "badNamespace(long) runs uncached: namespace \"not a namespace\" is malformed|accepted: 1 to 200 letters",
             "byObject(java.lang.Object) runs uncached: parameter 1 (java.lang.Object) has no stable L2 key encoding|or tier = Tier.L1",
             "both(long) runs uncached and invalidates nothing: it carries both @Tiered and @Invalidates|accepted: one of them",
-            "async(long) runs uncached: it returns java.util.concurrent.CompletableFuture|accepted: a method that returns the value itself",
+            "async(long) runs uncached: it returns java.util.concurrent.Future, whose completion cannot be observed without blocking|accepted: a CompletableFuture or CompletionStage",
             "nativeFind(long) runs uncached: @Tiered is on a native method|annotate a Java method that calls it",
             "badInvalidation(long) invalidates nothing: @Invalidates names the namespace \"not a namespace\"|accepted: 1 to 200 letters",
             "$Base.abstractFind(long) runs uncached: @Tiered is on an abstract method|annotate the method that implements it",

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
@@ -32,6 +33,10 @@ import dev.tiered.Tier;
  * All methods are thread-safe. The L1 hit path takes no lock and allocates nothing for zero or one non-array
  * argument. Exceptions from Redis and from codecs are counted and never leave this class; a caller that must be
  * fault-proof against everything else (as the agent's advice is) catches {@code Throwable} itself.
+ *
+ * <p>For a method that returns a {@code CompletableFuture} or {@code CompletionStage}, the cached value is the
+ * future's value: a hit returns a new completed future, concurrent callers of a missing key receive futures that
+ * complete with the one in flight, and a future that fails is not cached.
  *
  * <p>A method with an entity key (its {@code @CacheKey} parameter) keeps an index from entity to L1 keys, so that
  * invalidating an entity removes exactly its entries. Its entries are valid while the namespace's version is
@@ -65,6 +70,10 @@ public final class CachedMethod {
 
     private final TieredRuntime runtime;
     final MethodSpec spec;
+    /** Returns a CompletableFuture or CompletionStage: its completed value is what is cached. */
+    final boolean async;
+    /** Returns a CompletionStage: callers get stages they cannot complete, as the method's own might be. */
+    private final boolean stage;
     final String name;
     final Namespace namespace;
     final Tier tier;
@@ -91,6 +100,8 @@ public final class CachedMethod {
                  boolean cacheNulls, long l1MaxEntries) {
         this.runtime = runtime;
         this.spec = spec;
+        this.stage = spec.returnType().equals("java.util.concurrent.CompletionStage");
+        this.async = stage || spec.returnType().equals("java.util.concurrent.CompletableFuture");
         this.name = spec.displayName();
         this.namespace = namespace;
         this.tier = tier;
@@ -185,7 +196,7 @@ public final class CachedMethod {
             Entry e = cache.getIfPresent(key);
             if (e != null && e.version == l1Version(ns)) {
                 stats.l1Hits.increment();
-                return e.result;
+                return async ? completed(e.result) : e.result;
             }
         }
         return miss(key, ns);
@@ -208,7 +219,12 @@ public final class CachedMethod {
         Load mine;
         while (true) {
             Load current = inflight.get(key);
-            if (current != null && current(current)) {
+            if (current != null && current(current) && async
+                    && System.nanoTime() - current.createdNanos < runtime.coalesceMaxWaitNanos()) {
+                stats.coalesced.increment();
+                return stage ? current.shared.minimalCompletionStage() : current.shared.copy();
+            }
+            if (current != null && current(current) && !async) {
                 // an earlier call is computing a result that is current for this call too
                 if (Load.leadingOnThisThread()) {
                     return newLoad(key, entity, ns).start();
@@ -237,10 +253,16 @@ public final class CachedMethod {
             if (fromL2 != null) {
                 stats.l2Hits.increment();
                 mine.completeFromL2(fromL2);
-                return fromL2;
+                return async ? completed(fromL2) : fromL2;
             }
         }
         return mine.start();
+    }
+
+    /** A completed future (or stage) of a cached result, for an asynchronous method. */
+    private Object completed(Object result) {
+        Object value = result == NULL_RESULT ? null : result;
+        return stage ? CompletableFuture.completedStage(value) : CompletableFuture.completedFuture(value);
     }
 
     /** A load capturing, before anything is read, the versions its result will be stored under. */

@@ -1,5 +1,7 @@
 package dev.tiered.runtime;
 
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -17,6 +19,10 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>A thread that leads a load never waits for another thread's load: two loads that each call the other's method
  * would otherwise wait on each other forever. Such nested calls run the method themselves.
+ *
+ * <p>For a method that returns a {@code CompletableFuture} or {@code CompletionStage}, the load ends when the
+ * returned future completes, on whatever thread completes it; callers of the same key meanwhile receive a future
+ * that completes with it, and nobody blocks.
  */
 public final class Load {
     /** What {@link #await(long)} returns when the load failed or took too long. */
@@ -36,12 +42,17 @@ public final class Load {
     /** The Redis version of the entity (or the any-entity) when L2 was read: stored with the result in L2. */
     long stamp = NO_STAMP;
     private boolean leader;
+    private boolean countedLeading;
     private final CountDownLatch done = new CountDownLatch(1);
+    /** For an asynchronous method: completes with the value, or exceptionally; shared by callers of the key. */
+    final CompletableFuture<Object> shared;
+    final long createdNanos = System.nanoTime();
     private volatile Object result = NO_RESULT;
     private long startNanos;
     private boolean finished;
 
     Load(CachedMethod method, Object key, String entity, long version, long generation, long sequence) {
+        this.shared = method.async ? new CompletableFuture<>() : null;
         this.method = method;
         this.key = key;
         this.entity = entity;
@@ -53,7 +64,10 @@ public final class Load {
     /** Marks this load as the registered one for its key, which other callers may wait for. */
     void lead() {
         leader = true;
-        LEADING.get()[0]++;
+        if (shared == null) { // an asynchronous load is not waited for by blocking, and may end on another thread
+            countedLeading = true;
+            LEADING.get()[0]++;
+        }
     }
 
     static boolean leadingOnThisThread() {
@@ -64,6 +78,28 @@ public final class Load {
     Load start() {
         startNanos = System.nanoTime();
         return this;
+    }
+
+    /**
+     * Reports how the method's body ended: what it returned, or what it threw. For an asynchronous method the load
+     * then ends when the returned future completes.
+     */
+    public void exit(Object returned, Throwable thrown) {
+        if (thrown != null) {
+            fail(thrown);
+        } else if (shared == null) {
+            complete(returned);
+        } else if (returned instanceof CompletionStage) {
+            ((CompletionStage<?>) returned).whenComplete((value, failure) -> {
+                if (failure == null) {
+                    complete(value);
+                } else {
+                    fail(failure);
+                }
+            });
+        } else {
+            complete(null); // the method returned no future at all: nothing to cache, callers receive the same
+        }
     }
 
     /**
@@ -89,6 +125,9 @@ public final class Load {
         method.stats.loadFailures.increment();
         method.stats.loadNanos.add(System.nanoTime() - startNanos);
         release(NO_RESULT);
+        if (shared != null) {
+            shared.completeExceptionally(thrown);
+        }
     }
 
     /** Ends a leading load with a result read from L2, without running the method. */
@@ -102,15 +141,18 @@ public final class Load {
     void abandon() {
         if (finish()) {
             release(NO_RESULT);
+            if (shared != null) {
+                shared.completeExceptionally(new IllegalStateException("the load was abandoned"));
+            }
         }
     }
 
-    private boolean finish() {
+    private synchronized boolean finish() {
         if (finished) {
             return false;
         }
         finished = true;
-        if (leader) {
+        if (countedLeading) {
             LEADING.get()[0]--;
         }
         return true;
@@ -122,6 +164,9 @@ public final class Load {
         }
         result = outcome;
         done.countDown();
+        if (shared != null && outcome != NO_RESULT) {
+            shared.complete(outcome == CachedMethod.NULL_RESULT ? null : outcome);
+        }
     }
 
     /** Waits for the outcome: a result (possibly {@link CachedMethod#NULL_RESULT}) or {@link #NO_RESULT}. */

@@ -186,11 +186,9 @@ public final class TieredRuntime implements AutoCloseable {
 
     private static String unsupportedReturn(String type) {
         switch (type) {
-            case "java.util.concurrent.CompletableFuture":
-            case "java.util.concurrent.CompletionStage":
             case "java.util.concurrent.Future":
-                return "it returns " + type + ", and asynchronous results are not cached by this version; accepted: "
-                        + "a method that returns the value itself";
+                return "it returns " + type + ", whose completion cannot be observed without blocking; accepted: "
+                        + "a CompletableFuture or CompletionStage, or the value itself";
             case "java.util.stream.Stream":
             case "java.util.stream.IntStream":
             case "java.util.stream.LongStream":

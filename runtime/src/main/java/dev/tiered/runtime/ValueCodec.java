@@ -21,6 +21,8 @@ import java.security.NoSuchAlgorithmException;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.zip.CRC32C;
 
 /**
@@ -77,13 +79,22 @@ final class ValueCodec {
         this.maxBytes = maxBytes;
     }
 
-    /** The codec for {@code method}'s results. */
+    /**
+     * The codec for {@code method}'s results: of its return type, or of the value type of the
+     * {@code CompletableFuture} or {@code CompletionStage} it returns.
+     */
     static ValueCodec of(Method method, List<String> extraAllowed, int maxBytes) {
         Type generic = method.getGenericReturnType();
+        Class<?> raw = method.getReturnType();
+        if (raw == CompletableFuture.class || raw == CompletionStage.class) {
+            generic = generic instanceof ParameterizedType
+                    ? ((ParameterizedType) generic).getActualTypeArguments()[0] : Object.class;
+            raw = rawClass(generic);
+        }
         AllowList allowList = AllowList.of(generic, extraAllowed);
-        Class<?> expected = MethodType.methodType(method.getReturnType()).wrap().returnType();
+        Class<?> expected = MethodType.methodType(raw).wrap().returnType();
         Class<?> element = null;
-        if (expected == Optional.class && generic instanceof ParameterizedType) {
+        if (raw == Optional.class && generic instanceof ParameterizedType) {
             Type arg = ((ParameterizedType) generic).getActualTypeArguments()[0];
             if (arg instanceof Class) {
                 element = (Class<?>) arg;
@@ -92,8 +103,21 @@ final class ValueCodec {
             }
         }
         ClassLoader loader = method.getDeclaringClass().getClassLoader();
-        return new ValueCodec(loader, expected, !method.getReturnType().isPrimitive(), element, allowList,
+        return new ValueCodec(loader, expected, !raw.isPrimitive(), element, allowList,
                 fingerprint(generic, allowList), maxBytes);
+    }
+
+    private static Class<?> rawClass(Type type) {
+        if (type instanceof Class) {
+            return (Class<?>) type;
+        }
+        if (type instanceof ParameterizedType) {
+            return (Class<?>) ((ParameterizedType) type).getRawType();
+        }
+        if (type instanceof java.lang.reflect.WildcardType) {
+            return rawClass(((java.lang.reflect.WildcardType) type).getUpperBounds()[0]);
+        }
+        return Object.class;
     }
 
     /** Thrown when a result cannot go to L2; the message says why and what to do. */

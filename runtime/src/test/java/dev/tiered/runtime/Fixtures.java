@@ -34,6 +34,8 @@ final class Fixtures {
         String byObject(Object filter) { return null; }
         void touch(long id) {}
         CompletableFuture<String> async(long id) { return null; }
+        java.util.concurrent.CompletionStage<Product> stage(long id) { return null; }
+        java.util.concurrent.Future<String> future(long id) { return null; }
         Stream<String> stream(long id) { return null; }
     }
 

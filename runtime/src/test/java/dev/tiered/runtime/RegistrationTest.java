@@ -61,9 +61,9 @@ class RegistrationTest {
                 Arguments.of(Fixtures.spec("byObject", "10m"), C + ".byObject(java.lang.Object) runs uncached: "
                         + "parameter 1 (java.lang.Object) has no stable L2 key encoding; accepted: " + KeyType.ACCEPTED
                         + ", or tier = Tier.L1 for any type with a value-based equals."),
-                Arguments.of(Fixtures.spec("async", "10m"), C + ".async(long) runs uncached: it returns "
-                        + "java.util.concurrent.CompletableFuture, and asynchronous results are not cached by this "
-                        + "version; accepted: a method that returns the value itself."),
+                Arguments.of(Fixtures.spec("future", "10m"), C + ".future(long) runs uncached: it returns "
+                        + "java.util.concurrent.Future, whose completion cannot be observed without blocking; "
+                        + "accepted: a CompletableFuture or CompletionStage, or the value itself."),
                 Arguments.of(Fixtures.spec("stream", "10m"), C + ".stream(long) runs uncached: it returns "
                         + "java.util.stream.Stream, which can be consumed only once; accepted: a method that returns "
                         + "a collection or value."));

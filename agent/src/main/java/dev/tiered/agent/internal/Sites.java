@@ -93,11 +93,7 @@ final class Sites {
         @Override
         public void exit(Object returned, Throwable thrown) {
             try {
-                if (thrown == null) {
-                    load.complete(returned);
-                } else {
-                    load.fail(thrown);
-                }
+                load.exit(returned, thrown);
             } catch (Throwable t) {
                 try {
                     method.fault(t);

@@ -10,12 +10,14 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
-import com.github.benmanes.caffeine.cache.Policy;
+import com.github.benmanes.caffeine.cache.CacheLoader;
 
 import dev.tiered.Tier;
 
@@ -55,16 +57,38 @@ public final class CachedMethod {
     /** Bytes before the codec's envelope in an L2 value: the entity version the value was computed under. */
     static final int STAMP_BYTES = 8;
 
-    /** An L1 entry: a result, the version its computation began under, and its entity (or {@code null}). */
+    /**
+     * An L1 entry: a result, the version its computation began under, its entity (or {@code null}), and when it
+     * expires (System.nanoTime), which a refresh that keeps it must not extend.
+     */
     static final class Entry {
         final long version;
         final Object result;
         final String entity;
+        final long deadline;
+        /** Set by the thread whose read found this entry due for refresh; only that thread acts on it. */
+        Refresh claim;
 
-        Entry(long version, Object result, String entity) {
+        Entry(long version, Object result, String entity, long deadline) {
             this.version = version;
             this.result = result;
             this.entity = entity;
+            this.deadline = deadline;
+        }
+
+        Entry renewed() {
+            return new Entry(version, result, entity, deadline);
+        }
+    }
+
+    /** A refresh Caffeine asked for: the thread that will run it and the future Caffeine awaits. */
+    static final class Refresh {
+        final Thread thread;
+        final CompletableFuture<Entry> done;
+
+        Refresh(Thread thread, CompletableFuture<Entry> done) {
+            this.thread = thread;
+            this.done = done;
         }
     }
 
@@ -86,12 +110,12 @@ public final class CachedMethod {
     private final int entityParameter;
     private final KeyEncoder entityEncoder;
     private final Cache<Object, Entry> l1;
-    private final Policy.VarExpiration<Object, Entry> l1Expiration;
     /** For a method with an entity key: its L1 keys by entity. May hold keys no longer in L1, never miss one. */
     private final ConcurrentHashMap<String, Set<Object>> entityIndex;
     private final ConcurrentHashMap<Object, Load> inflight = new ConcurrentHashMap<>();
     private final KeyEncoder keyEncoder;
     private final String keyHead;
+    private final String leaseHead;
     private final WeakReference<ClassLoader> loader;
     private final boolean bootstrapLoaded;
     private volatile Object codec; // ValueCodec, or the String reason why there is none
@@ -115,36 +139,36 @@ public final class CachedMethod {
         this.entityIndex = entityParameter < 0 || tier == Tier.L2 ? null : new ConcurrentHashMap<>();
         if (tier == Tier.L2) {
             l1 = null;
-            l1Expiration = null;
         } else {
-            long defaultNanos = l1Ttl.toNanos();
             Caffeine<Object, Object> builder = Caffeine.newBuilder().maximumSize(l1MaxEntries);
             if (entityIndex != null) {
                 builder.evictionListener((Object key, Entry entry, com.github.benmanes.caffeine.cache.RemovalCause c)
                         -> unindex(entry.entity, key));
             }
-            l1 = builder
-                    .expireAfter(new Expiry<Object, Entry>() {
-                        @Override
-                        public long expireAfterCreate(Object key, Entry value, long currentTime) {
-                            return defaultNanos;
-                        }
+            Caffeine<Object, Entry> expiring = builder.expireAfter(new Expiry<Object, Entry>() {
+                @Override
+                public long expireAfterCreate(Object key, Entry entry, long now) {
+                    return Math.max(0, entry.deadline - now);
+                }
 
-                        @Override
-                        public long expireAfterUpdate(Object key, Entry value, long currentTime, long currentDuration) {
-                            return defaultNanos;
-                        }
+                @Override
+                public long expireAfterUpdate(Object key, Entry entry, long now, long currentDuration) {
+                    return Math.max(0, entry.deadline - now);
+                }
 
-                        @Override
-                        public long expireAfterRead(Object key, Entry value, long currentTime, long currentDuration) {
-                            return currentDuration;
-                        }
-                    })
-                    .build();
-            l1Expiration = l1.policy().expireVariably().orElseThrow();
+                @Override
+                public long expireAfterRead(Object key, Entry entry, long now, long currentDuration) {
+                    return currentDuration;
+                }
+            });
+            double ahead = runtime.config().refreshAhead();
+            l1 = ahead >= 1 ? expiring.build()
+                    : expiring.refreshAfterWrite((long) (l1Ttl.toNanos() * ahead), TimeUnit.NANOSECONDS)
+                            .build(new RefreshOnTheReadingThread());
         }
         this.keyEncoder = tier == Tier.L1 ? null : new KeyEncoder(spec.keyTypes());
         this.keyHead = runtime.config().keyPrefix() + ":e:" + namespace.name + ":";
+        this.leaseHead = runtime.config().keyPrefix() + ":l:" + namespace.name + ":";
         ClassLoader cl = spec.classLoader();
         this.loader = new WeakReference<>(cl);
         this.bootstrapLoaded = cl == null;
@@ -194,12 +218,68 @@ public final class CachedMethod {
         Cache<Object, Entry> cache = l1;
         if (cache != null && ns.enabled()) {
             Entry e = cache.getIfPresent(key);
-            if (e != null && e.version == l1Version(ns)) {
-                stats.l1Hits.increment();
-                return async ? completed(e.result) : e.result;
+            if (e != null) {
+                Refresh claim = e.claim;
+                if (claim != null && claim.thread == Thread.currentThread()) {
+                    return refresh(key, e, claim, ns);
+                }
+                if (e.version == l1Version(ns)) {
+                    stats.l1Hits.increment();
+                    return async ? completed(e.result) : e.result;
+                }
             }
         }
         return miss(key, ns);
+    }
+
+    /**
+     * Called by Caffeine inside {@code getIfPresent}, on the reading thread, when an entry has passed the refresh
+     * window: that thread claims the refresh and runs it as its own call. The method runs on an application thread
+     * with the application's context (security, tenancy, transactions), never on one of tiered's; every other
+     * reader keeps getting the current value meanwhile.
+     */
+    private final class RefreshOnTheReadingThread implements CacheLoader<Object, Entry> {
+        @Override
+        public Entry load(Object key) {
+            throw new UnsupportedOperationException("entries are only ever put, never loaded through the cache");
+        }
+
+        @Override
+        public CompletableFuture<Entry> asyncReload(Object key, Entry old, Executor executor) {
+            CompletableFuture<Entry> done = new CompletableFuture<>();
+            old.claim = new Refresh(Thread.currentThread(), done);
+            return done;
+        }
+    }
+
+    /** The reading thread claimed a refresh of this entry: recompute it, unless another JVM already is. */
+    private Object refresh(Object key, Entry e, Refresh claim, Namespace ns) {
+        e.claim = null;
+        if (e.version != l1Version(ns) || runtime.cutOff()) {
+            claim.done.complete(null);
+            return miss(key, ns);
+        }
+        Load load = newLoad(key, e.entity, ns);
+        load.refreshes(claim.done, e);
+        if (keyEncoder != null && load.version > 0) {
+            // an L2 entry that outlives this one by a margin was refreshed by another JVM: adopt it instead
+            long margin = Math.max(TimeUnit.MILLISECONDS.toNanos(50), ttl.toNanos() / 20);
+            long refreshBelow = TimeUnit.NANOSECONDS.toMillis(e.deadline - System.nanoTime() + margin);
+            Redis.Fetched fetched = fetch(load, Math.max(1, refreshBelow));
+            if (fetched != null && !fetched.leased()) {
+                Object newer = fetched.value() == null ? null : decode(load, fetched);
+                claim.done.complete(newer != null ? null : e.renewed());
+                Object result = newer != null ? newer : e.result;
+                if (newer != null) {
+                    stats.l2Hits.increment();
+                } else {
+                    stats.l1Hits.increment(); // another JVM is refreshing it for all; L2 will have its result
+                }
+                return async ? completed(result) : result;
+            }
+        }
+        stats.refreshes.increment();
+        return load.start();
     }
 
     /** What an L1 entry's version must equal to be served. */
@@ -294,16 +374,32 @@ public final class CachedMethod {
                 && (load.entity == null || !ns.entityInvalidatedSince(load.entity, load.sequence));
     }
 
-    /** Stores a load's result in the tiers, unless it is no longer current. */
+    /** Stores a load's result in the tiers, unless it is no longer current; ends the refresh it was, if any. */
     void store(Load load, Object value, Object result) {
+        Entry stored = null;
         if ((value == null && !cacheNulls) || !current(load)) {
-            return;
+            releaseLease(load);
+        } else {
+            if (l1 != null) {
+                stored = new Entry(load.generation, result, load.entity, System.nanoTime() + l1Ttl.toNanos());
+                putL1(load, stored);
+            }
+            if (keyEncoder != null && load.version > 0 && load.stamp != Load.NO_STAMP) {
+                writeL2(load, value);
+            } else {
+                releaseLease(load);
+            }
         }
-        if (l1 != null) {
-            putL1(load, new Entry(load.generation, result, load.entity), -1);
+        if (load.refresh != null) {
+            load.refresh.complete(stored);
         }
-        if (keyEncoder != null && load.version > 0 && load.stamp != Load.NO_STAMP) {
-            writeL2(load, value);
+    }
+
+    /** A load failed or was abandoned: others need not wait for its lease, and a refresh keeps the old entry. */
+    void failed(Load load) {
+        releaseLease(load);
+        if (load.refresh != null) {
+            load.refresh.complete(load.refreshed.renewed());
         }
     }
 
@@ -311,12 +407,8 @@ public final class CachedMethod {
      * Puts an entry, then checks again that it is current, and takes it back if not: an invalidation that ran
      * between the first check and the put may have missed it.
      */
-    private void putL1(Load load, Entry entry, long lifetimeNanos) {
-        if (lifetimeNanos < 0) {
-            l1.put(load.key, entry);
-        } else {
-            l1Expiration.put(load.key, entry, lifetimeNanos, TimeUnit.NANOSECONDS);
-        }
+    private void putL1(Load load, Entry entry) {
+        l1.put(load.key, entry);
         if (entityIndex != null) {
             entityIndex.computeIfAbsent(entry.entity, e -> ConcurrentHashMap.newKeySet()).add(load.key);
         }
@@ -359,26 +451,76 @@ public final class CachedMethod {
         }
     }
 
+    /**
+     * Reads the entry from L2 and takes the lease to compute it if it is absent. If another JVM holds the lease,
+     * waits briefly (at most {@code tiered.stampede.lease}) for its result rather than computing it too.
+     */
     private Object readL2(Load load) {
-        Redis redis = runtime.redis();
-        String redisKey = redisKey(load.key, load.version);
-        ValueCodec codec = codec();
-        if (redisKey == null || codec == null) {
+        Redis.Fetched fetched = fetch(load, 0);
+        if (fetched == null) {
             return null;
         }
-        Redis.Fetched fetched;
+        if (fetched.value() == null && !fetched.leased() && !async && !Load.nestedOnThisThread()) {
+            long deadline = System.nanoTime() + runtime.config().stampedeLease().toNanos();
+            long pauseMillis = 2;
+            while (fetched != null && fetched.value() == null && !fetched.leased() && System.nanoTime() < deadline) {
+                if (!pause(pauseMillis)) {
+                    break;
+                }
+                pauseMillis = Math.min(pauseMillis * 2, 50);
+                fetched = fetch(load, 0);
+            }
+            if (fetched != null && fetched.value() != null) {
+                Object result = decode(load, fetched);
+                if (result != null) {
+                    stats.leaseWaits.increment();
+                }
+                return result;
+            }
+            return null;
+        }
+        return fetched.value() == null ? null : decode(load, fetched);
+    }
+
+    private static boolean pause(long millis) {
         try {
-            fetched = redis.get(redisKey, stampKey(load.entity));
+            Thread.sleep(millis);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /**
+     * One round trip: the entry, the version its stamp must match (kept in the load for the write), and the lease
+     * if the entry is absent or, for a refresh, has less than {@code refreshBelowMillis} left. {@code null}
+     * (counted) if Redis failed.
+     */
+    private Redis.Fetched fetch(Load load, long refreshBelowMillis) {
+        String args = keyArguments(load.key);
+        if (args == null || codec() == null) {
+            return null;
+        }
+        String token = runtime.leaseToken();
+        try {
+            Redis.Fetched fetched = runtime.redis().get(keyHead + load.version + ":" + name + ":" + args,
+                    stampKey(load.entity), leaseHead + load.version + ":" + name + ":" + args,
+                    runtime.config().stampedeLease().toMillis(), token, refreshBelowMillis);
+            load.stamp = fetched.stamp();
+            if (fetched.leased()) {
+                load.leaseToken = token;
+            }
+            return fetched;
         } catch (RuntimeException e) {
             stats.l2Errors.increment();
             runtime.reportL2Error(e);
             return null;
         }
-        load.stamp = fetched.stamp();
+    }
+
+    private Object decode(Load load, Redis.Fetched fetched) {
         byte[] stored = fetched.value();
-        if (stored == null) {
-            return null;
-        }
         Object value;
         try {
             if (stored.length < STAMP_BYTES) {
@@ -387,7 +529,7 @@ public final class CachedMethod {
             if (ByteBuffer.wrap(stored).getLong() != fetched.stamp()) {
                 return null; // written before a later write to its entity: unreachable, like an old version
             }
-            value = codec.decode(Arrays.copyOfRange(stored, STAMP_BYTES, stored.length));
+            value = codec().decode(Arrays.copyOfRange(stored, STAMP_BYTES, stored.length));
         } catch (ValueCodec.DecodeException e) {
             stats.decodeFailures.increment();
             runtime.faults().debug("decode:" + name, "an L2 value of " + name + " could not be decoded and was "
@@ -396,17 +538,18 @@ public final class CachedMethod {
         }
         Object result = value == null ? NULL_RESULT : value;
         if (l1 != null && fetched.ttlMillis() > 0 && current(load)) {
-            long nanos = Math.min(l1Ttl.toNanos(), TimeUnit.MILLISECONDS.toNanos(fetched.ttlMillis()));
-            putL1(load, new Entry(load.generation, result, load.entity), nanos);
+            long lifetime = Math.min(l1Ttl.toNanos(), TimeUnit.MILLISECONDS.toNanos(fetched.ttlMillis()));
+            putL1(load, new Entry(load.generation, result, load.entity, System.nanoTime() + lifetime));
         }
         return result;
     }
 
     private void writeL2(Load load, Object value) {
-        String redisKey = redisKey(load.key, load.version);
+        String args = keyArguments(load.key);
         ValueCodec codec = codec();
-        if (redisKey == null || codec == null) {
+        if (args == null || codec == null) {
             stats.notStored.increment();
+            releaseLease(load);
             return;
         }
         byte[] envelope;
@@ -416,11 +559,14 @@ public final class CachedMethod {
             stats.notStored.increment();
             runtime.faults().warn("store:" + name, "a result of " + name + " was not stored in L2: "
                     + e.getMessage() + ".");
+            releaseLease(load);
             return;
         }
         byte[] stored = ByteBuffer.allocate(STAMP_BYTES + envelope.length).putLong(load.stamp).put(envelope).array();
         try {
-            runtime.redis().set(redisKey, stored, ttl.toMillis());
+            runtime.redis().set(keyHead + load.version + ":" + name + ":" + args, stored, ttl.toMillis(),
+                    leaseHead + load.version + ":" + name + ":" + args,
+                    load.leaseToken == null ? "" : load.leaseToken);
         } catch (RuntimeException e) {
             stats.l2Errors.increment();
             runtime.reportL2Error(e);
@@ -432,10 +578,26 @@ public final class CachedMethod {
         return entity == null ? namespace.anyEntityKey : namespace.entityKeyPrefix + entity;
     }
 
-    /** The Redis key of an entry, or {@code null} (counted, logged) when an argument cannot be encoded. */
-    String redisKey(Object key, long version) {
+    /** Gives back a lease this load held without storing a result, so that other JVMs need not wait for it. */
+    void releaseLease(Load load) {
+        if (load.leaseToken == null) {
+            return;
+        }
+        String args = keyArguments(load.key);
         try {
-            return keyHead + version + ":" + name + ":" + keyEncoder.arguments(Keys.arguments(key, arity));
+            runtime.redis().release(leaseHead + load.version + ":" + name + ":" + args, load.leaseToken);
+        } catch (RuntimeException e) {
+            stats.l2Errors.increment(); // the lease expires by itself
+        }
+    }
+
+    /**
+     * The argument part of an entry's Redis key, or {@code null} (counted, logged) when an argument cannot be
+     * encoded.
+     */
+    private String keyArguments(Object key) {
+        try {
+            return keyEncoder.arguments(Keys.arguments(key, arity));
         } catch (KeyEncoder.EncodingException e) {
             runtime.faults().warn("key:" + name, "a call of " + name + " skipped L2: " + e.getMessage() + ".");
             return null;

@@ -41,6 +41,11 @@ public final class Load {
     final long sequence;
     /** The Redis version of the entity (or the any-entity) when L2 was read: stored with the result in L2. */
     long stamp = NO_STAMP;
+    /** The token of the lease this load holds to compute its entry for every JVM, or {@code null}. */
+    String leaseToken;
+    /** For a refresh ahead of expiry: what Caffeine awaits, and the entry being refreshed. */
+    CompletableFuture<CachedMethod.Entry> refresh;
+    CachedMethod.Entry refreshed;
     private boolean leader;
     private boolean countedLeading;
     private final CountDownLatch done = new CountDownLatch(1);
@@ -72,6 +77,17 @@ public final class Load {
 
     static boolean leadingOnThisThread() {
         return LEADING.get()[0] > 0;
+    }
+
+    /** Whether this thread leads another load besides the one it is now beginning. */
+    static boolean nestedOnThisThread() {
+        return LEADING.get()[0] > 1;
+    }
+
+    /** Makes this load the refresh of {@code entry} that Caffeine awaits through {@code done}. */
+    void refreshes(CompletableFuture<CachedMethod.Entry> done, CachedMethod.Entry entry) {
+        this.refresh = done;
+        this.refreshed = entry;
     }
 
     /** Marks the moment the method's body starts running; returns this. */
@@ -125,6 +141,7 @@ public final class Load {
         method.stats.loadFailures.increment();
         method.stats.loadNanos.add(System.nanoTime() - startNanos);
         release(NO_RESULT);
+        method.failed(this);
         if (shared != null) {
             shared.completeExceptionally(thrown);
         }
@@ -141,6 +158,7 @@ public final class Load {
     void abandon() {
         if (finish()) {
             release(NO_RESULT);
+            method.failed(this);
             if (shared != null) {
                 shared.completeExceptionally(new IllegalStateException("the load was abandoned"));
             }

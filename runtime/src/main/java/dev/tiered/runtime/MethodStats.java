@@ -30,6 +30,10 @@ final class MethodStats {
     final LongAdder notStored = new LongAdder();
     /** Internal failures of tiered; each call concerned ran uncached or skipped L2. */
     final LongAdder faults = new LongAdder();
+    /** Loads that refreshed an entry ahead of its expiry, on the thread of the read that found it due. */
+    final LongAdder refreshes = new LongAdder();
+    /** Misses that waited for another JVM computing the same entry, and were served its result from L2. */
+    final LongAdder leaseWaits = new LongAdder();
 
     long requests() {
         return l1Hits.sum() + l2Hits.sum() + coalesced.sum() + loads.sum() + loadFailures.sum() + uncached.sum();

@@ -46,4 +46,10 @@ public interface NamespaceMXBean {
     long getInvalidationsReceived();
 
     long getL1Entries();
+
+    /** Loads that refreshed an entry ahead of its expiry (part of {@code Loads}). */
+    long getRefreshes();
+
+    /** Calls that waited for another JVM computing the same entry and were served its result (part of L2Hits). */
+    long getLeaseWaits();
 }

@@ -22,7 +22,9 @@ public record NamespaceStats(
         long faults,
         long invalidationsSent,
         long invalidationsReceived,
-        long l1Entries) {
+        long l1Entries,
+        long refreshes,
+        long leaseWaits) {
 
     /** Calls that ran the method because no tier had the entry. */
     public long misses() {

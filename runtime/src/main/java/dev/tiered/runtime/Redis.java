@@ -16,7 +16,6 @@ import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisClientConfig;
 import redis.clients.jedis.JedisPool;
 import redis.clients.jedis.exceptions.JedisNoScriptException;
-import redis.clients.jedis.params.SetParams;
 
 /**
  * The Redis commands tiered uses, over a bounded pool of connections with connect and read timeouts.
@@ -28,6 +27,8 @@ import redis.clients.jedis.params.SetParams;
  *       at least as long as any entry's; {@code <prefix>:k:<namespace>:*} is bumped by every keyed write;</li>
  *   <li>{@code <prefix>:e:<namespace>:<version>:<method>:<arguments>}: one entry, with a TTL; its value is the
  *       entity version it was computed under (8 bytes) and the codec's envelope;</li>
+ *   <li>{@code <prefix>:l:<namespace>:<version>:<method>:<arguments>}: the lease of the JVM computing that entry,
+ *       a token with a short TTL ({@code tiered.stampede.lease});</li>
  *   <li>channel {@code <prefix>:invalidations}: messages {@code "<namespace> <version> <origin> <sentAtMillis> <kind>"},
  *       the kind {@code bump} for an invalidation, {@code reset} when a version was started or raised, and
  *       {@code key <entity>} for a keyed invalidation (the version is then the entity's).</li>
@@ -40,17 +41,39 @@ import redis.clients.jedis.params.SetParams;
  */
 final class Redis implements AutoCloseable {
     /**
-     * An entry read from L2 ({@code null} when absent), how long it has left to live, and the current version of
-     * its entity (or of the namespace's any-entity): the entry is current only if it was stamped with that version.
+     * An entry read from L2 ({@code null} when absent), how long it has left to live, the current version of its
+     * entity (or of the namespace's any-entity): the entry is current only if it was stamped with that version, and
+     * whether this JVM now holds the lease to compute it.
      */
-    record Fetched(byte[] value, long ttlMillis, long stamp) {}
+    record Fetched(byte[] value, long ttlMillis, long stamp, boolean leased) {}
 
-    /** Reads an entry, its remaining TTL and the version its stamp must match, in one round trip. */
+    /**
+     * Reads an entry, its remaining TTL and the version its stamp must match, and takes the lease to compute it
+     * when nobody holds it and the entry is absent, or (for a refresh) has less than a given time left: one round
+     * trip. KEYS: entry, stamp, lease. ARGV: lease milliseconds (0: no lease), lease token, the remaining time below
+     * which a present entry is leased for a refresh (0: never).
+     */
     private static final Script GET = new Script(
             "local stamp = redis.call('GET', KEYS[2]) or '0'\n"
                     + "local v = redis.call('GET', KEYS[1])\n"
-                    + "if not v then return {false, -2, stamp} end\n"
-                    + "return {v, redis.call('PTTL', KEYS[1]), stamp}");
+                    + "local ttl = -2\n"
+                    + "if v then ttl = redis.call('PTTL', KEYS[1]) end\n"
+                    + "local leased = 0\n"
+                    + "if ARGV[1] ~= '0' and (not v or ttl < tonumber(ARGV[3])) then\n"
+                    + "  if redis.call('SET', KEYS[3], ARGV[2], 'NX', 'PX', ARGV[1]) then leased = 1 end\n"
+                    + "end\n"
+                    + "return {v, ttl, stamp, leased}");
+
+    /** Stores an entry and gives back the lease its computation held. KEYS: entry, lease. ARGV: value, ttl, token. */
+    private static final Script SET = new Script(
+            "redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])\n"
+                    + "if redis.call('GET', KEYS[2]) == ARGV[3] then redis.call('DEL', KEYS[2]) end\n"
+                    + "return 1");
+
+    /** Gives back a lease whose computation failed, so that others need not wait for it. */
+    private static final Script RELEASE = new Script(
+            "if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end\n"
+                    + "return 1");
 
     /**
      * Raises the version to the floor (or the start value) if Redis holds less than this JVM has seen, bumps it,
@@ -143,18 +166,38 @@ final class Redis implements AutoCloseable {
         return channelName;
     }
 
-    /** The entry at {@code key} (its value {@code null} if absent) and the current version at {@code stampKey}. */
-    Fetched get(String key, String stampKey) {
+    /**
+     * The entry at {@code key} (its value {@code null} if absent) and the current version at {@code stampKey};
+     * with a positive {@code leaseMillis}, also tries to take the lease at {@code leaseKey} for {@code token} if the
+     * entry is absent or has less than {@code refreshBelowMillis} left.
+     */
+    Fetched get(String key, String stampKey, String leaseKey, long leaseMillis, String token,
+                long refreshBelowMillis) {
         try (Jedis jedis = pool.getResource()) {
-            List<?> parts = (List<?>) GET.run(jedis, List.of(bytes(key), bytes(stampKey)), List.of());
-            return new Fetched((byte[]) parts.get(0), (Long) parts.get(1), parse(parts.get(2)));
+            List<?> parts = (List<?>) GET.run(jedis, List.of(bytes(key), bytes(stampKey), bytes(leaseKey)),
+                    List.of(bytes(Long.toString(leaseMillis)), bytes(token), bytes(Long.toString(refreshBelowMillis))));
+            return new Fetched((byte[]) parts.get(0), (Long) parts.get(1), parse(parts.get(2)),
+                    (Long) parts.get(3) == 1);
         }
     }
 
-    void set(String key, byte[] value, long ttlMillis) {
+    /** Stores an entry, and releases the lease at {@code leaseKey} if {@code token} holds it. */
+    void set(String key, byte[] value, long ttlMillis, String leaseKey, String token) {
         try (Jedis jedis = pool.getResource()) {
-            jedis.set(bytes(key), value, SetParams.setParams().px(ttlMillis));
+            SET.run(jedis, List.of(bytes(key), bytes(leaseKey)),
+                    List.of(value, bytes(Long.toString(ttlMillis)), bytes(token)));
         }
+    }
+
+    /** Releases the lease at {@code leaseKey} if {@code token} holds it. */
+    void release(String leaseKey, String token) {
+        try (Jedis jedis = pool.getResource()) {
+            RELEASE.run(jedis, List.of(bytes(leaseKey)), List.of(bytes(token)));
+        }
+    }
+
+    String origin() {
+        return origin;
     }
 
     /** Bumps a namespace's version and publishes the new one; returns it. */

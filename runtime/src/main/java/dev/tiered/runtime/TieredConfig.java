@@ -39,6 +39,8 @@ public final class TieredConfig {
     public static final String CODEC_ALLOW = "tiered.codec.allow";
     public static final String BUS_HEARTBEAT = "tiered.bus.heartbeat";
     public static final String LOG_LEVEL = "tiered.log.level";
+    public static final String REFRESH_AHEAD = "tiered.refreshAhead";
+    public static final String STAMPEDE_LEASE = "tiered.stampede.lease";
 
     /** Prefix of the per-namespace overrides, {@code tiered.ns.<namespace>.<setting>}. */
     public static final String NS_PREFIX = "tiered.ns.";
@@ -47,7 +49,7 @@ public final class TieredConfig {
 
     private static final List<String> KNOWN = List.of(ENABLED, REDIS_URI, REDIS_TIMEOUT, REDIS_CONNECT_TIMEOUT,
             REDIS_POOL_SIZE, REDIS_KEY_PREFIX, L1_MAX_ENTRIES, L1_MAX_STALENESS, L2_MAX_VALUE_BYTES, CACHE_NULLS,
-            COALESCE_MAX_WAIT, CODEC_ALLOW, BUS_HEARTBEAT, LOG_LEVEL);
+            COALESCE_MAX_WAIT, CODEC_ALLOW, BUS_HEARTBEAT, LOG_LEVEL, REFRESH_AHEAD, STAMPEDE_LEASE);
 
     /** Namespaces and key prefixes are restricted so that a Redis key can be split back into its parts. */
     static final Pattern NAMESPACE = Pattern.compile("[A-Za-z0-9._$-]{1,200}");
@@ -69,6 +71,8 @@ public final class TieredConfig {
     private final List<String> codecAllow;
     private final Duration busHeartbeat;
     private final String logLevel;
+    private final double refreshAhead;
+    private final Duration stampedeLease;
     private final Map<String, NamespaceSettings> namespaces;
     private final Map<String, NamespaceSettings> namespacesFromEnv;
     private final List<String> problems;
@@ -100,6 +104,14 @@ public final class TieredConfig {
             }
             return level;
         }, "error, warn, info, debug or trace", false);
+        refreshAhead = r.value(REFRESH_AHEAD, 0.8, s -> {
+            double d = Double.parseDouble(s);
+            if (!(d >= 0.1 && d <= 1)) {
+                throw new IllegalArgumentException();
+            }
+            return d;
+        }, "a decimal number from 0.1 to 1 (1: no refresh ahead)", false);
+        stampedeLease = r.duration(STAMPEDE_LEASE, Duration.ofMillis(500));
         Map<String, NamespaceSettings> fromProps = new TreeMap<>();
         Map<String, NamespaceSettings> fromEnv = new TreeMap<>();
         r.namespaces(fromProps, fromEnv);
@@ -198,6 +210,22 @@ public final class TieredConfig {
 
     public String logLevel() {
         return logLevel;
+    }
+
+    /**
+     * The fraction of an L1 entry's lifetime after which the next read refreshes it (on that reader's thread, while
+     * every other reader keeps the current value); 1 means never.
+     */
+    public double refreshAhead() {
+        return refreshAhead;
+    }
+
+    /**
+     * How long one JVM holds the right to compute a missing entry for all JVMs; the others wait up to this long
+     * for its result in L2 before computing it themselves.
+     */
+    public Duration stampedeLease() {
+        return stampedeLease;
     }
 
     /**

@@ -36,6 +36,7 @@ public final class TieredRuntime implements AutoCloseable {
     private final ConcurrentHashMap<String, Namespace> namespaces = new ConcurrentHashMap<>();
     private final FaultReporter faults = new FaultReporter();
     private final AtomicLong localGenerations = new AtomicLong();
+    private final AtomicLong leases = new AtomicLong();
     private final String origin = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
     private final long coalesceMaxWaitNanos;
     private final long maxStalenessNanos;
@@ -100,6 +101,11 @@ public final class TieredRuntime implements AutoCloseable {
 
     long coalesceMaxWaitNanos() {
         return coalesceMaxWaitNanos;
+    }
+
+    /** A token unique to one attempt to take a lease, across JVMs. */
+    String leaseToken() {
+        return origin + "-" + leases.incrementAndGet();
     }
 
     /** Whether the invalidation bus is subscribed; always {@code false} in L1-only mode. */
@@ -288,7 +294,7 @@ public final class TieredRuntime implements AutoCloseable {
 
     private static NamespaceStats snapshot(Namespace ns) {
         long l1 = 0, l2 = 0, coalesced = 0, loads = 0, failures = 0, uncached = 0, nanos = 0;
-        long l2Errors = 0, decode = 0, notStored = 0, faults = 0, entries = 0;
+        long l2Errors = 0, decode = 0, notStored = 0, faults = 0, entries = 0, refreshes = 0, leaseWaits = 0;
         for (CachedMethod m : ns.methods) {
             MethodStats s = m.stats;
             l1 += s.l1Hits.sum();
@@ -303,10 +309,12 @@ public final class TieredRuntime implements AutoCloseable {
             notStored += s.notStored.sum();
             faults += s.faults.sum();
             entries += m.l1Size();
+            refreshes += s.refreshes.sum();
+            leaseWaits += s.leaseWaits.sum();
         }
         return new NamespaceStats(ns.name, ns.version(), l1 + l2 + coalesced + loads + failures + uncached, l1, l2,
                 coalesced, loads, failures, uncached, nanos, l2Errors, decode, notStored, faults,
-                ns.invalidationsSent.sum(), ns.invalidationsReceived.sum(), entries);
+                ns.invalidationsSent.sum(), ns.invalidationsReceived.sum(), entries, refreshes, leaseWaits);
     }
 
     /**
@@ -687,6 +695,16 @@ public final class TieredRuntime implements AutoCloseable {
         @Override
         public long getL1Entries() {
             return s().l1Entries();
+        }
+
+        @Override
+        public long getRefreshes() {
+            return s().refreshes();
+        }
+
+        @Override
+        public long getLeaseWaits() {
+            return s().leaseWaits();
         }
     }
 

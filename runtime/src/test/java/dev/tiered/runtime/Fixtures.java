@@ -45,6 +45,19 @@ final class Fixtures {
         return Specs.of(Catalog.class, method, ttl, dev.tiered.Tier.L1_L2, "catalog");
     }
 
+    /**
+     * Whether a call with this argument would run the method: begins it and, if so, ends the load at once without
+     * storing anything, so that no load is left open on this thread.
+     */
+    static boolean misses(CachedMethod m, Object arg) {
+        Object outcome = m.begin1(arg);
+        if (outcome instanceof Load) {
+            ((Load) outcome).fail(new IllegalStateException("a probe, not a call"));
+            return true;
+        }
+        return false;
+    }
+
     /** Runs one call the way the agent's advice does: begin, then serve, or run the body and report. */
     static Object call(CachedMethod m, Callable<?> body, Object... args) throws Exception {
         Object outcome;

@@ -17,7 +17,7 @@ import redis.clients.jedis.JedisPubSub;
  * bus then reconnects with backoff; once subscribed again it reports {@link Listener#connected()}, and the runtime
  * resynchronises every namespace's version, because messages sent in between are lost.
  *
- * <p>A message is {@code "<namespace> <version> <origin> <sentAtMillis> <kind>"}: the origin identifies the sending
+ * <p>A message is {@code "<namespace> <version> <origin> <sentAtMicros> <kind>"}: the origin identifies the sending
  * JVM (so that a JVM can tell its own bumps from others'), the time lets receivers measure propagation lag, and the
  * kind tells an invalidation ({@code bump}) from a version that was started or raised ({@code reset}) and from a
  * keyed invalidation ({@code key}, followed by the encoded entity).
@@ -29,13 +29,13 @@ final class InvalidationBus implements AutoCloseable {
 
         /**
          * A namespace moved to {@code version}: bumped by an invalidation ({@code bump}), or started or raised
-         * after Redis lost data (not a bump), by the JVM {@code origin} at {@code sentAtMillis} (its clock).
+         * after Redis lost data (not a bump), by the JVM {@code origin} at {@code sentAtMicros} (its clock, microseconds since the epoch).
          * Called on the bus thread.
          */
-        void message(String namespace, long version, boolean bump, String origin, long sentAtMillis);
+        void message(String namespace, long version, boolean bump, String origin, long sentAtMicros);
 
         /** One entity of a namespace was invalidated by the JVM {@code origin}. Called on the bus thread. */
-        void entity(String namespace, String entity, String origin, long sentAtMillis);
+        void entity(String namespace, String entity, String origin, long sentAtMicros);
 
         /** The subscription ended; messages may be missed until {@link #connected()}. */
         void lost(Exception cause);

@@ -41,6 +41,8 @@ final class Namespace {
     final List<CachedMethod> methods = new CopyOnWriteArrayList<>();
     final LongAdder invalidationsSent = new LongAdder();
     final LongAdder invalidationsReceived = new LongAdder();
+    /** How long invalidations from other JVMs took to arrive here. */
+    final LagHistogram propagationLag = new LagHistogram();
     /** Bumps made only locally because Redis could not be reached; sent to Redis when it is back. */
     final AtomicInteger pendingBumps = new AtomicInteger();
     /** Coalesces concurrent bumps of this namespace. */
@@ -148,6 +150,23 @@ final class Namespace {
             m.removeEntity(entity);
         }
         scheduleClear();
+    }
+
+    /**
+     * Forgets everything this JVM knew to be current: after the invalidation bus was lost and came back, messages
+     * sent in between are lost, and entries of entities they concerned cannot be told apart. Every L1 entry
+     * becomes stale and no load that began before this stores its result. (L2 needs none of this: every read
+     * compares an entry's stamp with its entity's current version in Redis.)
+     */
+    void forgetAll() {
+        synchronized (this) {
+            long now = sequence.incrementAndGet();
+            forget(now);
+            anyGeneration++;
+        }
+        for (CachedMethod m : methods) {
+            m.clearL1();
+        }
     }
 
     /** Whether {@code entity} was (or may have been) invalidated in this JVM after {@code sequence}. */

@@ -24,7 +24,10 @@ public record NamespaceStats(
         long invalidationsReceived,
         long l1Entries,
         long refreshes,
-        long leaseWaits) {
+        long leaseWaits,
+        long propagationLagP50Micros,
+        long propagationLagP99Micros,
+        long propagationLagMaxMicros) {
 
     /** Calls that ran the method because no tier had the entry. */
     public long misses() {

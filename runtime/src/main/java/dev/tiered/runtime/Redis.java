@@ -29,7 +29,7 @@ import redis.clients.jedis.exceptions.JedisNoScriptException;
  *       entity version it was computed under (8 bytes) and the codec's envelope;</li>
  *   <li>{@code <prefix>:l:<namespace>:<version>:<method>:<arguments>}: the lease of the JVM computing that entry,
  *       a token with a short TTL ({@code tiered.stampede.lease});</li>
- *   <li>channel {@code <prefix>:invalidations}: messages {@code "<namespace> <version> <origin> <sentAtMillis> <kind>"},
+ *   <li>channel {@code <prefix>:invalidations}: messages {@code "<namespace> <version> <origin> <sentAtMicros> <kind>"},
  *       the kind {@code bump} for an invalidation, {@code reset} when a version was started or raised, and
  *       {@code key <entity>} for a keyed invalidation (the version is then the entity's).</li>
  * </ul>
@@ -218,7 +218,7 @@ final class Redis implements AutoCloseable {
         try (Jedis jedis = pool.getResource()) {
             return parse(BUMP_ENTITY.run(jedis, List.of(bytes(ns.entityKeyPrefix + entity), bytes(ns.anyEntityKey)),
                     List.of(bytes(Long.toString(start)), bytes(Long.toString(keepMillis)), channel, bytes(ns.name),
-                            bytes(origin + " " + System.currentTimeMillis()), bytes(entity))));
+                            bytes(origin + " " + Clocks.epochMicros()), bytes(entity))));
         }
     }
 
@@ -232,7 +232,7 @@ final class Redis implements AutoCloseable {
     private List<byte[]> versionArgs(Namespace ns) {
         long start = System.currentTimeMillis() * 1000;
         return List.of(bytes(Long.toString(Math.max(0, ns.lastRedisVersion()))), bytes(Long.toString(start)),
-                channel, bytes(ns.name), bytes(origin + " " + System.currentTimeMillis()));
+                channel, bytes(ns.name), bytes(origin + " " + Clocks.epochMicros()));
     }
 
     private static long parse(Object reply) {

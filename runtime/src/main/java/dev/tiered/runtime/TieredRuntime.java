@@ -314,7 +314,8 @@ public final class TieredRuntime implements AutoCloseable {
         }
         return new NamespaceStats(ns.name, ns.version(), l1 + l2 + coalesced + loads + failures + uncached, l1, l2,
                 coalesced, loads, failures, uncached, nanos, l2Errors, decode, notStored, faults,
-                ns.invalidationsSent.sum(), ns.invalidationsReceived.sum(), entries, refreshes, leaseWaits);
+                ns.invalidationsSent.sum(), ns.invalidationsReceived.sum(), entries, refreshes, leaseWaits,
+                ns.propagationLag.quantile(0.5), ns.propagationLag.quantile(0.99), ns.propagationLag.quantile(1));
     }
 
     /**
@@ -419,8 +420,16 @@ public final class TieredRuntime implements AutoCloseable {
         }
     }
 
-    /** Re-reads every version after the bus (re)connected: messages sent while it was away are lost. */
-    private void resyncAll() {
+    /**
+     * Re-reads every version after the bus connected. After a reconnect, messages sent while it was away are
+     * lost: every L1 entry is dropped first, since for keyed invalidations it cannot be proven which are valid.
+     */
+    private void resyncAll(boolean reconnect) {
+        if (reconnect) {
+            for (Namespace ns : namespaces.values()) {
+                ns.forgetAll();
+            }
+        }
         int failed = 0;
         for (Namespace ns : namespaces.values()) {
             long before = ns.version();
@@ -475,32 +484,35 @@ public final class TieredRuntime implements AutoCloseable {
 
         @Override
         public void connected() {
+            boolean reconnect = everConnected;
             if (!everConnected) {
                 everConnected = true;
                 LOG.info("invalidation bus subscribed to {} on {}", redis.channel(), redis.endpoint());
             }
-            maintenance.execute(TieredRuntime.this::resyncAll);
+            maintenance.execute(() -> resyncAll(reconnect));
         }
 
         @Override
-        public void message(String namespace, long version, boolean bump, String from, long sentAtMillis) {
+        public void message(String namespace, long version, boolean bump, String from, long sentAtMicros) {
             Namespace ns = namespaces.get(namespace);
             if (ns == null) {
                 return;
             }
             if (bump && !origin.equals(from)) {
                 ns.invalidationsReceived.increment();
+                ns.propagationLag.record(Clocks.epochMicros() - sentAtMicros);
             }
             ns.advanceTo(version);
         }
 
         @Override
-        public void entity(String namespace, String entity, String from, long sentAtMillis) {
+        public void entity(String namespace, String entity, String from, long sentAtMicros) {
             Namespace ns = namespaces.get(namespace);
             if (ns == null || origin.equals(from)) {
                 return; // this JVM applied its own keyed writes before they returned
             }
             ns.invalidationsReceived.increment();
+            ns.propagationLag.record(Clocks.epochMicros() - sentAtMicros);
             ns.invalidateEntity(entity);
         }
 
@@ -705,6 +717,21 @@ public final class TieredRuntime implements AutoCloseable {
         @Override
         public long getLeaseWaits() {
             return s().leaseWaits();
+        }
+
+        @Override
+        public double getPropagationLagMillisP50() {
+            return ns.propagationLag.quantile(0.5) / 1000.0;
+        }
+
+        @Override
+        public double getPropagationLagMillisP99() {
+            return ns.propagationLag.quantile(0.99) / 1000.0;
+        }
+
+        @Override
+        public double getPropagationLagMillisMax() {
+            return ns.propagationLag.quantile(1) / 1000.0;
         }
     }
 

@@ -168,6 +168,25 @@ class RedisTiersTest {
     }
 
     @Test
+    void afterTheBusReconnectsNoL1EntryWhoseValidityCannotBeProvenIsServed() throws Exception {
+        RedisServer redis = RedisServer.start();
+        ownServers.add(redis);
+        TieredRuntime rb = runtime(redis);
+        CachedMethod b = findByEntity(rb);
+        call(b, () -> "cached", 1L);
+        assertEquals(1, rb.stats("catalog").l1Entries());
+        Load inFlight = assertInstanceOf(Load.class, b.begin1(2L));
+        redis.command("CLIENT", "KILL", "TYPE", "pubsub"); // a keyed message may be lost in the gap
+        Await.until("the bus to come back and L1 to be dropped", WAIT,
+                () -> rb.busConnected() && rb.stats("catalog").l1Entries() == 0);
+        inFlight.complete("began before the gap");
+        assertTrue(Fixtures.misses(b, 2L), "a load that began before the gap is not stored");
+        long l2Hits = b.stats.l2Hits.sum();
+        assertEquals("cached", call(b, () -> "unexpected", 1L), "L2 proves its entries itself");
+        assertEquals(l2Hits + 1, b.stats.l2Hits.sum());
+    }
+
+    @Test
     void aBurstOfWritesToOneNamespaceIsCoalescedAndEachWriteIsStillCovered() throws Exception {
         RedisServer redis = RedisServer.shared();
         TieredRuntime ra = runtime(redis);

@@ -45,6 +45,7 @@ import dev.tiered.testkit.JvmProcess;
  * isolated classes-dir jar       call Isolated.value twice through a loader whose parent is the platform loader
  * bridge-faults                  faults caught by the bootstrap bridge itself
  * probe command                  IsolationProbe: the application's own Caffeine and SLF4J
+ * checker ms readers accounts pause file   the stale-read checker's workload (CheckerWorkload)
  * </pre>
  */
 public final class FixtureApp {
@@ -105,6 +106,9 @@ public final class FixtureApp {
             case "bridge-faults":
                 return Class.forName("dev.tiered.agent.bootstrap.Bridge", true, null).getMethod("faults")
                         .invoke(null).toString();
+            case "checker":
+                return CheckerWorkload.run(Long.parseLong(cmd[1]), Integer.parseInt(cmd[2]),
+                        Integer.parseInt(cmd[3]), Long.parseLong(cmd[4]), Path.of(cmd[5]));
             case "probe":
                 return (String) Class.forName("dev.tiered.it.IsolationProbe").getMethod("run", String.class)
                         .invoke(null, cmd[1]);

@@ -410,7 +410,13 @@ public final class CachedMethod {
     private void putL1(Load load, Entry entry) {
         l1.put(load.key, entry);
         if (entityIndex != null) {
-            entityIndex.computeIfAbsent(entry.entity, e -> ConcurrentHashMap.newKeySet()).add(load.key);
+            // one atomic step: between a lookup and an add, an invalidation could detach the set, leaving a
+            // current entry that the entity's next invalidation would not find
+            entityIndex.compute(entry.entity, (e, keys) -> {
+                Set<Object> indexed = keys != null ? keys : ConcurrentHashMap.newKeySet();
+                indexed.add(load.key);
+                return indexed;
+            });
         }
         if (!current(load)) {
             l1.asMap().remove(load.key, entry);
@@ -442,12 +448,14 @@ public final class CachedMethod {
         long current = l1Version(namespace);
         l1.asMap().values().removeIf(e -> e.version != current);
         if (entityIndex != null) {
-            entityIndex.forEach((entity, keys) -> {
-                keys.removeIf(k -> !l1.asMap().containsKey(k));
-                if (keys.isEmpty()) {
-                    entityIndex.remove(entity, keys);
-                }
-            });
+            // each entity's set in one atomic step: a store registers its key only after its entry is in L1, so a
+            // key found absent here is either dead or will be registered again after this step
+            for (String entity : entityIndex.keySet()) {
+                entityIndex.computeIfPresent(entity, (e, keys) -> {
+                    keys.removeIf(k -> !l1.asMap().containsKey(k));
+                    return keys.isEmpty() ? null : keys;
+                });
+            }
         }
     }
 

@@ -131,6 +131,40 @@ class KeyedInvalidationTest {
     }
 
     @Test
+    void underConcurrentLoadsAndInvalidationsEveryEntryOfAnEntityStaysReachableByItsNextInvalidation()
+            throws Exception {
+        CachedMethod reviews = keyed("findWithReviews", 0);
+        Invalidation write = keyedWrite("long", false);
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        List<java.util.concurrent.Future<?>> workers = new ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+            workers.add(pool.submit(() -> {
+                java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+                while (!stop.get()) {
+                    call(reviews, () -> "v", 1L, random.nextBoolean());
+                }
+                return null;
+            }));
+        }
+        workers.add(pool.submit(() -> {
+            while (!stop.get()) {
+                write.run(new Object[] {1L, "x"});
+            }
+            return null;
+        }));
+        long until = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(1500);
+        dev.tiered.testkit.Await.until("the race to be run for a while", Duration.ofSeconds(5),
+                () -> System.nanoTime() > until);
+        stop.set(true);
+        for (java.util.concurrent.Future<?> w : workers) {
+            w.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        }
+        write.run(new Object[] {1L, "x"});
+        assertTrue(!cached(reviews, 1L, true) && !cached(reviews, 1L, false),
+                "an entry stored after one invalidation must be found by the next");
+    }
+
+    @Test
     void cacheKeyRulesAreCheckedWhenTheClassLoads() throws Exception {
         RejectedException two = assertThrows(RejectedException.class, () -> keyed("pair", 0, 1));
         assertEquals("dev.tiered.runtime.Fixtures$Catalog.pair(long,long) runs uncached: @CacheKey is on 2 "

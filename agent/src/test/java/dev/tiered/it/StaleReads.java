@@ -1,0 +1,119 @@
+package dev.tiered.it;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Counts stale reads in the records of several JVMs: a read that started after a write of a higher value returned
+ * in the same JVM, or more than the propagation window after it returned in another JVM, yet saw a lower value.
+ * Values only grow, so "older" is "lower".
+ */
+final class StaleReads {
+    record Read(int jvm, String key, long value, long startNanos) {}
+
+    record Write(int jvm, String key, long value, long endNanos) {}
+
+    record Result(int reads, int writes, int stale, List<String> examples) {
+        @Override
+        public String toString() {
+            return stale + " stale of " + reads + " reads checked against " + writes + " writes"
+                    + (examples.isEmpty() ? "" : ", e.g. " + examples);
+        }
+    }
+
+    private final List<Read> reads = new ArrayList<>();
+    private final List<Write> writes = new ArrayList<>();
+
+    void read(Path file, int jvm) {
+        try {
+            for (String line : Files.readAllLines(file)) {
+                String[] f = line.split(" ");
+                if (f[0].equals("R")) {
+                    reads.add(new Read(jvm, f[1], Long.parseLong(f[2]), Long.parseLong(f[3])));
+                } else {
+                    writes.add(new Write(jvm, f[1], Long.parseLong(f[2]), Long.parseLong(f[3])));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    void add(Read read) {
+        reads.add(read);
+    }
+
+    void add(Write write) {
+        writes.add(write);
+    }
+
+    /** Writes of one key, by the time they returned, with the highest value written up to each. */
+    private static final class Timeline {
+        final long[] ends;
+        final long[] highest;
+
+        Timeline(List<Write> writes) {
+            writes.sort(Comparator.comparingLong(Write::endNanos));
+            ends = new long[writes.size()];
+            highest = new long[writes.size()];
+            long max = Long.MIN_VALUE;
+            for (int i = 0; i < writes.size(); i++) {
+                ends[i] = writes.get(i).endNanos();
+                max = Math.max(max, writes.get(i).value());
+                highest[i] = max;
+            }
+        }
+
+        /** The highest value written by writes that returned strictly before {@code time}. */
+        long highestBefore(long time) {
+            int i = Arrays.binarySearch(ends, time);
+            int count = i >= 0 ? i : -i - 1;
+            while (count > 0 && ends[count - 1] >= time) {
+                count--;
+            }
+            return count == 0 ? Long.MIN_VALUE : highest[count - 1];
+        }
+    }
+
+    Result check(long windowNanos) {
+        Map<String, Timeline> all = new HashMap<>();
+        Map<String, Timeline> byJvm = new HashMap<>();
+        Map<String, List<Write>> grouped = new HashMap<>();
+        Map<String, List<Write>> groupedByJvm = new HashMap<>();
+        for (Write w : writes) {
+            grouped.computeIfAbsent(w.key(), k -> new ArrayList<>()).add(w);
+            groupedByJvm.computeIfAbsent(w.jvm() + "/" + w.key(), k -> new ArrayList<>()).add(w);
+        }
+        grouped.forEach((k, ws) -> all.put(k, new Timeline(ws)));
+        groupedByJvm.forEach((k, ws) -> byJvm.put(k, new Timeline(ws)));
+        int stale = 0;
+        List<String> examples = new ArrayList<>();
+        for (Read r : reads) {
+            long required = Long.MIN_VALUE;
+            Timeline same = byJvm.get(r.jvm() + "/" + r.key());
+            if (same != null) {
+                required = same.highestBefore(r.startNanos());
+            }
+            Timeline any = all.get(r.key());
+            if (any != null) {
+                required = Math.max(required, any.highestBefore(r.startNanos() - windowNanos));
+            }
+            if (r.value() < required) {
+                stale++;
+                if (examples.size() < 5) {
+                    examples.add("jvm " + r.jvm() + " read " + r.key() + " = " + r.value() + " but " + required
+                            + " had been written");
+                }
+            }
+        }
+        return new Result(reads.size(), writes.size(), stale, examples);
+    }
+}

@@ -299,13 +299,13 @@ public final class CachedMethod {
         Load mine;
         while (true) {
             Load current = inflight.get(key);
-            if (current != null && current(current) && async
-                    && System.nanoTime() - current.createdNanos < runtime.coalesceMaxWaitNanos()) {
+            // an earlier call computing a result that is current for this call too is joined
+            boolean joinable = current != null && current(current);
+            if (joinable && async && System.nanoTime() - current.createdNanos < runtime.coalesceMaxWaitNanos()) {
                 stats.coalesced.increment();
                 return stage ? current.shared.minimalCompletionStage() : current.shared.copy();
             }
-            if (current != null && current(current) && !async) {
-                // an earlier call is computing a result that is current for this call too
+            if (joinable && !async) {
                 if (Load.leadingOnThisThread()) {
                     return newLoad(key, entity, ns).start();
                 }

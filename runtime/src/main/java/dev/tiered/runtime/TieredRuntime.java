@@ -72,7 +72,7 @@ public final class TieredRuntime implements AutoCloseable {
             }
             LOG.info("L2 and invalidations through {} ({})", config.redis(), config.summary());
         }
-        maintenance.execute(() -> registerMBean("dev.tiered:type=Runtime", new RuntimeView()));
+        maintenance.execute(() -> registerMBean("dev.tiered:type=Runtime", new Views.Runtime(this)));
     }
 
     /**
@@ -97,6 +97,11 @@ public final class TieredRuntime implements AutoCloseable {
 
     boolean cutOff() {
         return cutOff;
+    }
+
+    /** Problems logged with rate limiting since start-up. */
+    long reportedProblems() {
+        return faults.total.sum();
     }
 
     long coalesceMaxWaitNanos() {
@@ -269,7 +274,7 @@ public final class TieredRuntime implements AutoCloseable {
             Namespace ns = new Namespace(n, config.keyPrefix(), enabled, maintenance);
             if (!closed) {
                 maintenance.execute(() -> {
-                    registerMBean("dev.tiered:type=Namespace,name=" + n, new NamespaceView(ns));
+                    registerMBean("dev.tiered:type=Namespace,name=" + n, new Views.Namespace(ns));
                     if (busConnected()) {
                         trySync(ns);
                     }
@@ -292,7 +297,7 @@ public final class TieredRuntime implements AutoCloseable {
         return names;
     }
 
-    private static NamespaceStats snapshot(Namespace ns) {
+    static NamespaceStats snapshot(Namespace ns) {
         long l1 = 0, l2 = 0, coalesced = 0, loads = 0, failures = 0, uncached = 0, nanos = 0;
         long l2Errors = 0, decode = 0, notStored = 0, faults = 0, entries = 0, refreshes = 0, leaseWaits = 0;
         for (CachedMethod m : ns.methods) {
@@ -566,172 +571,6 @@ public final class TieredRuntime implements AutoCloseable {
                     // already replaced
                 }
             }
-        }
-    }
-
-    private final class RuntimeView implements TieredMXBean {
-        @Override
-        public String getRedis() {
-            return config.redis() == null ? "none" : config.redis().toString();
-        }
-
-        @Override
-        public boolean isBusConnected() {
-            return busConnected();
-        }
-
-        @Override
-        public boolean isCutOff() {
-            return cutOff;
-        }
-
-        @Override
-        public long getReportedProblems() {
-            return faults.total.sum();
-        }
-
-        @Override
-        public String[] getNamespaces() {
-            return namespaces().toArray(new String[0]);
-        }
-    }
-
-    private static final class NamespaceView implements NamespaceMXBean {
-        private final Namespace ns;
-
-        NamespaceView(Namespace ns) {
-            this.ns = ns;
-        }
-
-        private NamespaceStats s() {
-            return snapshot(ns);
-        }
-
-        @Override
-        public String getName() {
-            return ns.name;
-        }
-
-        @Override
-        public long getVersion() {
-            return ns.version();
-        }
-
-        @Override
-        public boolean isEnabled() {
-            return ns.enabled();
-        }
-
-        @Override
-        public String[] getMethods() {
-            return ns.methods.stream().map(CachedMethod::toString).toArray(String[]::new);
-        }
-
-        @Override
-        public long getRequests() {
-            return s().requests();
-        }
-
-        @Override
-        public long getL1Hits() {
-            return s().l1Hits();
-        }
-
-        @Override
-        public long getL2Hits() {
-            return s().l2Hits();
-        }
-
-        @Override
-        public long getCoalesced() {
-            return s().coalesced();
-        }
-
-        @Override
-        public long getMisses() {
-            return s().misses();
-        }
-
-        @Override
-        public long getLoads() {
-            return s().loads();
-        }
-
-        @Override
-        public long getLoadFailures() {
-            return s().loadFailures();
-        }
-
-        @Override
-        public long getUncached() {
-            return s().uncached();
-        }
-
-        @Override
-        public double getAverageLoadMillis() {
-            NamespaceStats s = s();
-            long n = s.loads() + s.loadFailures();
-            return n == 0 ? 0 : s.loadNanos() / 1e6 / n;
-        }
-
-        @Override
-        public long getL2Errors() {
-            return s().l2Errors();
-        }
-
-        @Override
-        public long getDecodeFailures() {
-            return s().decodeFailures();
-        }
-
-        @Override
-        public long getNotStored() {
-            return s().notStored();
-        }
-
-        @Override
-        public long getFaults() {
-            return s().faults();
-        }
-
-        @Override
-        public long getInvalidationsSent() {
-            return s().invalidationsSent();
-        }
-
-        @Override
-        public long getInvalidationsReceived() {
-            return s().invalidationsReceived();
-        }
-
-        @Override
-        public long getL1Entries() {
-            return s().l1Entries();
-        }
-
-        @Override
-        public long getRefreshes() {
-            return s().refreshes();
-        }
-
-        @Override
-        public long getLeaseWaits() {
-            return s().leaseWaits();
-        }
-
-        @Override
-        public double getPropagationLagMillisP50() {
-            return ns.propagationLag.quantile(0.5) / 1000.0;
-        }
-
-        @Override
-        public double getPropagationLagMillisP99() {
-            return ns.propagationLag.quantile(0.99) / 1000.0;
-        }
-
-        @Override
-        public double getPropagationLagMillisMax() {
-            return ns.propagationLag.quantile(1) / 1000.0;
         }
     }
 

@@ -1,0 +1,178 @@
+package dev.tiered.runtime;
+
+/** The runtime and its namespaces as JMX MXBeans: live views, computed when an attribute is read. */
+final class Views {
+    private Views() {}
+
+    static final class Runtime implements TieredMXBean {
+        private final TieredRuntime runtime;
+
+        Runtime(TieredRuntime runtime) {
+            this.runtime = runtime;
+        }
+
+        @Override
+        public String getRedis() {
+            return runtime.config().redis() == null ? "none" : runtime.config().redis().toString();
+        }
+
+        @Override
+        public boolean isBusConnected() {
+            return runtime.busConnected();
+        }
+
+        @Override
+        public boolean isCutOff() {
+            return runtime.cutOff();
+        }
+
+        @Override
+        public long getReportedProblems() {
+            return runtime.reportedProblems();
+        }
+
+        @Override
+        public String[] getNamespaces() {
+            return runtime.namespaces().toArray(new String[0]);
+        }
+    }
+
+    static final class Namespace implements NamespaceMXBean {
+        private final dev.tiered.runtime.Namespace ns;
+
+        Namespace(dev.tiered.runtime.Namespace ns) {
+            this.ns = ns;
+        }
+
+        private NamespaceStats s() {
+            return TieredRuntime.snapshot(ns);
+        }
+
+        @Override
+        public String getName() {
+            return ns.name;
+        }
+
+        @Override
+        public long getVersion() {
+            return ns.version();
+        }
+
+        @Override
+        public boolean isEnabled() {
+            return ns.enabled();
+        }
+
+        @Override
+        public String[] getMethods() {
+            return ns.methods.stream().map(CachedMethod::toString).toArray(String[]::new);
+        }
+
+        @Override
+        public long getRequests() {
+            return s().requests();
+        }
+
+        @Override
+        public long getL1Hits() {
+            return s().l1Hits();
+        }
+
+        @Override
+        public long getL2Hits() {
+            return s().l2Hits();
+        }
+
+        @Override
+        public long getCoalesced() {
+            return s().coalesced();
+        }
+
+        @Override
+        public long getMisses() {
+            return s().misses();
+        }
+
+        @Override
+        public long getLoads() {
+            return s().loads();
+        }
+
+        @Override
+        public long getLoadFailures() {
+            return s().loadFailures();
+        }
+
+        @Override
+        public long getUncached() {
+            return s().uncached();
+        }
+
+        @Override
+        public double getAverageLoadMillis() {
+            NamespaceStats s = s();
+            long n = s.loads() + s.loadFailures();
+            return n == 0 ? 0 : s.loadNanos() / 1e6 / n;
+        }
+
+        @Override
+        public long getL2Errors() {
+            return s().l2Errors();
+        }
+
+        @Override
+        public long getDecodeFailures() {
+            return s().decodeFailures();
+        }
+
+        @Override
+        public long getNotStored() {
+            return s().notStored();
+        }
+
+        @Override
+        public long getFaults() {
+            return s().faults();
+        }
+
+        @Override
+        public long getInvalidationsSent() {
+            return s().invalidationsSent();
+        }
+
+        @Override
+        public long getInvalidationsReceived() {
+            return s().invalidationsReceived();
+        }
+
+        @Override
+        public long getL1Entries() {
+            return s().l1Entries();
+        }
+
+        @Override
+        public long getRefreshes() {
+            return s().refreshes();
+        }
+
+        @Override
+        public long getLeaseWaits() {
+            return s().leaseWaits();
+        }
+
+        @Override
+        public double getPropagationLagMillisP50() {
+            return ns.propagationLag.quantile(0.5) / 1000.0;
+        }
+
+        @Override
+        public double getPropagationLagMillisP99() {
+            return ns.propagationLag.quantile(0.99) / 1000.0;
+        }
+
+        @Override
+        public double getPropagationLagMillisMax() {
+            return ns.propagationLag.quantile(1) / 1000.0;
+        }
+    }
+}

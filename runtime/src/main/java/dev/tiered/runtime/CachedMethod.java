@@ -10,14 +10,11 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.Expiry;
-import com.github.benmanes.caffeine.cache.CacheLoader;
 
 import dev.tiered.Tier;
 
@@ -58,37 +55,34 @@ public final class CachedMethod {
     static final int STAMP_BYTES = 8;
 
     /**
-     * An L1 entry: a result, the version its computation began under, its entity (or {@code null}), and when it
-     * expires (System.nanoTime), which a refresh that keeps it must not extend.
+     * An L1 entry: a result, the version its computation began under, its entity (or {@code null}), when it
+     * expires and when it is due for a refresh ahead of expiry (both on the runtime's {@link CoarseClock}; never
+     * after it expires, so that a fresh entry takes one comparison). Caffeine
+     * expires entries after the method's full L1 lifetime; a shorter one (a copy of an L2 entry with less time
+     * left) is enforced here.
      */
     static final class Entry {
+        private static final AtomicIntegerFieldUpdater<Entry> CLAIM =
+                AtomicIntegerFieldUpdater.newUpdater(Entry.class, "claimed");
+
         final long version;
         final Object result;
         final String entity;
         final long deadline;
-        /** Set by the thread whose read found this entry due for refresh; only that thread acts on it. */
-        Refresh claim;
+        final long refreshAt;
+        /** 1 once a reader has taken the refresh of this entry: nobody else will. */
+        private volatile int claimed;
 
-        Entry(long version, Object result, String entity, long deadline) {
+        Entry(long version, Object result, String entity, long deadline, long refreshAt) {
             this.version = version;
             this.result = result;
             this.entity = entity;
             this.deadline = deadline;
+            this.refreshAt = refreshAt;
         }
 
-        Entry renewed() {
-            return new Entry(version, result, entity, deadline);
-        }
-    }
-
-    /** A refresh Caffeine asked for: the thread that will run it and the future Caffeine awaits. */
-    static final class Refresh {
-        final Thread thread;
-        final CompletableFuture<Entry> done;
-
-        Refresh(Thread thread, CompletableFuture<Entry> done) {
-            this.thread = thread;
-            this.done = done;
+        boolean claimRefresh() {
+            return claimed == 0 && CLAIM.compareAndSet(this, 0, 1);
         }
     }
 
@@ -110,6 +104,11 @@ public final class CachedMethod {
     private final int entityParameter;
     private final KeyEncoder entityEncoder;
     private final Cache<Object, Entry> l1;
+    /** How long after it was stored an entry is due for a refresh ahead of expiry. */
+    private final long refreshAfterNanos;
+    private final CoarseClock clock;
+    private final HitCounter hits;
+    private final int index;
     /** For a method with an entity key: its L1 keys by entity. May hold keys no longer in L1, never miss one. */
     private final ConcurrentHashMap<String, Set<Object>> entityIndex;
     private final ConcurrentHashMap<Object, Load> inflight = new ConcurrentHashMap<>();
@@ -123,6 +122,9 @@ public final class CachedMethod {
     CachedMethod(TieredRuntime runtime, MethodSpec spec, Namespace namespace, Tier tier, Duration ttl, Duration l1Ttl,
                  boolean cacheNulls, long l1MaxEntries) {
         this.runtime = runtime;
+        this.clock = runtime.clock();
+        this.hits = runtime.l1Hits();
+        this.index = runtime.nextMethodIndex();
         this.spec = spec;
         this.stage = spec.returnType().equals("java.util.concurrent.CompletionStage");
         this.async = stage || spec.returnType().equals("java.util.concurrent.CompletableFuture");
@@ -140,32 +142,18 @@ public final class CachedMethod {
         if (tier == Tier.L2) {
             l1 = null;
         } else {
-            Caffeine<Object, Object> builder = Caffeine.newBuilder().maximumSize(l1MaxEntries);
+            Caffeine<Object, Object> builder = Caffeine.newBuilder()
+                    .maximumSize(l1MaxEntries)
+                    .expireAfterWrite(l1Ttl)
+                    .ticker(runtime.clock());
             if (entityIndex != null) {
                 builder.evictionListener((Object key, Entry entry, com.github.benmanes.caffeine.cache.RemovalCause c)
                         -> unindex(entry.entity, key));
             }
-            Caffeine<Object, Entry> expiring = builder.expireAfter(new Expiry<Object, Entry>() {
-                @Override
-                public long expireAfterCreate(Object key, Entry entry, long now) {
-                    return Math.max(0, entry.deadline - now);
-                }
-
-                @Override
-                public long expireAfterUpdate(Object key, Entry entry, long now, long currentDuration) {
-                    return Math.max(0, entry.deadline - now);
-                }
-
-                @Override
-                public long expireAfterRead(Object key, Entry entry, long now, long currentDuration) {
-                    return currentDuration;
-                }
-            });
-            double ahead = runtime.config().refreshAhead();
-            l1 = ahead >= 1 ? expiring.build()
-                    : expiring.refreshAfterWrite((long) (l1Ttl.toNanos() * ahead), TimeUnit.NANOSECONDS)
-                            .build(new RefreshOnTheReadingThread());
+            l1 = builder.build();
         }
+        double ahead = runtime.config().refreshAhead();
+        this.refreshAfterNanos = ahead >= 1 ? Long.MAX_VALUE / 4 : (long) (l1Ttl.toNanos() * ahead);
         this.keyEncoder = tier == Tier.L1 ? null : new KeyEncoder(spec.keyTypes());
         this.keyHead = runtime.config().keyPrefix() + ":e:" + namespace.name + ":";
         this.leaseHead = runtime.config().keyPrefix() + ":l:" + namespace.name + ":";
@@ -218,62 +206,58 @@ public final class CachedMethod {
         Cache<Object, Entry> cache = l1;
         if (cache != null && ns.enabled()) {
             Entry e = cache.getIfPresent(key);
-            if (e != null) {
-                Refresh claim = e.claim;
-                if (claim != null && claim.thread == Thread.currentThread()) {
-                    return refresh(key, e, claim, ns);
-                }
-                if (e.version == l1Version(ns)) {
-                    stats.l1Hits.increment();
-                    return async ? completed(e.result) : e.result;
-                }
+            // one comparison for a fresh entry: it is due for refresh no later than it expires
+            if (e != null && e.version == l1Version(ns) && clock.read() - e.refreshAt < 0) {
+                hits.increment(index);
+                return async ? completed(e.result) : e.result;
             }
+            return dueOrMissing(key, e, ns);
         }
         return miss(key, ns);
     }
 
-    /**
-     * Called by Caffeine inside {@code getIfPresent}, on the reading thread, when an entry has passed the refresh
-     * window: that thread claims the refresh and runs it as its own call. The method runs on an application thread
-     * with the application's context (security, tenancy, transactions), never on one of tiered's; every other
-     * reader keeps getting the current value meanwhile.
-     */
-    private final class RefreshOnTheReadingThread implements CacheLoader<Object, Entry> {
-        @Override
-        public Entry load(Object key) {
-            throw new UnsupportedOperationException("entries are only ever put, never loaded through the cache");
+    /** An entry that is due for refresh, expired, of an old version, or absent. */
+    private Object dueOrMissing(Object key, Entry e, Namespace ns) {
+        if (e != null && e.version == l1Version(ns) && clock.read() - e.deadline < 0) {
+            if (e.claimRefresh()) {
+                return refresh(key, e, ns);
+            }
+            hits.increment(index);
+            return async ? completed(e.result) : e.result;
         }
-
-        @Override
-        public CompletableFuture<Entry> asyncReload(Object key, Entry old, Executor executor) {
-            CompletableFuture<Entry> done = new CompletableFuture<>();
-            old.claim = new Refresh(Thread.currentThread(), done);
-            return done;
-        }
+        return miss(key, ns);
     }
 
-    /** The reading thread claimed a refresh of this entry: recompute it, unless another JVM already is. */
-    private Object refresh(Object key, Entry e, Refresh claim, Namespace ns) {
-        e.claim = null;
-        if (e.version != l1Version(ns) || runtime.cutOff()) {
-            claim.done.complete(null);
+    /** A new L1 entry, stored now, living at most {@code lifetimeNanos}. */
+    private Entry entry(Load load, Object result, long lifetimeNanos) {
+        long now = clock.read();
+        long deadline = now + lifetimeNanos;
+        long refreshAt = refreshAfterNanos < lifetimeNanos ? now + refreshAfterNanos : deadline;
+        return new Entry(load.generation, result, load.entity, deadline, refreshAt);
+    }
+
+    /**
+     * The reading thread found this entry due and took its refresh: it recomputes it as its own call, on an
+     * application thread with the application's context (security, tenancy, transactions), never on one of
+     * tiered's; every other reader keeps the current value meanwhile. Unless another JVM already refreshes it.
+     */
+    private Object refresh(Object key, Entry e, Namespace ns) {
+        if (runtime.cutOff()) {
             return miss(key, ns);
         }
         Load load = newLoad(key, e.entity, ns);
-        load.refreshes(claim.done, e);
         if (keyEncoder != null && load.version > 0) {
             // an L2 entry that outlives this one by a margin was refreshed by another JVM: adopt it instead
             long margin = Math.max(TimeUnit.MILLISECONDS.toNanos(50), ttl.toNanos() / 20);
-            long refreshBelow = TimeUnit.NANOSECONDS.toMillis(e.deadline - System.nanoTime() + margin);
+            long refreshBelow = TimeUnit.NANOSECONDS.toMillis(e.deadline - clock.read() + margin);
             Redis.Fetched fetched = fetch(load, Math.max(1, refreshBelow));
             if (fetched != null && !fetched.leased()) {
                 Object newer = fetched.value() == null ? null : decode(load, fetched);
-                claim.done.complete(newer != null ? null : e.renewed());
                 Object result = newer != null ? newer : e.result;
                 if (newer != null) {
                     stats.l2Hits.increment();
                 } else {
-                    stats.l1Hits.increment(); // another JVM is refreshing it for all; L2 will have its result
+                    hits.increment(index); // another JVM is refreshing it for all; L2 will have its result
                 }
                 return async ? completed(result) : result;
             }
@@ -374,15 +358,13 @@ public final class CachedMethod {
                 && (load.entity == null || !ns.entityInvalidatedSince(load.entity, load.sequence));
     }
 
-    /** Stores a load's result in the tiers, unless it is no longer current; ends the refresh it was, if any. */
+    /** Stores a load's result in the tiers, unless it is no longer current. */
     void store(Load load, Object value, Object result) {
-        Entry stored = null;
         if ((value == null && !cacheNulls) || !current(load)) {
             releaseLease(load);
         } else {
             if (l1 != null) {
-                stored = new Entry(load.generation, result, load.entity, System.nanoTime() + l1Ttl.toNanos());
-                putL1(load, stored);
+                putL1(load, entry(load, result, l1Ttl.toNanos()));
             }
             if (keyEncoder != null && load.version > 0 && load.stamp != Load.NO_STAMP) {
                 writeL2(load, value);
@@ -390,17 +372,11 @@ public final class CachedMethod {
                 releaseLease(load);
             }
         }
-        if (load.refresh != null) {
-            load.refresh.complete(stored);
-        }
     }
 
-    /** A load failed or was abandoned: others need not wait for its lease, and a refresh keeps the old entry. */
+    /** A load failed or was abandoned: others need not wait for its lease. A failed refresh keeps the entry. */
     void failed(Load load) {
         releaseLease(load);
-        if (load.refresh != null) {
-            load.refresh.complete(load.refreshed.renewed());
-        }
     }
 
     /**
@@ -547,7 +523,7 @@ public final class CachedMethod {
         Object result = value == null ? NULL_RESULT : value;
         if (l1 != null && fetched.ttlMillis() > 0 && current(load)) {
             long lifetime = Math.min(l1Ttl.toNanos(), TimeUnit.MILLISECONDS.toNanos(fetched.ttlMillis()));
-            putL1(load, new Entry(load.generation, result, load.entity, System.nanoTime() + lifetime));
+            putL1(load, entry(load, result, lifetime));
         }
         return result;
     }
@@ -650,6 +626,11 @@ public final class CachedMethod {
         if (l1 != null) {
             l1.invalidateAll();
         }
+    }
+
+    /** Calls served from this JVM's L1. */
+    long l1Hits() {
+        return hits.sum(index);
     }
 
     long l1Size() {

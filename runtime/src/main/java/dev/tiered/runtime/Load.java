@@ -43,9 +43,6 @@ public final class Load {
     long stamp = NO_STAMP;
     /** The token of the lease this load holds to compute its entry for every JVM, or {@code null}. */
     String leaseToken;
-    /** For a refresh ahead of expiry: what Caffeine awaits, and the entry being refreshed. */
-    CompletableFuture<CachedMethod.Entry> refresh;
-    CachedMethod.Entry refreshed;
     private boolean leader;
     private boolean countedLeading;
     private final CountDownLatch done = new CountDownLatch(1);
@@ -84,11 +81,6 @@ public final class Load {
         return LEADING.get()[0] > 1;
     }
 
-    /** Makes this load the refresh of {@code entry} that Caffeine awaits through {@code done}. */
-    void refreshes(CompletableFuture<CachedMethod.Entry> done, CachedMethod.Entry entry) {
-        this.refresh = done;
-        this.refreshed = entry;
-    }
 
     /** Marks the moment the method's body starts running; returns this. */
     Load start() {

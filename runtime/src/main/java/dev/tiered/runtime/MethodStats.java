@@ -3,13 +3,11 @@ package dev.tiered.runtime;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Counters of one cached method. Striped ({@link LongAdder}): no lock and no allocation on the hit path. Every
- * call is counted exactly once in one of {@code l1Hits}, {@code l2Hits}, {@code coalesced}, {@code loads},
- * {@code loadFailures} or {@code uncached}.
+ * Counters of one cached method, off the hit path: striped ({@link LongAdder}), no lock. L1 hits are counted by
+ * the runtime's {@link HitCounter}. Every call is counted exactly once in one of the L1 hits, {@code l2Hits},
+ * {@code coalesced}, {@code loads}, {@code loadFailures} or {@code uncached}.
  */
 final class MethodStats {
-    /** Calls served from this JVM's L1. */
-    final LongAdder l1Hits = new LongAdder();
     /** Calls served from Redis. */
     final LongAdder l2Hits = new LongAdder();
     /** Calls that waited for another thread's load of the same key and returned its result. */
@@ -35,7 +33,5 @@ final class MethodStats {
     /** Misses that waited for another JVM computing the same entry, and were served its result from L2. */
     final LongAdder leaseWaits = new LongAdder();
 
-    long requests() {
-        return l1Hits.sum() + l2Hits.sum() + coalesced.sum() + loads.sum() + loadFailures.sum() + uncached.sum();
-    }
+
 }

@@ -37,6 +37,9 @@ public final class TieredRuntime implements AutoCloseable {
     private final FaultReporter faults = new FaultReporter();
     private final AtomicLong localGenerations = new AtomicLong();
     private final AtomicLong leases = new AtomicLong();
+    private final CoarseClock clock = new CoarseClock();
+    private final HitCounter l1Hits = new HitCounter();
+    private final java.util.concurrent.atomic.AtomicInteger methodIndexes = new java.util.concurrent.atomic.AtomicInteger();
     private final String origin = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
     private final long coalesceMaxWaitNanos;
     private final long maxStalenessNanos;
@@ -106,6 +109,21 @@ public final class TieredRuntime implements AutoCloseable {
 
     long coalesceMaxWaitNanos() {
         return coalesceMaxWaitNanos;
+    }
+
+    /** Where every method counts its L1 hits. */
+    HitCounter l1Hits() {
+        return l1Hits;
+    }
+
+    /** A number for a new cached method, unique in this runtime. */
+    int nextMethodIndex() {
+        return methodIndexes.getAndIncrement();
+    }
+
+    /** The clock of L1 lifetimes: see {@link CoarseClock}. */
+    CoarseClock clock() {
+        return clock;
     }
 
     /** A token unique to one attempt to take a lease, across JVMs. */
@@ -302,7 +320,7 @@ public final class TieredRuntime implements AutoCloseable {
         long l2Errors = 0, decode = 0, notStored = 0, faults = 0, entries = 0, refreshes = 0, leaseWaits = 0;
         for (CachedMethod m : ns.methods) {
             MethodStats s = m.stats;
-            l1 += s.l1Hits.sum();
+            l1 += m.l1Hits();
             l2 += s.l2Hits.sum();
             coalesced += s.coalesced.sum();
             loads += s.loads.sum();
@@ -559,6 +577,7 @@ public final class TieredRuntime implements AutoCloseable {
             bus.close();
         }
         maintenance.shutdownNow();
+        clock.close();
         if (redis != null) {
             redis.close();
         }

@@ -94,7 +94,7 @@ class StampedeTest {
         assertEquals(1, hammer.mostAtOnce.get(), "one reader at a time recomputes");
         assertEquals(find.stats.refreshes.sum() + 1, find.stats.loads.sum(), "every load after the first was a refresh");
         assertEquals(0, find.stats.coalesced.sum(), "nobody waited for a refresh");
-        assertTrue(find.stats.l1Hits.sum() > 100, "the others kept reading the current value");
+        assertTrue(find.l1Hits() > 100, "the others kept reading the current value");
     }
 
     @Test

@@ -162,6 +162,10 @@ public final class CachedMethod {
         this.bootstrapLoaded = cl == null;
     }
 
+    TieredRuntime runtime() {
+        return runtime;
+    }
+
     /** {@code com.acme.ProductRepository.find(long)}. */
     public String name() {
         return name;
@@ -547,14 +551,9 @@ public final class CachedMethod {
             return;
         }
         byte[] stored = ByteBuffer.allocate(STAMP_BYTES + envelope.length).putLong(load.stamp).put(envelope).array();
-        try {
-            runtime.redis().set(keyHead + load.version + ":" + name + ":" + args, stored, ttl.toMillis(),
-                    leaseHead + load.version + ":" + name + ":" + args,
-                    load.leaseToken == null ? "" : load.leaseToken);
-        } catch (RuntimeException e) {
-            stats.l2Errors.increment();
-            runtime.reportL2Error(e);
-        }
+        runtime.writeL2(new Redis.Store(keyHead + load.version + ":" + name + ":" + args, stored, ttl.toMillis(),
+                leaseHead + load.version + ":" + name + ":" + args, load.leaseToken == null ? "" : load.leaseToken),
+                this);
     }
 
     /** The Redis key of the version an entry's stamp must match: its entity's, or the namespace's any-entity. */

@@ -24,7 +24,10 @@ final class MethodStats {
     final LongAdder l2Errors = new LongAdder();
     /** Values read from L2 that could not be decoded (each was a miss). */
     final LongAdder decodeFailures = new LongAdder();
-    /** Results not written to L2: not serializable, too large, or a key argument without an encoding. */
+    /**
+     * Results not written to L2: not serializable, too large, a key argument without an encoding, or the write-behind
+     * queue full ({@code tiered.l2.writeBehindBytes}).
+     */
     final LongAdder notStored = new LongAdder();
     /** Internal failures of tiered; each call concerned ran uncached or skipped L2. */
     final LongAdder faults = new LongAdder();
@@ -32,6 +35,4 @@ final class MethodStats {
     final LongAdder refreshes = new LongAdder();
     /** Misses that waited for another JVM computing the same entry, and were served its result from L2. */
     final LongAdder leaseWaits = new LongAdder();
-
-
 }

@@ -4,8 +4,10 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.function.Function;
 
 import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
 
@@ -15,6 +17,8 @@ import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisClientConfig;
 import redis.clients.jedis.JedisPool;
+import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.Response;
 import redis.clients.jedis.exceptions.JedisNoScriptException;
 
 /**
@@ -46,6 +50,9 @@ final class Redis implements AutoCloseable {
      * whether this JVM now holds the lease to compute it.
      */
     record Fetched(byte[] value, long ttlMillis, long stamp, boolean leased) {}
+
+    /** An entry to store, and the lease at {@code leaseKey} to release if {@code token} holds it. */
+    record Store(String key, byte[] value, long ttlMillis, String leaseKey, String token) {}
 
     /**
      * Reads an entry, its remaining TTL and the version its stamp must match, and takes the lease to compute it
@@ -181,12 +188,36 @@ final class Redis implements AutoCloseable {
         }
     }
 
-    /** Stores an entry, and releases the lease at {@code leaseKey} if {@code token} holds it. */
-    void set(String key, byte[] value, long ttlMillis, String leaseKey, String token) {
+    /** Stores an entry, and releases its lease if the store's token holds it. */
+    void set(Store store) {
         try (Jedis jedis = pool.getResource()) {
-            SET.run(jedis, List.of(bytes(key), bytes(leaseKey)),
-                    List.of(value, bytes(Long.toString(ttlMillis)), bytes(token)));
+            SET.run(jedis, setKeys(store), setArgs(store));
         }
+    }
+
+    /**
+     * Stores entries in one pipelined round trip (two if Redis has to learn the script first), releasing their
+     * leases. Throws if any of them failed.
+     */
+    void setAll(List<Store> stores) {
+        try (Jedis jedis = pool.getResource()) {
+            List<Store> failed = SET.runPipelined(jedis, stores, Redis::setKeys, Redis::setArgs);
+            if (!failed.isEmpty()) {
+                SET.load(jedis);
+                List<Store> again = SET.runPipelined(jedis, failed, Redis::setKeys, Redis::setArgs);
+                if (!again.isEmpty()) {
+                    throw new IllegalStateException(again.size() + " writes failed after loading the script");
+                }
+            }
+        }
+    }
+
+    private static List<byte[]> setKeys(Store s) {
+        return List.of(bytes(s.key()), bytes(s.leaseKey()));
+    }
+
+    private static List<byte[]> setArgs(Store s) {
+        return List.of(s.value(), bytes(Long.toString(s.ttlMillis())), bytes(s.token()));
     }
 
     /** Releases the lease at {@code leaseKey} if {@code token} holds it. */
@@ -279,6 +310,33 @@ final class Redis implements AutoCloseable {
             } catch (JedisNoScriptException e) {
                 return jedis.eval(source, keys, args);
             }
+        }
+
+        void load(Jedis jedis) {
+            jedis.scriptLoad(source);
+        }
+
+        /**
+         * Runs the script once per item in one pipeline; returns the items Redis did not know the script for.
+         * Any other error is thrown.
+         */
+        <T> List<T> runPipelined(Jedis jedis, List<T> items, Function<T, List<byte[]>> keys,
+                                 Function<T, List<byte[]>> args) {
+            List<Response<Object>> responses = new ArrayList<>(items.size());
+            Pipeline pipeline = jedis.pipelined();
+            for (T item : items) {
+                responses.add(pipeline.evalsha(sha, keys.apply(item), args.apply(item)));
+            }
+            pipeline.sync();
+            List<T> unknown = new ArrayList<>();
+            for (int i = 0; i < items.size(); i++) {
+                try {
+                    responses.get(i).get();
+                } catch (JedisNoScriptException e) {
+                    unknown.add(items.get(i));
+                }
+            }
+            return unknown;
         }
     }
 }

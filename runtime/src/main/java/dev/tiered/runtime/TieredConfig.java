@@ -34,6 +34,7 @@ public final class TieredConfig {
     public static final String L1_MAX_ENTRIES = "tiered.l1.maxEntries";
     public static final String L1_MAX_STALENESS = "tiered.l1.maxStaleness";
     public static final String L2_MAX_VALUE_BYTES = "tiered.l2.maxValueBytes";
+    public static final String L2_WRITE_BEHIND_BYTES = "tiered.l2.writeBehindBytes";
     public static final String CACHE_NULLS = "tiered.cacheNulls";
     public static final String COALESCE_MAX_WAIT = "tiered.coalesce.maxWait";
     public static final String CODEC_ALLOW = "tiered.codec.allow";
@@ -48,7 +49,7 @@ public final class TieredConfig {
             List.of("ttl", "l1Ttl", "tier", "enabled", "cacheNulls", "l1MaxEntries");
 
     private static final List<String> KNOWN = List.of(ENABLED, REDIS_URI, REDIS_TIMEOUT, REDIS_CONNECT_TIMEOUT,
-            REDIS_POOL_SIZE, REDIS_KEY_PREFIX, L1_MAX_ENTRIES, L1_MAX_STALENESS, L2_MAX_VALUE_BYTES, CACHE_NULLS,
+            REDIS_POOL_SIZE, REDIS_KEY_PREFIX, L1_MAX_ENTRIES, L1_MAX_STALENESS, L2_MAX_VALUE_BYTES, L2_WRITE_BEHIND_BYTES, CACHE_NULLS,
             COALESCE_MAX_WAIT, CODEC_ALLOW, BUS_HEARTBEAT, LOG_LEVEL, REFRESH_AHEAD, STAMPEDE_LEASE);
 
     /** Namespaces and key prefixes are restricted so that a Redis key can be split back into its parts. */
@@ -66,6 +67,7 @@ public final class TieredConfig {
     private final long l1MaxEntries;
     private final Duration l1MaxStaleness;
     private final int l2MaxValueBytes;
+    private final long l2WriteBehindBytes;
     private final boolean cacheNulls;
     private final Duration coalesceMaxWait;
     private final List<String> codecAllow;
@@ -92,6 +94,7 @@ public final class TieredConfig {
         l1MaxEntries = r.whole(L1_MAX_ENTRIES, 10_000, 1, Long.MAX_VALUE);
         l1MaxStaleness = r.duration(L1_MAX_STALENESS, Duration.ofSeconds(10));
         l2MaxValueBytes = (int) r.whole(L2_MAX_VALUE_BYTES, 1 << 20, 64, 512L << 20);
+        l2WriteBehindBytes = r.whole(L2_WRITE_BEHIND_BYTES, 16L << 20, 0, 1L << 40);
         cacheNulls = r.bool(CACHE_NULLS, true);
         coalesceMaxWait = r.duration(COALESCE_MAX_WAIT, Duration.ofSeconds(30));
         codecAllow = r.value(CODEC_ALLOW, List.of(), TieredConfig::parseAllowList,
@@ -187,6 +190,11 @@ public final class TieredConfig {
     /** Results whose encoded form is larger are kept out of L2. */
     public int l2MaxValueBytes() {
         return l2MaxValueBytes;
+    }
+
+    /** Bytes of results that may wait to be written to L2 behind the calls; 0 writes on the calling thread. */
+    public long l2WriteBehindBytes() {
+        return l2WriteBehindBytes;
     }
 
     public boolean cacheNulls() {

@@ -32,6 +32,8 @@ public final class TieredRuntime implements AutoCloseable {
     private final TieredConfig config;
     private final Redis redis;
     private final InvalidationBus bus;
+    /** Writes results to L2 behind the calls; {@code null} without Redis or when writes are synchronous. */
+    private final L2Writer writer;
     private final ScheduledExecutorService maintenance;
     private final ConcurrentHashMap<String, Namespace> namespaces = new ConcurrentHashMap<>();
     private final FaultReporter faults = new FaultReporter();
@@ -62,9 +64,12 @@ public final class TieredRuntime implements AutoCloseable {
         if (config.redis() == null) {
             redis = null;
             bus = null;
+            writer = null;
             LOG.info("no {} set: caching in L1 only, and invalidations reach this JVM only", TieredConfig.REDIS_URI);
         } else {
             redis = new Redis(config, origin);
+            writer = config.l2WriteBehindBytes() == 0 ? null
+                    : new L2Writer(redis, this, config.l2WriteBehindBytes());
             bus = new InvalidationBus(redis, config.busHeartbeat(), new BusListener(), maintenance);
             maintenance.scheduleWithFixedDelay(this::checkStaleness, 100, 100, TimeUnit.MILLISECONDS);
             maintenance.scheduleWithFixedDelay(this::flushPendingBumps, 1, 1, TimeUnit.SECONDS);
@@ -497,6 +502,36 @@ public final class TieredRuntime implements AutoCloseable {
         }
     }
 
+    /**
+     * Stores a result in L2: queued behind the call, or on the calling thread when write-behind is off. Failures
+     * are counted against {@code method} and reported, never thrown.
+     */
+    void writeL2(Redis.Store store, CachedMethod method) {
+        if (writer != null) {
+            if (!writer.offer(new L2Writer.Write(store, method))) {
+                method.stats.notStored.increment();
+                faults.warn("write-behind", "results are computed faster than Redis at " + redis.endpoint()
+                        + " stores them: some were kept in L1 only; raise " + TieredConfig.L2_WRITE_BEHIND_BYTES
+                        + " (now " + config.l2WriteBehindBytes() + ") if Redis keeps up on average");
+            }
+            return;
+        }
+        try {
+            redis.set(store);
+        } catch (RuntimeException e) {
+            method.stats.l2Errors.increment();
+            reportL2Error(e);
+        }
+    }
+
+    /**
+     * Waits until results queued for L2 are written (or failed); {@code false} if that took longer than the
+     * timeout. Tests use it where another JVM must find a result in L2.
+     */
+    boolean awaitL2Writes(Duration timeout) throws InterruptedException {
+        return writer == null || writer.awaitIdle(timeout);
+    }
+
     void reportL2Error(RuntimeException e) {
         faults.warn("redis", "Redis at " + redis.endpoint() + " failed: " + e + "; calls fall back to L1 and the "
                 + "method");
@@ -578,6 +613,9 @@ public final class TieredRuntime implements AutoCloseable {
         }
         maintenance.shutdownNow();
         clock.close();
+        if (writer != null) {
+            writer.close(config.redisTimeout().multipliedBy(4)); // what is queued gets a few round trips to land
+        }
         if (redis != null) {
             redis.close();
         }

@@ -58,7 +58,10 @@ final class Fixtures {
         return false;
     }
 
-    /** Runs one call the way the agent's advice does: begin, then serve, or run the body and report. */
+    /**
+     * Runs one call the way the agent's advice does: begin, then serve, or run the body and report; then waits
+     * until what it wrote to L2 has landed.
+     */
     static Object call(CachedMethod m, Callable<?> body, Object... args) throws Exception {
         Object outcome;
         switch (args.length) {
@@ -78,6 +81,10 @@ final class Fixtures {
                 throw e;
             }
             load.complete(value);
+            // results reach L2 behind the call: tests that look there next need it landed
+            if (!m.runtime().awaitL2Writes(java.time.Duration.ofSeconds(10))) {
+                throw new AssertionError("the write-behind queue did not drain");
+            }
             return value;
         }
         if (outcome == null) {

@@ -118,6 +118,35 @@ public final class RedisServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Suspends the process (SIGSTOP): connections stay open and commands go unanswered, as with a server stuck in
+     * a long command or a stalled host, until {@link #thaw()}.
+     */
+    public synchronized void freeze() {
+        signal("STOP");
+    }
+
+    /** Resumes a frozen server (SIGCONT); it answers what it was sent meanwhile. */
+    public synchronized void thaw() {
+        signal("CONT");
+    }
+
+    private void signal(String name) {
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid()))
+                    .redirectErrorStream(true).start();
+            if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+                throw new IllegalStateException("kill -" + name + " " + process.pid() + " failed: "
+                        + new String(kill.getInputStream().readAllBytes()));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot signal redis-server", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while signalling redis-server", e);
+        }
+    }
+
     /** Starts the server again on the same port, empty. */
     public synchronized void restart() {
         stop();

@@ -36,12 +36,40 @@ final class AgentClassLoader extends ClassLoader {
         this.domain = new ProtectionDomain(new CodeSource(location, (Certificate[]) null), null, this, null);
     }
 
+    /**
+     * A class of the engine is defined here without asking the parent first: the parent would answer each of them
+     * with a {@link ClassNotFoundException}, and the stack traces of some thousand of those are a noticeable part
+     * of the agent's start-up. Everything else (the JDK, the bridge) comes from the parent as usual; the jar holds
+     * no class of the JDK, so nothing of the JDK's can be shadowed.
+     */
+    @Override
+    protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
+        JarEntry entry = jar.getJarEntry(PREFIX + name.replace('.', '/') + ".classdata");
+        if (entry == null) {
+            return super.loadClass(name, resolve);
+        }
+        synchronized (getClassLoadingLock(name)) {
+            Class<?> c = findLoadedClass(name);
+            if (c == null) {
+                c = define(name, entry);
+            }
+            if (resolve) {
+                resolveClass(c);
+            }
+            return c;
+        }
+    }
+
     @Override
     protected Class<?> findClass(String name) throws ClassNotFoundException {
         JarEntry entry = jar.getJarEntry(PREFIX + name.replace('.', '/') + ".classdata");
         if (entry == null) {
             throw new ClassNotFoundException(name);
         }
+        return define(name, entry);
+    }
+
+    private Class<?> define(String name, JarEntry entry) throws ClassNotFoundException {
         byte[] bytes;
         try (InputStream in = jar.getInputStream(entry)) {
             bytes = in.readAllBytes();

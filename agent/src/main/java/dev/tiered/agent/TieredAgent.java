@@ -8,10 +8,10 @@ import java.util.jar.JarFile;
 /**
  * The agent's entry point, loaded by the system class loader from {@code tiered-agent.jar}.
  *
- * <p>It does three things and nothing else: it creates the {@link AgentClassLoader} that loads the engine and its
- * dependencies from the jar's {@code inst/} folder, has it put the bridge classes (stored at the jar's root) into
- * the bootstrap class loader, and hands over to the installer. Any failure leaves the application running exactly
- * as without the agent.
+ * <p>It does two things and nothing else: it creates the {@link AgentClassLoader} that loads the engine and its
+ * dependencies from the jar's {@code inst/} folder, and hands over to its launcher, which registers the agent's
+ * class file filter and starts the rest in the background. Any failure leaves the application running exactly as
+ * without the agent.
  */
 public final class TieredAgent {
     private static boolean started;
@@ -38,12 +38,10 @@ public final class TieredAgent {
             File file = new File(location.toURI());
             JarFile jar = new JarFile(file);
             ClassLoader loader = new AgentClassLoader(jar, location, ClassLoader.getPlatformClassLoader());
-            // the bridge first: the installer's classes refer to it
-            Object how = Class.forName("dev.tiered.agent.internal.BootstrapBridge", true, loader)
-                    .getMethod("install", Instrumentation.class, JarFile.class).invoke(null, inst, jar);
-            Class<?> installer = Class.forName("dev.tiered.agent.internal.Installer", true, loader);
-            installer.getMethod("install", String.class, Instrumentation.class, boolean.class, ClassLoader.class,
-                    String.class).invoke(null, args, inst, attached, loader, how);
+            Class.forName("dev.tiered.agent.internal.Launcher", true, loader)
+                    .getMethod("start", String.class, Instrumentation.class, boolean.class, ClassLoader.class,
+                            JarFile.class)
+                    .invoke(null, args, inst, attached, loader, jar);
         } catch (Throwable t) {
             System.err.println("tiered: the agent could not start and does nothing; the application runs uncached: "
                     + (t instanceof java.lang.reflect.InvocationTargetException ? t.getCause() : t));

@@ -83,6 +83,8 @@ public final class FixtureApp {
                 return Integer.toString(Runs.of(cmd[1]));
             case "stat":
                 return stat(cmd[1], cmd[2]);
+            case "namespaces":
+                return namespaces();
             case "arm":
                 Gates.arm(Long.parseLong(cmd[1]));
                 return "armed";
@@ -219,6 +221,18 @@ public final class FixtureApp {
         try {
             return ManagementFactory.getPlatformMBeanServer()
                     .getAttribute(new ObjectName("dev.tiered:type=Namespace,name=" + namespace), attribute).toString();
+        } catch (InstanceNotFoundException e) {
+            return "absent";
+        }
+    }
+
+    /** The runtime's namespaces, sorted, or "absent" before its MBean is registered. */
+    private static String namespaces() throws Exception {
+        try {
+            String[] names = (String[]) ManagementFactory.getPlatformMBeanServer()
+                    .getAttribute(new ObjectName("dev.tiered:type=Runtime"), "Namespaces");
+            Arrays.sort(names);
+            return String.join(",", names);
         } catch (InstanceNotFoundException e) {
             return "absent";
         }

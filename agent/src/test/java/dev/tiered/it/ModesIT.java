@@ -4,12 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Duration;
 import java.util.List;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import dev.tiered.testkit.Await;
 import dev.tiered.testkit.JvmProcess;
 import dev.tiered.testkit.RedisServer;
 
@@ -68,6 +70,14 @@ class ModesIT {
         assertEquals("ok new", app.request("call findL2 51"), "L2-tier methods simply run without Redis");
         assertEquals(1, app.stderrMatching(l -> l.endsWith("INFO tiered - no tiered.redis.uri set: caching in L1 only, "
                 + "and invalidations reach this JVM only")).size(), app.transcript());
+        Await.until("the agent to finish starting", Duration.ofSeconds(30),
+                () -> !app.stderrMatching(l -> l.matches(".* INFO tiered - tiered \\S+ active")).isEmpty());
+        String namespaces = Await.value("the runtime's MBean", Duration.ofSeconds(30), () -> {
+            String reply = app.request("namespaces");
+            return reply.equals("absent") ? null : reply;
+        });
+        assertTrue(namespaces.contains("products"), namespaces);
+        assertFalse(namespaces.contains("Rehearsal"), "the start-up rehearsal registers nothing: " + namespaces);
         assertTrue(app.stderr().stream().allMatch(l -> l.matches("\\d\\d:\\d\\d:\\d\\d\\.\\d{3} INFO tiered - .*")),
                 "the agent adds its own start-up lines and nothing else: no JVM or library warnings\n"
                         + app.transcript());

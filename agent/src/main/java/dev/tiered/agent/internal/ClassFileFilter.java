@@ -4,23 +4,57 @@ import java.lang.instrument.ClassFileTransformer;
 import java.lang.instrument.IllegalClassFormatException;
 import java.nio.charset.StandardCharsets;
 import java.security.ProtectionDomain;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
- * Keeps start-up cheap: a class whose bytes do not mention {@code Ldev/tiered/Tiered;} or
- * {@code Ldev/tiered/Invalidates;} cannot carry the annotations, so it is passed over with one byte scan and
- * never parsed. Only the rare class that does goes on to Byte Buddy.
+ * The agent's only class file transformer, registered before {@code premain} returns so that no class is missed,
+ * while the engine starts on a background thread.
+ *
+ * <p>It keeps start-up cheap: a class whose bytes do not mention {@code Ldev/tiered/Tiered;} or
+ * {@code Ldev/tiered/Invalidates;} cannot carry the annotations, so it is passed over with one byte scan and never
+ * parsed. Only the rare class that does is handed to the {@link Rewriter}; if the engine is still starting, that
+ * class waits for it, for at most {@link #WAIT_SECONDS}, and otherwise loads as written (logged).
  */
 final class ClassFileFilter implements ClassFileTransformer {
+    /** How long a class that needs rewriting waits for the engine to start. */
+    static final long WAIT_SECONDS = 10;
+
     private static final byte[] PACKAGE = "Ldev/tiered/".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] TIERED = "Tiered;".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] INVALIDATES = "Invalidates;".getBytes(StandardCharsets.US_ASCII);
 
-    private final ClassFileTransformer delegate;
     private final ClassLoader agentLoader;
+    private final long waitNanos;
+    private final CountDownLatch started = new CountDownLatch(1);
+    /** Set once, before {@link #started} opens; null when the engine did not start or is disabled. */
+    private volatile ClassFileTransformer rewriter;
+    private volatile Consumer<String> warn;
 
-    ClassFileFilter(ClassFileTransformer delegate, ClassLoader agentLoader) {
-        this.delegate = delegate;
+    ClassFileFilter(ClassLoader agentLoader) {
+        this(agentLoader, TimeUnit.SECONDS.toNanos(WAIT_SECONDS), line -> System.err.println("tiered: " + line));
+    }
+
+    ClassFileFilter(ClassLoader agentLoader, long waitNanos, Consumer<String> warnBeforeStart) {
         this.agentLoader = agentLoader;
+        this.waitNanos = waitNanos;
+        this.warn = warnBeforeStart;
+    }
+
+    /**
+     * The engine has started: classes from now on, and those waiting, go to {@code rewriter} (null: to nothing).
+     * Only the first call counts.
+     */
+    synchronized void open(ClassFileTransformer rewriter, Consumer<String> warn) {
+        if (started.getCount() == 0) {
+            return;
+        }
+        this.rewriter = rewriter;
+        if (warn != null) {
+            this.warn = warn;
+        }
+        started.countDown();
     }
 
     @Override
@@ -29,10 +63,37 @@ final class ClassFileFilter implements ClassFileTransformer {
         if (loader == agentLoader || bytes == null || !mentionsAnnotations(bytes)) {
             return null;
         }
+        ClassFileTransformer target = rewriter;
+        if (target == null) {
+            if (!awaitStart()) {
+                warn.accept(className.replace('/', '.') + " runs as written: it was loaded while the agent was still "
+                        + "starting, and the agent did not finish within " + waitNanos / 1_000_000 + " ms");
+                return null;
+            }
+            target = rewriter;
+            if (target == null) {
+                return null;
+            }
+        }
+        return target.transform(module, loader, className, classBeingRedefined, domain, bytes);
+    }
+
+    /** Waits for the engine without being cut short by an interrupt, which is kept for the application. */
+    private boolean awaitStart() {
+        long deadline = System.nanoTime() + waitNanos;
+        boolean interrupted = false;
         try {
-            return delegate.transform(module, loader, className, classBeingRedefined, domain, bytes);
+            while (true) {
+                try {
+                    return started.await(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
         } finally {
-            TieredTransformer.endOfClass();
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

@@ -1,14 +1,8 @@
 package dev.tiered.agent.internal;
 
-import static net.bytebuddy.matcher.ElementMatchers.declaresMethod;
-import static net.bytebuddy.matcher.ElementMatchers.isAnnotatedWith;
-import static net.bytebuddy.matcher.ElementMatchers.isSynthetic;
-import static net.bytebuddy.matcher.ElementMatchers.named;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.annotation.Annotation;
-import java.lang.instrument.ClassFileTransformer;
 import java.lang.instrument.Instrumentation;
 import java.lang.reflect.Method;
 import java.util.ArrayList;
@@ -20,63 +14,46 @@ import org.slf4j.LoggerFactory;
 
 import dev.tiered.runtime.TieredConfig;
 import dev.tiered.runtime.TieredRuntime;
-import net.bytebuddy.ByteBuddy;
-import net.bytebuddy.agent.builder.AgentBuilder;
-import net.bytebuddy.dynamic.scaffold.TypeValidation;
-import net.bytebuddy.utility.JavaModule;
 
 /**
- * Runs inside the agent's class loader: reads the configuration, starts the runtime and installs the transformer.
- * Called once, reflectively, by {@link dev.tiered.agent.TieredAgent}.
+ * Runs inside the agent's class loader, on the {@link Launcher}'s thread once the bridge is in place: reads the
+ * configuration, starts the runtime, opens the class file filter to the {@link Rewriter}, and rehearses a rewrite
+ * so that the application's first annotated class finds Byte Buddy loaded.
  */
 public final class Installer {
     private Installer() {}
 
     public static void install(String args, Instrumentation inst, boolean attached, ClassLoader agentLoader,
-                               String bridge) {
+                               String bridge, ClassFileFilter filter) {
         TieredConfig config = TieredConfig.fromEnvironment();
         Logger log = startLogging(config, agentLoader);
         log.debug("bridge {}", bridge);
         if (!config.enabled()) {
+            inst.removeTransformer(filter);
+            filter.open(null, null);
             log.info("tiered {} is disabled by {}=false: no class is transformed", version(), TieredConfig.ENABLED);
             return;
         }
         TieredRuntime runtime = TieredRuntime.start(config);
-        ClassFileTransformer transformer = agentBuilder()
-                .disableClassFormatChanges()
-                .with(AgentBuilder.DescriptionStrategy.Default.POOL_ONLY)
-                .with(AgentBuilder.PoolStrategy.Default.FAST)
-                .with(new ErrorListener(log))
-                .ignore(isSynthetic())
-                .type(declaresMethod(isAnnotatedWith(named(TieredTransformer.TIERED))
-                        .or(isAnnotatedWith(named(TieredTransformer.INVALIDATES)))))
-                .transform(new TieredTransformer(runtime))
-                .makeRaw();
-        inst.addTransformer(new ClassFileFilter(transformer, agentLoader), true);
+        TieredTransformer transformer = new TieredTransformer(runtime);
+        filter.open(new Rewriter(transformer, log), log::warn);
         if (attached) {
             retransformLoaded(inst, agentLoader, log);
+        } else {
+            rehearse(transformer, agentLoader, log);
         }
         log.info("tiered {} active", version());
     }
 
-    /**
-     * {@code new AgentBuilder.Default()} eagerly prepares Byte Buddy's "Nexus" (which this agent never uses, as it
-     * makes no class-format changes), and that touches {@code sun.misc.Unsafe}: a warning on JDK 24 and later. The
-     * property that skips it is set only while the builder is created, so the application's own Byte Buddy, if any,
-     * never sees it.
-     */
-    private static AgentBuilder agentBuilder() {
-        String property = "net.bytebuddy.nexus.disabled";
-        String previous = System.getProperty(property);
-        System.setProperty(property, "true");
-        try {
-            return new AgentBuilder.Default(new ByteBuddy().with(TypeValidation.DISABLED));
-        } finally {
-            if (previous == null) {
-                System.clearProperty(property);
-            } else {
-                System.setProperty(property, previous);
+    /** Rewrites {@link Rehearsal} without defining it or registering anything; a failure here matters to nobody. */
+    private static void rehearse(TieredTransformer transformer, ClassLoader agentLoader, Logger log) {
+        String name = Rehearsal.class.getName();
+        try (InputStream in = agentLoader.getResourceAsStream(name.replace('.', '/') + ".class")) {
+            if (in != null) {
+                Rewriter.rewrite(transformer.rehearsal(), name, agentLoader, in.readAllBytes());
             }
+        } catch (Throwable t) {
+            log.debug("the start-up rehearsal failed: {}", t.toString());
         }
     }
 
@@ -146,21 +123,6 @@ public final class Installer {
             return p.getProperty("version", "(unknown version)");
         } catch (IOException e) {
             return "(unknown version)";
-        }
-    }
-
-    /** One line per class that could not be transformed; its methods run as written. */
-    private static final class ErrorListener extends AgentBuilder.Listener.Adapter {
-        private final Logger log;
-
-        ErrorListener(Logger log) {
-            this.log = log;
-        }
-
-        @Override
-        public void onError(String typeName, ClassLoader classLoader, JavaModule module, boolean loaded,
-                            Throwable throwable) {
-            log.warn("{} is left as written: it could not be transformed ({})", typeName, throwable.toString());
         }
     }
 }

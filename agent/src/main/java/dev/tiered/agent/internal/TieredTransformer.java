@@ -3,7 +3,6 @@ package dev.tiered.agent.internal;
 import static net.bytebuddy.matcher.ElementMatchers.hasDescriptor;
 import static net.bytebuddy.matcher.ElementMatchers.named;
 
-import java.security.ProtectionDomain;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -24,8 +23,8 @@ import dev.tiered.runtime.KeyType;
 import dev.tiered.runtime.MethodSpec;
 import dev.tiered.runtime.RejectedException;
 import dev.tiered.runtime.TieredRuntime;
-import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.asm.Advice;
+import net.bytebuddy.asm.AsmVisitorWrapper;
 import net.bytebuddy.description.annotation.AnnotationDescription;
 import net.bytebuddy.description.annotation.AnnotationValue;
 import net.bytebuddy.description.enumeration.EnumerationDescription;
@@ -34,17 +33,20 @@ import net.bytebuddy.description.method.ParameterDescription;
 import net.bytebuddy.description.type.TypeDefinition;
 import net.bytebuddy.description.type.TypeDescription;
 import net.bytebuddy.dynamic.ClassFileLocator;
-import net.bytebuddy.dynamic.DynamicType;
 import net.bytebuddy.implementation.bytecode.assign.Assigner;
-import net.bytebuddy.utility.JavaModule;
+import net.bytebuddy.implementation.bytecode.constant.IntegerConstant;
+import net.bytebuddy.pool.TypePool;
 
 /**
- * Rewrites the {@code @Tiered} and {@code @Invalidates} methods of one class: reads each annotation, has the runtime
- * validate it, numbers the site on the bridge and inlines the advice. A method the runtime rejects is left as it is
- * and its problem logged on one line. Everything about a method is resolved here, once; nothing is looked up by
- * name when it runs.
+ * Decides the advice of the {@code @Tiered} and {@code @Invalidates} methods of one class: reads each annotation,
+ * has the runtime validate it, numbers the site on the bridge and picks the advice to inline. A method the runtime
+ * rejects is left as it is and its problem logged on one line. Everything about a method is resolved here, once;
+ * nothing is looked up by name when it runs.
+ *
+ * <p>A {@linkplain #rehearsal() rehearsal} copy validates and advises without registering anything: the agent runs
+ * it on a class of its own while the application starts, so that the first real class pays for no class loading.
  */
-final class TieredTransformer implements AgentBuilder.Transformer {
+final class TieredTransformer {
     static final String TIERED = "dev.tiered.Tiered";
     static final String INVALIDATES = "dev.tiered.Invalidates";
     static final String CACHE_KEY = "dev.tiered.CacheKey";
@@ -54,25 +56,25 @@ final class TieredTransformer implements AgentBuilder.Transformer {
     private static final ThreadLocal<Map<String, Integer>> CURRENT = new ThreadLocal<>();
     private static final int REJECTED = -1;
 
+    /** Null for a rehearsal. */
     private final TieredRuntime runtime;
     /** Sites by class loader and method, so that a retransformed class keeps its site numbers. */
-    private final Map<ClassLoader, Map<String, Integer>> sites = Collections.synchronizedMap(new WeakHashMap<>());
-    private final Advice[] readAdvice;
-    private final Advice invalidateWhole;
-    private final Advice invalidateKeyed;
+    private final Map<ClassLoader, Map<String, Integer>> sites;
+    private final AdviceSet advice;
 
     TieredTransformer(TieredRuntime runtime) {
+        this(runtime, Collections.synchronizedMap(new WeakHashMap<>()), new AdviceSet());
+    }
+
+    private TieredTransformer(TieredRuntime runtime, Map<ClassLoader, Map<String, Integer>> sites, AdviceSet advice) {
         this.runtime = runtime;
-        Advice.WithCustomMapping mapping = Advice.withCustomMapping().bind(SiteId.class, new SiteIdMapping());
-        ClassFileLocator locator = ClassFileLocator.ForClassLoader.of(TieredTransformer.class.getClassLoader());
-        this.readAdvice = new Advice[] {
-                mapping.to(ReadAdvice.Enter0.class, ReadAdvice.Exit.class, locator),
-                mapping.to(ReadAdvice.Enter1.class, ReadAdvice.Exit.class, locator),
-                mapping.to(ReadAdvice.Enter2.class, ReadAdvice.Exit.class, locator),
-                mapping.to(ReadAdvice.Enter3.class, ReadAdvice.Exit.class, locator),
-                mapping.to(ReadAdvice.EnterN.class, ReadAdvice.Exit.class, locator)};
-        this.invalidateWhole = mapping.to(InvalidateAdvice.Whole.class, locator);
-        this.invalidateKeyed = mapping.to(InvalidateAdvice.Keyed.class, locator);
+        this.sites = sites;
+        this.advice = advice;
+    }
+
+    /** A copy that does everything but register: its sites are all numbered 0, and never run. */
+    TieredTransformer rehearsal() {
+        return new TieredTransformer(null, Collections.synchronizedMap(new WeakHashMap<>()), advice);
     }
 
     /** Forgets the site numbers of the class just transformed on this thread. */
@@ -80,11 +82,11 @@ final class TieredTransformer implements AgentBuilder.Transformer {
         CURRENT.remove();
     }
 
-    @Override
-    public DynamicType.Builder<?> transform(DynamicType.Builder<?> builder, TypeDescription type,
-                                            ClassLoader loader, JavaModule module, ProtectionDomain domain) {
+    /** The advice for the annotated methods of {@code type}, or null if it has none (or none is accepted). */
+    AsmVisitorWrapper advice(TypeDescription type, ClassLoader loader) {
         Map<String, Integer> ids = new HashMap<>();
         CURRENT.set(ids);
+        AsmVisitorWrapper.ForDeclaredMethods wrapper = null;
         for (MethodDescription.InDefinedShape m : type.getDeclaredMethods()) {
             if (m.isBridge() || m.isSynthetic()) {
                 continue;
@@ -100,11 +102,12 @@ final class TieredTransformer implements AgentBuilder.Transformer {
                 continue;
             }
             ids.put(signature, id);
-            Advice advice = tiered != null ? readAdvice[Math.min(m.getParameters().size(), readAdvice.length - 1)]
-                    : cacheKeyParameters(m).isEmpty() ? invalidateWhole : invalidateKeyed;
-            builder = builder.visit(advice.on(named(m.getInternalName()).and(hasDescriptor(m.getDescriptor()))));
+            Advice chosen = tiered != null ? advice.read(m.getParameters().size())
+                    : cacheKeyParameters(m).isEmpty() ? advice.invalidateWhole() : advice.invalidateKeyed();
+            wrapper = (wrapper == null ? new AsmVisitorWrapper.ForDeclaredMethods() : wrapper)
+                    .invokable(named(m.getInternalName()).and(hasDescriptor(m.getDescriptor())), chosen);
         }
-        return builder;
+        return wrapper;
     }
 
     private int site(ClassLoader loader, String key, AnnotationDescription tiered, AnnotationDescription invalidates,
@@ -136,6 +139,14 @@ final class TieredTransformer implements AgentBuilder.Transformer {
                 LOG.warn("{} runs uncached and invalidates nothing: it carries both @Tiered and @Invalidates; "
                         + "accepted: one of them on a method", name);
                 return REJECTED;
+            }
+            if (runtime == null) {
+                if (tiered != null) {
+                    spec(tiered, type, m, parameterTypes, loader);
+                } else {
+                    invalidationSpec(invalidates, type, m, parameterTypes);
+                }
+                return 0;
             }
             if (tiered != null) {
                 CachedMethod method = runtime.register(spec(tiered, type, m, parameterTypes, loader));
@@ -238,6 +249,56 @@ final class TieredTransformer implements AgentBuilder.Transformer {
         return text.substring(text.lastIndexOf('.') + 1).trim();
     }
 
+    /**
+     * The advice classes, each parsed by Byte Buddy the first time a method needs it (some 20 ms each at start-up),
+     * and shared by the rehearsal and the real transformer.
+     */
+    private static final class AdviceSet {
+        private static final String[] ENTER = {ReadAdvice.class.getName() + "$Enter0",
+                ReadAdvice.class.getName() + "$Enter1", ReadAdvice.class.getName() + "$Enter2",
+                ReadAdvice.class.getName() + "$Enter3", ReadAdvice.class.getName() + "$EnterN"};
+        private static final String EXIT = ReadAdvice.class.getName() + "$Exit";
+
+        private final Advice.WithCustomMapping mapping =
+                Advice.withCustomMapping().bind(SiteId.class, new SiteIdMapping());
+        private final ClassFileLocator locator =
+                ClassFileLocator.ForClassLoader.of(TieredTransformer.class.getClassLoader());
+        /**
+         * Describes the advice classes from their class files rather than through reflection on loaded classes,
+         * which would have the JDK spin a proxy class for every annotation it reads: far cheaper at start-up.
+         */
+        private final TypePool pool = TypePool.Default.of(locator);
+        private final Advice[] read = new Advice[ENTER.length];
+        private Advice invalidateWhole;
+        private Advice invalidateKeyed;
+
+        synchronized Advice read(int arity) {
+            int i = Math.min(arity, ENTER.length - 1);
+            if (read[i] == null) {
+                read[i] = mapping.to(type(ENTER[i]), type(EXIT), locator);
+            }
+            return read[i];
+        }
+
+        synchronized Advice invalidateWhole() {
+            if (invalidateWhole == null) {
+                invalidateWhole = mapping.to(type(InvalidateAdvice.class.getName() + "$Whole"), locator);
+            }
+            return invalidateWhole;
+        }
+
+        synchronized Advice invalidateKeyed() {
+            if (invalidateKeyed == null) {
+                invalidateKeyed = mapping.to(type(InvalidateAdvice.class.getName() + "$Keyed"), locator);
+            }
+            return invalidateKeyed;
+        }
+
+        private TypeDescription type(String name) {
+            return pool.describe(name).resolve();
+        }
+    }
+
     /** Resolves {@link SiteId} to the constant number of the method being instrumented. */
     private static final class SiteIdMapping implements Advice.OffsetMapping {
         @Override
@@ -249,7 +310,7 @@ final class TieredTransformer implements AgentBuilder.Transformer {
             if (id == null) {
                 throw new IllegalStateException("no site was numbered for " + instrumentedMethod);
             }
-            return Target.ForStackManipulation.of(id);
+            return new Target.ForStackManipulation(IntegerConstant.forValue(id));
         }
     }
 }

@@ -145,7 +145,11 @@ public final class CachedMethod {
             Caffeine<Object, Object> builder = Caffeine.newBuilder()
                     .maximumSize(l1MaxEntries)
                     .expireAfterWrite(l1Ttl)
-                    .ticker(runtime.clock());
+                    .ticker(runtime.clock())
+                    // maintenance (eviction, expiry) on the calling threads, in small amortised steps: never on
+                    // the application's common ForkJoinPool, where a busy application would delay it and let L1
+                    // grow past its bound
+                    .executor(Runnable::run);
             if (entityIndex != null) {
                 builder.evictionListener((Object key, Entry entry, com.github.benmanes.caffeine.cache.RemovalCause c)
                         -> unindex(entry.entity, key));

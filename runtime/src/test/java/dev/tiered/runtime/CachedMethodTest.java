@@ -260,6 +260,60 @@ class CachedMethodTest {
     }
 
     @Test
+    void l1StaysWithinItsBoundUnderConcurrentLoad() throws Exception {
+        runtime.close();
+        runtime = TieredRuntime.start(TieredConfig.from(Map.of("tiered.l1.maxEntries", "1000"), Map.of()));
+        CachedMethod find = find();
+        int threads = 4;
+        // Caffeine applies its bound in maintenance cycles: between two, what its write buffer holds (at most 128
+        // per processor, rounded up to a power of two) is beyond it. Measured on 2 cores: some 500 over, whether
+        // each thread writes 20,000 or 100,000 keys; the slack allowed here is twice that, and does not grow
+        // with the load
+        int slack = 4 * 128 * Integer.highestOneBit(Runtime.getRuntime().availableProcessors() * 2 - 1);
+        ExecutorService pool = Executors.newFixedThreadPool(threads + 1);
+        try {
+            CountDownLatch start = new CountDownLatch(1);
+            List<Future<?>> writers = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                long base = t * 1_000_000L;
+                writers.add(pool.submit(() -> {
+                    start.await();
+                    for (long i = 0; i < 20_000; i++) {
+                        call(find, () -> "v", base + i);
+                    }
+                    return null;
+                }));
+            }
+            Future<Long> largest = pool.submit(() -> {
+                long max = 0;
+                start.await();
+                while (!writers.stream().allMatch(Future::isDone)) {
+                    max = Math.max(max, find.l1Size());
+                }
+                return max;
+            });
+            start.countDown();
+            for (Future<?> w : writers) {
+                w.get(60, TimeUnit.SECONDS);
+            }
+            long max = largest.get(60, TimeUnit.SECONDS);
+            assertTrue(max <= 1000 + slack, "L1 held " + max + " entries at most, bound 1000 + " + slack);
+            assertTrue(max > 0);
+        } finally {
+            pool.shutdownNow();
+        }
+        AtomicInteger next = new AtomicInteger();
+        Await.until("eviction down to the bound", Duration.ofSeconds(10), () -> {
+            try {
+                call(find, () -> "v", -1L - next.incrementAndGet());
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+            return find.l1Size() <= 1000;
+        });
+    }
+
+    @Test
     void aDisabledNamespaceRunsEveryCallUncached() throws Exception {
         runtime.close();
         runtime = TieredRuntime.start(TieredConfig.from(Map.of("tiered.ns.catalog.enabled", "false"), Map.of()));

@@ -6,10 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -20,32 +17,23 @@ import dev.tiered.testkit.RedisServer;
 
 /** Results reach L2 behind the calls that computed them: batched, bounded, drained on close, never thrown. */
 class L2WriteBehindTest {
-    private static final Duration WAIT = Duration.ofSeconds(10);
-    private final List<TieredRuntime> runtimes = new ArrayList<>();
-    private final List<RedisServer> ownServers = new ArrayList<>();
+    private static final Duration WAIT = RedisRuntimes.WAIT;
+    private RedisRuntimes runtimes;
     private String prefix;
 
     @org.junit.jupiter.api.BeforeEach
     void prefix(TestInfo test) {
-        prefix = "w" + Integer.toHexString(test.getDisplayName().hashCode() & 0xfffffff);
+        runtimes = new RedisRuntimes("w", test);
+        prefix = runtimes.prefix;
     }
 
     @AfterEach
     void stop() {
-        runtimes.forEach(TieredRuntime::close);
-        ownServers.forEach(RedisServer::close);
+        runtimes.close();
     }
 
     private TieredRuntime runtime(RedisServer redis, String... settings) {
-        Map<String, String> props = new HashMap<>(Map.of("tiered.redis.uri", redis.uri(),
-                "tiered.redis.keyPrefix", prefix));
-        for (int i = 0; i < settings.length; i += 2) {
-            props.put(settings[i], settings[i + 1]);
-        }
-        TieredRuntime runtime = TieredRuntime.start(TieredConfig.from(props, Map.of()));
-        runtimes.add(runtime);
-        Await.until("the invalidation bus to subscribe", WAIT, runtime::busConnected);
-        return runtime;
+        return runtimes.start(redis, settings);
     }
 
     private int entries(RedisServer redis) {
@@ -59,7 +47,7 @@ class L2WriteBehindTest {
     @Test
     void aFullQueueKeepsResultsInL1OnlyAndCountsThem() throws Exception {
         RedisServer redis = RedisServer.start();
-        ownServers.add(redis);
+        runtimes.own(redis);
         TieredRuntime runtime = runtime(redis, "tiered.l2.writeBehindBytes", "150", "tiered.redis.timeout", "5s");
         CachedMethod method = runtime.register(Fixtures.spec("find", "10m"));
         redis.freeze(); // the first write is taken and waits on Redis; nothing queued behind it is taken
@@ -103,7 +91,7 @@ class L2WriteBehindTest {
     @Test
     void writesThatFailAreCountedAndLaterOnesLand() throws Exception {
         RedisServer redis = RedisServer.start();
-        ownServers.add(redis);
+        runtimes.own(redis);
         TieredRuntime runtime = runtime(redis);
         CachedMethod method = runtime.register(Fixtures.spec("find", "10m"));
         redis.stop();

@@ -9,9 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.AfterEach;
@@ -27,32 +25,23 @@ import dev.tiered.testkit.RedisServer;
  * but Redis. Each test uses its own key prefix on the shared server, or a server of its own when it stops Redis.
  */
 class RedisTiersTest {
-    private static final Duration WAIT = Duration.ofSeconds(10);
-    private final List<TieredRuntime> runtimes = new ArrayList<>();
-    private final List<RedisServer> ownServers = new ArrayList<>();
+    private static final Duration WAIT = RedisRuntimes.WAIT;
+    private RedisRuntimes runtimes;
     private String prefix;
 
     @org.junit.jupiter.api.BeforeEach
     void prefix(TestInfo test) {
-        prefix = "t" + Integer.toHexString(test.getDisplayName().hashCode() & 0xfffffff);
+        runtimes = new RedisRuntimes("t", test);
+        prefix = runtimes.prefix;
     }
 
     @AfterEach
     void stop() {
-        runtimes.forEach(TieredRuntime::close);
-        ownServers.forEach(RedisServer::close);
+        runtimes.close();
     }
 
     private TieredRuntime runtime(RedisServer redis, String... settings) {
-        Map<String, String> props = new HashMap<>(Map.of("tiered.redis.uri", redis.uri(),
-                "tiered.redis.keyPrefix", prefix));
-        for (int i = 0; i < settings.length; i += 2) {
-            props.put(settings[i], settings[i + 1]);
-        }
-        TieredRuntime runtime = TieredRuntime.start(TieredConfig.from(props, Map.of()));
-        runtimes.add(runtime);
-        Await.until("the invalidation bus to subscribe", WAIT, runtime::busConnected);
-        return runtime;
+        return runtimes.start(redis, settings);
     }
 
     private static CachedMethod find(TieredRuntime runtime) throws RejectedException {
@@ -170,7 +159,7 @@ class RedisTiersTest {
     @Test
     void afterTheBusReconnectsNoL1EntryWhoseValidityCannotBeProvenIsServed() throws Exception {
         RedisServer redis = RedisServer.start();
-        ownServers.add(redis);
+        runtimes.own(redis);
         TieredRuntime rb = runtime(redis);
         CachedMethod b = findByEntity(rb);
         call(b, () -> "cached", 1L);
@@ -295,7 +284,7 @@ class RedisTiersTest {
     @Test
     void aBumpThatCannotReachRedisInvalidatesHereAtOnceAndReachesRedisLater() throws Exception {
         RedisServer redis = RedisServer.start();
-        ownServers.add(redis);
+        runtimes.own(redis);
         TieredRuntime ra = runtime(redis);
         CachedMethod a = find(ra);
         Invalidation update = update(ra);
@@ -314,7 +303,7 @@ class RedisTiersTest {
     @Test
     void cutOffFromInvalidationsForLongerThanMaxStalenessCallsRunUncachedUntilRedisIsBack() throws Exception {
         RedisServer redis = RedisServer.start();
-        ownServers.add(redis);
+        runtimes.own(redis);
         TieredRuntime ra = runtime(redis, "tiered.l1.maxStaleness", "1s", "tiered.bus.heartbeat", "200ms",
                 "tiered.redis.timeout", "100ms");
         CachedMethod a = find(ra);

@@ -1,0 +1,130 @@
+package dev.tiered.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+import org.junit.jupiter.api.Test;
+
+class ReportTest {
+    private static final String HEADER = "Measured 2026-11-22 on a test machine.";
+
+    private final Map<String, Report.Score> scores = new LinkedHashMap<>();
+
+    private void score(String name, double alloc, Double... rounds) {
+        List<Double> means = List.of(rounds);
+        double mean = means.stream().mapToDouble(Double::doubleValue).average().orElseThrow();
+        scores.put(name, new Report.Score(name, mean, 0.1, "ns/op", alloc, means));
+    }
+
+    /** Every case at figures that meet every target, which each test then spoils as it needs. */
+    private void allMet() {
+        score("L1HitBenchmark.agentHit", 0, 10.0, 10.0, 10.0);
+        score("L1HitBenchmark.caffeineGetIfPresent", 0, 5.0, 5.0, 5.0);
+        score("L1HitBenchmark.caffeineBoundOnly", 0, 4.0, 4.0, 4.0);
+        score("L1HitBenchmark.springCacheable", 24, 200.0, 200.0, 200.0);
+        score("L1HitBenchmark.direct", 0, 1.0, 1.0, 1.0);
+        score("L1HitBenchmark.agentHitNoArguments", 0.01, 9.0, 9.0, 9.0);
+        score("L1HitBenchmark.agentHitPrimitiveArgument", 16, 11.0, 11.0, 11.0);
+        score("L1HitBenchmark.agentHitThreeArguments", 32, 14.0, 14.0, 14.0);
+        score("L2HitBenchmark.agentL2Hit", Double.NaN, 100.0, 100.0, 100.0);
+        score("L2HitBenchmark.rawGetAndDecode", Double.NaN, 90.0, 90.0, 90.0);
+        score("MissBenchmark.agentMiss", Double.NaN, 100.0, 100.0, 100.0);
+        score("MissBenchmark.rawMiss", Double.NaN, 95.0, 95.0, 95.0);
+        score("TwoThreadsBenchmark.agentHit", Double.NaN, 90.0, 90.0, 90.0);
+        score("TwoThreadsBenchmark.caffeineGetIfPresent", Double.NaN, 100.0, 100.0, 100.0);
+        score("TwoThreadsBenchmark.caffeineBoundOnly", Double.NaN, 110.0, 110.0, 110.0);
+    }
+
+    private Report report(double startupAdded, double lagP99) {
+        Startup.Result startup = new Startup.Result(700, 700 + startupAdded, List.of(690.0, 700.0, 710.0),
+                List.of(700 + startupAdded));
+        return new Report(HEADER, scores, startup, new PropagationLag.Result(3000, 0.4, lagP99, 7.5),
+                new Footprint.Result(100_000, 120, 200, 80));
+    }
+
+    private static Map<String, Report.Target> byWhat(Report report) {
+        return report.targets().stream().collect(Collectors.toMap(Report.Target::what, Function.identity()));
+    }
+
+    @Test
+    void aRatioIsTheMedianOfTheRoundsRatiosSoThatOneDriftingRoundDoesNotDecideIt() {
+        allMet();
+        // round 2 ran while the machine was slow for the agent's side only
+        score("MissBenchmark.agentMiss", Double.NaN, 100.0, 400.0, 110.0);
+        score("MissBenchmark.rawMiss", Double.NaN, 100.0, 100.0, 100.0);
+        Report report = report(100, 1);
+        assertEquals(1.1, report.ratio("MissBenchmark.agentMiss", "MissBenchmark.rawMiss"), 1e-9);
+        assertTrue(report.targets().stream().filter(t -> t.number().equals("4")).allMatch(Report.Target::met));
+    }
+
+    @Test
+    void everyTargetOfTheIssueIsEvaluatedAndAMissedOneIsMarked() {
+        allMet();
+        Report met = report(100, 1);
+        assertEquals(14, met.targets().size());
+        assertTrue(met.targets().stream().allMatch(Report.Target::met), met.targetsTable());
+        assertFalse(met.targetsTable().contains("**no**"));
+
+        scores.clear();
+        allMet();
+        score("L1HitBenchmark.agentHit", 0, 20.0, 20.0, 20.0); // 4× Caffeine, and Spring only 10×
+        score("L1HitBenchmark.agentHitThreeArguments", 40, 14.0);
+        Report missed = report(450, 6);
+        Map<String, Report.Target> targets = byWhat(missed);
+        assertFalse(targets.get("L1 hit through the agent vs `Caffeine.getIfPresent` (same bound and expiry)").met());
+        assertEquals("4.00×", targets.get("L1 hit through the agent vs `Caffeine.getIfPresent` (same bound and expiry)")
+                .measured());
+        assertTrue(targets.get("Spring `@Cacheable` (Caffeine) hit vs the agent's hit").met(), "exactly 10× is met");
+        assertFalse(targets.get("allocation per L1 hit, three arguments").met());
+        assertEquals("40 B/op", targets.get("allocation per L1 hit, three arguments").measured());
+        assertTrue(targets.get("allocation per L1 hit, no argument").met(), "a fraction of a byte is JMH's own");
+        assertEquals(5, missed.targets().stream().filter(t -> !t.met()).count(), missed.targetsTable());
+        assertTrue(missed.targetsTable().contains("| 6 | start-up to first served request: added by the agent "
+                + "(median of 1 runs each: 700.0 ms → 1150.0 ms) | 450.0 ms | ≤ 300 ms | **no** |"),
+                missed.targetsTable());
+    }
+
+    @Test
+    void theReadmeSectionBetweenTheMarkersIsReplacedAndNothingElse() {
+        allMet();
+        Report report = report(100, 1);
+        String readme = "# tiered\n\nbefore\n" + Report.START + "\nold figures\n" + Report.END + "\nafter\n";
+        String updated = report.readme(readme);
+        assertTrue(updated.startsWith("# tiered\n\nbefore\n" + Report.START + "\n" + HEADER + "\n\n| # |"), updated);
+        assertTrue(updated.endsWith("[docs/BENCHMARKS.md](docs/BENCHMARKS.md).\n" + Report.END + "\nafter\n"),
+                updated);
+        assertFalse(updated.contains("old figures"));
+        assertEquals(updated, report.readme(updated), "running again replaces the section again");
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> report.readme("# no markers\n"));
+        assertTrue(e.getMessage().contains(Report.START), e.getMessage());
+    }
+
+    @Test
+    void theMarkdownNamesTheRunAndShowsEveryFigure() {
+        allMet();
+        String markdown = report(100, 1).markdown("benchmarks.png");
+        assertTrue(markdown.contains(HEADER));
+        assertTrue(markdown.contains("![latencies](benchmarks.png)"));
+        for (String benchmark : scores.keySet()) {
+            assertTrue(markdown.contains("| `" + benchmark + "` |"), benchmark);
+        }
+        assertTrue(markdown.contains("| start-up without the agent (median) | 700 | | ms | | 690 700 710 |"),
+                markdown);
+    }
+
+    @Test
+    void aMissingResultIsAnErrorNamingIt() {
+        allMet();
+        scores.remove("L2HitBenchmark.rawGetAndDecode");
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> report(100, 1));
+        assertTrue(e.getMessage().startsWith("no result for L2HitBenchmark.rawGetAndDecode"), e.getMessage());
+    }
+}

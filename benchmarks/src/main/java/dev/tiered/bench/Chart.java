@@ -87,6 +87,7 @@ final class Chart {
             g.setColor(b.agent() ? new Color(33, 113, 181) : new Color(160, 160, 160));
             int end = x.applyAsInt(b.nanos());
             g.fillRect(LEFT, y + 4, Math.max(1, end - LEFT), ROW - 8);
+            int labelAt = end + 6;
             if (b.errorNanos() > 0) {
                 g.setColor(Color.BLACK);
                 g.setStroke(new BasicStroke(1));
@@ -95,10 +96,11 @@ final class Chart {
                 g.drawLine(lo, y + ROW / 2, hi, y + ROW / 2);
                 g.drawLine(lo, y + ROW / 2 - 4, lo, y + ROW / 2 + 4);
                 g.drawLine(hi, y + ROW / 2 - 4, hi, y + ROW / 2 + 4);
+                labelAt = hi + 6; // the figure clear of its error bar
             }
             g.setColor(Color.BLACK);
             g.drawString(b.label(), 22, y + 17);
-            g.drawString(label(b.nanos()), Math.min(end + 6, WIDTH - RIGHT - 50), y + 17);
+            g.drawString(label(b.nanos()), Math.min(labelAt, WIDTH - RIGHT - 50), y + 17);
             y += ROW;
         }
         g.dispose();

@@ -120,7 +120,7 @@ public final class CachedMethod {
     private volatile Object codec; // ValueCodec, or the String reason why there is none
 
     CachedMethod(TieredRuntime runtime, MethodSpec spec, Namespace namespace, Tier tier, Duration ttl, Duration l1Ttl,
-                 boolean cacheNulls, long l1MaxEntries) {
+                 boolean cacheNulls, long l1MaxEntries, long l1MaxBytes) {
         this.runtime = runtime;
         this.clock = runtime.clock();
         this.hits = runtime.l1Hits();
@@ -142,9 +142,15 @@ public final class CachedMethod {
         if (tier == Tier.L2) {
             l1 = null;
         } else {
-            Caffeine<Object, Object> builder = Caffeine.newBuilder()
-                    .maximumSize(l1MaxEntries)
-                    .expireAfterWrite(l1Ttl)
+            Caffeine<Object, Object> builder = Caffeine.newBuilder();
+            if (l1MaxBytes > 0) {
+                // an entry weighs at least its share of the entry bound, so that both bounds hold
+                long least = Math.max(1, -Math.floorDiv(-l1MaxBytes, l1MaxEntries));
+                builder.maximumWeight(l1MaxBytes).weigher((Object key, Entry entry) -> weight(key, entry, least));
+            } else {
+                builder.maximumSize(l1MaxEntries);
+            }
+            builder.expireAfterWrite(l1Ttl)
                     .ticker(runtime.clock())
                     // maintenance (eviction, expiry) on the calling threads, in small amortised steps: never on
                     // the application's common ForkJoinPool, where a busy application would delay it and let L1
@@ -168,6 +174,20 @@ public final class CachedMethod {
 
     TieredRuntime runtime() {
         return runtime;
+    }
+
+    /**
+     * What L1 adds per entry besides its key and result: Caffeine's node, its map's node and table slot, and the
+     * {@link Entry}. The Footprint benchmark measured 183 bytes per entry with a boxed {@code long} key (16 bytes)
+     * and a shared result on a 64-bit JVM with compressed references.
+     */
+    static final int ENTRY_OVERHEAD_BYTES = 168;
+
+    /** An entry's weight under {@code tiered.l1.maxBytes}: its estimated bytes, and at least {@code least}. */
+    private static int weight(Object key, Entry entry, long least) {
+        long bytes = ENTRY_OVERHEAD_BYTES + HeapEstimator.bytes(key)
+                + (entry.result == NULL_RESULT ? 0 : HeapEstimator.bytes(entry.result));
+        return (int) Math.min(Integer.MAX_VALUE, Math.max(least, bytes));
     }
 
     /** {@code com.acme.ProductRepository.find(long)}. */
@@ -638,6 +658,17 @@ public final class CachedMethod {
 
     long l1Size() {
         return l1 == null ? 0 : l1.estimatedSize();
+    }
+
+    /**
+     * The estimated bytes of this method's L1 entries under {@code tiered.l1.maxBytes} (each counted at least at its
+     * share of the entry bound), or -1 when L1 is bounded by entries only.
+     */
+    long l1WeightedBytes() {
+        if (l1 == null) {
+            return 0;
+        }
+        return l1.policy().eviction().map(e -> e.weightedSize().orElse(-1)).orElse(-1L);
     }
 
     /**

@@ -46,6 +46,8 @@ public interface NamespaceMXBean {
     long getInvalidationsReceived();
 
     long getL1Entries();
+    /** Estimated bytes of the L1 entries of this namespace's methods bounded by {@code tiered.l1.maxBytes}. */
+    long getL1EstimatedBytes();
 
     /** Loads that refreshed an entry ahead of its expiry (part of {@code Loads}). */
     long getRefreshes();

@@ -14,9 +14,10 @@ public record NamespaceSettings(
         Tier tier,
         Boolean enabled,
         Boolean cacheNulls,
-        Long l1MaxEntries) {
+        Long l1MaxEntries,
+        Long l1MaxBytes) {
 
-    public static final NamespaceSettings NONE = new NamespaceSettings(null, null, null, null, null, null);
+    public static final NamespaceSettings NONE = new NamespaceSettings(null, null, null, null, null, null, null);
 
     /** This, with every component that is {@code null} here taken from {@code fallback}. */
     NamespaceSettings orElse(NamespaceSettings fallback) {
@@ -26,6 +27,7 @@ public record NamespaceSettings(
                 tier != null ? tier : fallback.tier,
                 enabled != null ? enabled : fallback.enabled,
                 cacheNulls != null ? cacheNulls : fallback.cacheNulls,
-                l1MaxEntries != null ? l1MaxEntries : fallback.l1MaxEntries);
+                l1MaxEntries != null ? l1MaxEntries : fallback.l1MaxEntries,
+                l1MaxBytes != null ? l1MaxBytes : fallback.l1MaxBytes);
     }
 }

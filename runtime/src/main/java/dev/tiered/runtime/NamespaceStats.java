@@ -23,6 +23,7 @@ public record NamespaceStats(
         long invalidationsSent,
         long invalidationsReceived,
         long l1Entries,
+        long l1EstimatedBytes,
         long refreshes,
         long leaseWaits,
         long propagationLagP50Micros,

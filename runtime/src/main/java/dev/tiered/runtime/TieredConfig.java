@@ -32,6 +32,7 @@ public final class TieredConfig {
     public static final String REDIS_POOL_SIZE = "tiered.redis.poolSize";
     public static final String REDIS_KEY_PREFIX = "tiered.redis.keyPrefix";
     public static final String L1_MAX_ENTRIES = "tiered.l1.maxEntries";
+    public static final String L1_MAX_BYTES = "tiered.l1.maxBytes";
     public static final String L1_MAX_STALENESS = "tiered.l1.maxStaleness";
     public static final String L2_MAX_VALUE_BYTES = "tiered.l2.maxValueBytes";
     public static final String L2_WRITE_BEHIND_BYTES = "tiered.l2.writeBehindBytes";
@@ -46,10 +47,10 @@ public final class TieredConfig {
     /** Prefix of the per-namespace overrides, {@code tiered.ns.<namespace>.<setting>}. */
     public static final String NS_PREFIX = "tiered.ns.";
     public static final List<String> NS_SETTINGS =
-            List.of("ttl", "l1Ttl", "tier", "enabled", "cacheNulls", "l1MaxEntries");
+            List.of("ttl", "l1Ttl", "tier", "enabled", "cacheNulls", "l1MaxEntries", "l1MaxBytes");
 
     private static final List<String> KNOWN = List.of(ENABLED, REDIS_URI, REDIS_TIMEOUT, REDIS_CONNECT_TIMEOUT,
-            REDIS_POOL_SIZE, REDIS_KEY_PREFIX, L1_MAX_ENTRIES, L1_MAX_STALENESS, L2_MAX_VALUE_BYTES, L2_WRITE_BEHIND_BYTES, CACHE_NULLS,
+            REDIS_POOL_SIZE, REDIS_KEY_PREFIX, L1_MAX_ENTRIES, L1_MAX_BYTES, L1_MAX_STALENESS, L2_MAX_VALUE_BYTES, L2_WRITE_BEHIND_BYTES, CACHE_NULLS,
             COALESCE_MAX_WAIT, CODEC_ALLOW, BUS_HEARTBEAT, LOG_LEVEL, REFRESH_AHEAD, STAMPEDE_LEASE);
 
     /** Namespaces and key prefixes are restricted so that a Redis key can be split back into its parts. */
@@ -65,6 +66,7 @@ public final class TieredConfig {
     private final int redisPoolSize;
     private final String keyPrefix;
     private final long l1MaxEntries;
+    private final long l1MaxBytes;
     private final Duration l1MaxStaleness;
     private final int l2MaxValueBytes;
     private final long l2WriteBehindBytes;
@@ -92,9 +94,10 @@ public final class TieredConfig {
             return s;
         }, "1 to 64 letters, digits or . _ -", false);
         l1MaxEntries = r.whole(L1_MAX_ENTRIES, 10_000, 1, Long.MAX_VALUE);
+        l1MaxBytes = r.bytes(L1_MAX_BYTES, 0, 0, Long.MAX_VALUE);
         l1MaxStaleness = r.duration(L1_MAX_STALENESS, Duration.ofSeconds(10));
-        l2MaxValueBytes = (int) r.whole(L2_MAX_VALUE_BYTES, 1 << 20, 64, 512L << 20);
-        l2WriteBehindBytes = r.whole(L2_WRITE_BEHIND_BYTES, 16L << 20, 0, 1L << 40);
+        l2MaxValueBytes = (int) r.bytes(L2_MAX_VALUE_BYTES, 1 << 20, 64, 512L << 20);
+        l2WriteBehindBytes = r.bytes(L2_WRITE_BEHIND_BYTES, 16L << 20, 0, 1L << 40);
         cacheNulls = r.bool(CACHE_NULLS, true);
         coalesceMaxWait = r.duration(COALESCE_MAX_WAIT, Duration.ofSeconds(30));
         codecAllow = r.value(CODEC_ALLOW, List.of(), TieredConfig::parseAllowList,
@@ -180,6 +183,14 @@ public final class TieredConfig {
     }
 
     /**
+     * Most estimated bytes of L1 entries per cached method, unless its namespace overrides it; 0: no byte bound.
+     * See {@link HeapEstimator} for what an estimate counts.
+     */
+    public long l1MaxBytes() {
+        return l1MaxBytes;
+    }
+
+    /**
      * How long after the invalidation bus was last known healthy L1 entries (and L2 reads under the last known
      * version) may still be served; after that, calls run uncached until the bus is back.
      */
@@ -255,7 +266,8 @@ public final class TieredConfig {
     /** The settings in effect, one line, for the start-up log (never a password). */
     public String summary() {
         return "redis=" + (redis == null ? "none (L1 only)" : redis) + ", keyPrefix=" + keyPrefix
-                + ", l1.maxEntries=" + l1MaxEntries + ", l1.maxStaleness=" + Durations.format(l1MaxStaleness)
+                + ", l1.maxEntries=" + l1MaxEntries + (l1MaxBytes > 0 ? ", l1.maxBytes=" + Bytes.format(l1MaxBytes) : "")
+                + ", l1.maxStaleness=" + Durations.format(l1MaxStaleness)
                 + ", redis.timeout=" + Durations.format(redisTimeout) + ", cacheNulls=" + cacheNulls
                 + (namespaces.isEmpty() && namespacesFromEnv.isEmpty() ? ""
                         : ", namespace overrides=" + namespaces.keySet() + namespacesFromEnv.keySet());
@@ -347,6 +359,10 @@ public final class TieredConfig {
             return value(property, fallback, s -> parseWhole(s, min, max), wholeForm(min, max), false);
         }
 
+        long bytes(String property, long fallback, long min, long max) {
+            return value(property, fallback, s -> Bytes.parse(s, min, max), Bytes.form(min, max), false);
+        }
+
         private static String wholeForm(long min, long max) {
             return "a whole number from " + min + " to " + max;
         }
@@ -434,7 +450,9 @@ public final class TieredConfig {
             Boolean cacheNulls = nsValue(s.get("cacheNulls"), Reader::parseBool, "true or false");
             Long max = nsValue(s.get("l1MaxEntries"), v -> parseWhole(v, 1, Long.MAX_VALUE),
                     wholeForm(1, Long.MAX_VALUE));
-            return new NamespaceSettings(ttl, l1Ttl, tier, enabled, cacheNulls, max);
+            Long maxBytes = nsValue(s.get("l1MaxBytes"), v -> Bytes.parse(v, 0, Long.MAX_VALUE),
+                    Bytes.form(0, Long.MAX_VALUE));
+            return new NamespaceSettings(ttl, l1Ttl, tier, enabled, cacheNulls, max, maxBytes);
         }
 
         private <T> T nsValue(String[] raw, Function<String, T> parser, String form) {

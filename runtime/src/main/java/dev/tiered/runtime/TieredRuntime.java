@@ -211,8 +211,9 @@ public final class TieredRuntime implements AutoCloseable {
         }
         boolean cacheNulls = overrides.cacheNulls() != null ? overrides.cacheNulls() : config.cacheNulls();
         long maxEntries = overrides.l1MaxEntries() != null ? overrides.l1MaxEntries() : config.l1MaxEntries();
+        long maxBytes = overrides.l1MaxBytes() != null ? overrides.l1MaxBytes() : config.l1MaxBytes();
         Namespace ns = namespace(nsName);
-        CachedMethod method = new CachedMethod(this, spec, ns, tier, ttl, l1Ttl, cacheNulls, maxEntries);
+        CachedMethod method = new CachedMethod(this, spec, ns, tier, ttl, l1Ttl, cacheNulls, maxEntries, maxBytes);
         ns.methods.add(method);
         LOG.debug("caching {}", method);
         return method;
@@ -323,6 +324,7 @@ public final class TieredRuntime implements AutoCloseable {
     static NamespaceStats snapshot(Namespace ns) {
         long l1 = 0, l2 = 0, coalesced = 0, loads = 0, failures = 0, uncached = 0, nanos = 0;
         long l2Errors = 0, decode = 0, notStored = 0, faults = 0, entries = 0, refreshes = 0, leaseWaits = 0;
+        long bytes = 0;
         for (CachedMethod m : ns.methods) {
             MethodStats s = m.stats;
             l1 += m.l1Hits();
@@ -337,12 +339,13 @@ public final class TieredRuntime implements AutoCloseable {
             notStored += s.notStored.sum();
             faults += s.faults.sum();
             entries += m.l1Size();
+            bytes += Math.max(0, m.l1WeightedBytes());
             refreshes += s.refreshes.sum();
             leaseWaits += s.leaseWaits.sum();
         }
         return new NamespaceStats(ns.name, ns.version(), l1 + l2 + coalesced + loads + failures + uncached, l1, l2,
                 coalesced, loads, failures, uncached, nanos, l2Errors, decode, notStored, faults,
-                ns.invalidationsSent.sum(), ns.invalidationsReceived.sum(), entries, refreshes, leaseWaits,
+                ns.invalidationsSent.sum(), ns.invalidationsReceived.sum(), entries, bytes, refreshes, leaseWaits,
                 ns.propagationLag.quantile(0.5), ns.propagationLag.quantile(0.99), ns.propagationLag.quantile(1));
     }
 

@@ -151,6 +151,11 @@ final class Views {
         }
 
         @Override
+        public long getL1EstimatedBytes() {
+            return s().l1EstimatedBytes();
+        }
+
+        @Override
         public long getRefreshes() {
             return s().refreshes();
         }

@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -21,6 +22,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
+import java.util.function.ToLongFunction;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -41,6 +44,13 @@ class CachedMethodTest {
 
     private CachedMethod find() throws RejectedException {
         return runtime.register(spec("find", "10m"));
+    }
+
+    /** {@link #find()} in a runtime started anew with these properties. */
+    private CachedMethod findWith(Map<String, String> properties) throws RejectedException {
+        runtime.close();
+        runtime = TieredRuntime.start(TieredConfig.from(properties, Map.of()));
+        return find();
     }
 
     private Invalidation invalidateCatalog() throws RejectedException {
@@ -242,9 +252,7 @@ class CachedMethodTest {
 
     @Test
     void l1StaysWithinItsBound() throws Exception {
-        runtime.close();
-        runtime = TieredRuntime.start(TieredConfig.from(Map.of("tiered.l1.maxEntries", "100"), Map.of()));
-        CachedMethod find = find();
+        CachedMethod find = findWith(Map.of("tiered.l1.maxEntries", "100"));
         for (long i = 0; i < 2_000; i++) {
             call(find, () -> "v", i);
         }
@@ -261,15 +269,56 @@ class CachedMethodTest {
 
     @Test
     void l1StaysWithinItsBoundUnderConcurrentLoad() throws Exception {
-        runtime.close();
-        runtime = TieredRuntime.start(TieredConfig.from(Map.of("tiered.l1.maxEntries", "1000"), Map.of()));
-        CachedMethod find = find();
+        CachedMethod find = findWith(Map.of("tiered.l1.maxEntries", "1000"));
+        long max = peakUnderConcurrentWrites(find, () -> "v", CachedMethod::l1Size);
+        assertTrue(max <= 1000 + WRITE_BUFFER_SLACK, "L1 held " + max + " entries at most, bound 1000 + "
+                + WRITE_BUFFER_SLACK);
+        awaitEvictionDownTo(find, () -> "v", m -> m.l1Size() <= 1000);
+        assertEquals(-1, find.l1WeightedBytes(), "bounded by entries only");
+    }
+
+    @Test
+    void l1StaysWithinItsByteBoundUnderConcurrentLoad() throws Exception {
+        CachedMethod find = findWith(Map.of("tiered.l1.maxEntries", "1000000", "tiered.l1.maxBytes", "1MB"));
+        // every result a distinct string of 1,000 Latin-1 characters: some 1,060 bytes, estimated exactly
+        Callable<Object> kilobyte = () -> new String(new char[1000]).replace('\0', 'x');
+        long perEntry = CachedMethod.ENTRY_OVERHEAD_BYTES + HeapEstimator.bytes(1_000_000L)
+                + HeapEstimator.bytes(kilobyte.call());
+        long bound = 1 << 20;
+        long max = peakUnderConcurrentWrites(find, kilobyte, CachedMethod::l1WeightedBytes);
+        assertTrue(max <= bound + WRITE_BUFFER_SLACK * perEntry, "L1 held " + max + " estimated bytes at most, "
+                + "bound " + bound + " + " + WRITE_BUFFER_SLACK + " entries of " + perEntry);
+        awaitEvictionDownTo(find, kilobyte, m -> m.l1WeightedBytes() <= bound);
+        // what the bound keeps is what the estimate says fits, not some other number of entries
+        long entries = find.l1Size();
+        assertTrue(entries <= bound / perEntry && entries >= bound / perEntry / 2,
+                entries + " entries of " + perEntry + " estimated bytes under a bound of " + bound);
+    }
+
+    @Test
+    void withABytesBoundTheEntryBoundStillHolds() throws Exception {
+        CachedMethod find = findWith(Map.of("tiered.l1.maxEntries", "100", "tiered.l1.maxBytes", "1GB"));
+        for (long i = 0; i < 1000; i++) {
+            call(find, () -> "v", i);
+        }
+        awaitEvictionDownTo(find, () -> "v", m -> m.l1Size() <= 100);
+        assertTrue(find.l1Size() >= 50, find.l1Size() + " entries left of a bound of 100");
+        assertEquals(find.l1Size() * ((1L << 30) / 100 + 1), find.l1WeightedBytes(),
+                "small entries weigh their share of the entry bound");
+    }
+
+    /**
+     * Caffeine applies its bound in maintenance cycles: between two, what its write buffer holds (at most 128 per
+     * processor, rounded up to a power of two) is beyond it. Measured on 2 cores: some 500 entries over, whether each
+     * thread writes 20,000 or 100,000 keys; the slack allowed is twice that, and does not grow with the load.
+     */
+    private static final int WRITE_BUFFER_SLACK =
+            4 * 128 * Integer.highestOneBit(Runtime.getRuntime().availableProcessors() * 2 - 1);
+
+    /** The largest {@code measure} of L1 seen while four threads store 20,000 distinct keys each. */
+    private long peakUnderConcurrentWrites(CachedMethod method, Callable<Object> body,
+                                           ToLongFunction<CachedMethod> measure) throws Exception {
         int threads = 4;
-        // Caffeine applies its bound in maintenance cycles: between two, what its write buffer holds (at most 128
-        // per processor, rounded up to a power of two) is beyond it. Measured on 2 cores: some 500 over, whether
-        // each thread writes 20,000 or 100,000 keys; the slack allowed here is twice that, and does not grow
-        // with the load
-        int slack = 4 * 128 * Integer.highestOneBit(Runtime.getRuntime().availableProcessors() * 2 - 1);
         ExecutorService pool = Executors.newFixedThreadPool(threads + 1);
         try {
             CountDownLatch start = new CountDownLatch(1);
@@ -279,7 +328,7 @@ class CachedMethodTest {
                 writers.add(pool.submit(() -> {
                     start.await();
                     for (long i = 0; i < 20_000; i++) {
-                        call(find, () -> "v", base + i);
+                        call(method, body, base + i);
                     }
                     return null;
                 }));
@@ -288,7 +337,7 @@ class CachedMethodTest {
                 long max = 0;
                 start.await();
                 while (!writers.stream().allMatch(Future::isDone)) {
-                    max = Math.max(max, find.l1Size());
+                    max = Math.max(max, measure.applyAsLong(method));
                 }
                 return max;
             });
@@ -297,27 +346,29 @@ class CachedMethodTest {
                 w.get(60, TimeUnit.SECONDS);
             }
             long max = largest.get(60, TimeUnit.SECONDS);
-            assertTrue(max <= 1000 + slack, "L1 held " + max + " entries at most, bound 1000 + " + slack);
             assertTrue(max > 0);
+            return max;
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    /** Stores new keys until maintenance has brought L1 within its bound. */
+    private static void awaitEvictionDownTo(CachedMethod method, Callable<Object> body, Predicate<CachedMethod> within) {
         AtomicInteger next = new AtomicInteger();
         Await.until("eviction down to the bound", Duration.ofSeconds(10), () -> {
             try {
-                call(find, () -> "v", -1L - next.incrementAndGet());
+                call(method, body, -1L - next.incrementAndGet());
             } catch (Exception e) {
                 throw new AssertionError(e);
             }
-            return find.l1Size() <= 1000;
+            return within.test(method);
         });
     }
 
     @Test
     void aDisabledNamespaceRunsEveryCallUncached() throws Exception {
-        runtime.close();
-        runtime = TieredRuntime.start(TieredConfig.from(Map.of("tiered.ns.catalog.enabled", "false"), Map.of()));
-        CachedMethod find = find();
+        CachedMethod find = findWith(Map.of("tiered.ns.catalog.enabled", "false"));
         AtomicInteger runs = new AtomicInteger();
         call(find, runs::incrementAndGet, 1L);
         call(find, runs::incrementAndGet, 1L);

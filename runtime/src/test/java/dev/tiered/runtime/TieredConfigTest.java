@@ -46,6 +46,7 @@ class TieredConfigTest {
                 Map.entry("tiered.redis.poolSize", "4"),
                 Map.entry("tiered.redis.keyPrefix", "shop"),
                 Map.entry("tiered.l1.maxEntries", "500"),
+                Map.entry("tiered.l1.maxBytes", "64MB"),
                 Map.entry("tiered.l1.maxStaleness", "30s"),
                 Map.entry("tiered.l2.maxValueBytes", "4096"),
                 Map.entry("tiered.cacheNulls", "FALSE"),
@@ -62,6 +63,7 @@ class TieredConfigTest {
         assertEquals(4, c.redisPoolSize());
         assertEquals("shop", c.keyPrefix());
         assertEquals(500, c.l1MaxEntries());
+        assertEquals(64L << 20, c.l1MaxBytes());
         assertEquals(Duration.ofSeconds(30), c.l1MaxStaleness());
         assertEquals(4096, c.l2MaxValueBytes());
         assertFalse(c.cacheNulls());
@@ -81,7 +83,9 @@ class TieredConfigTest {
                 Arguments.of("tiered.redis.keyPrefix", "my prefix", "1 to 64 letters, digits or . _ -"),
                 Arguments.of("tiered.l1.maxEntries", "ten", "a whole number from 1 to"),
                 Arguments.of("tiered.l1.maxStaleness", "forever", "ISO-8601"),
-                Arguments.of("tiered.l2.maxValueBytes", "1MB", "a whole number from 64 to"),
+                Arguments.of("tiered.l1.maxBytes", "lots", "a number of bytes from 0 to"),
+                Arguments.of("tiered.l2.maxValueBytes", "1TB", "a number of bytes from 64 to 512MB"),
+                Arguments.of("tiered.l2.writeBehindBytes", "16 megabytes", "optionally with a unit KB, MB or GB"),
                 Arguments.of("tiered.cacheNulls", "0", "true or false"),
                 Arguments.of("tiered.coalesce.maxWait", "30", "ISO-8601"),
                 Arguments.of("tiered.codec.allow", "com.acme.*", "a comma-separated list of package or class names"),
@@ -92,7 +96,8 @@ class TieredConfigTest {
                 Arguments.of("tiered.ns.product.tier", "L3", "L1, L2 or L1_L2"),
                 Arguments.of("tiered.ns.product.enabled", "off", "true or false"),
                 Arguments.of("tiered.ns.product.cacheNulls", "nope", "true or false"),
-                Arguments.of("tiered.ns.product.l1MaxEntries", "-3", "a whole number from 1 to"));
+                Arguments.of("tiered.ns.product.l1MaxEntries", "-3", "a whole number from 1 to"),
+                Arguments.of("tiered.ns.product.l1MaxBytes", "-1KB", "a number of bytes from 0 to"));
     }
 
     @ParameterizedTest
@@ -169,11 +174,13 @@ class TieredConfigTest {
         TieredConfig c = TieredConfig.from(
                 Map.of("tiered.ns.com.acme.ProductRepository.ttl", "5m", "tiered.ns.product.tier", "l1"),
                 Map.of("TIERED_NS_PRODUCT_TIER", "L2", "TIERED_NS_PRODUCT_L1TTL", "30s",
+                        "TIERED_NS_PRODUCT_L1MAXBYTES", "1GB",
                         "TIERED_NS_COM_ACME_PRODUCTREPOSITORY_ENABLED", "false"));
         assertEquals(List.of(), c.problems());
         NamespaceSettings product = c.namespace("product");
         assertEquals(Tier.L1, product.tier());
         assertEquals(Duration.ofSeconds(30), product.l1Ttl());
+        assertEquals(1L << 30, product.l1MaxBytes());
         assertNull(product.ttl());
         NamespaceSettings repo = c.namespace("com.acme.ProductRepository");
         assertEquals(Duration.ofMinutes(5), repo.ttl());

@@ -82,4 +82,23 @@ class ModesIT {
                 "the agent adds its own start-up lines and nothing else: no JVM or library warnings\n"
                         + app.transcript());
     }
+
+    @Test
+    void staleIfErrorReturnsARecentlyExpiredValueInsteadOfTheMethodsException() {
+        JvmProcess app = jvms.withAgent("stale-if-error", "tiered.staleIfError=1m");
+        String quotes = "dev.tiered.it.fixture.Quotes";
+        assertEquals("ok quote-1-1", app.request("call " + quotes + " quote 1"));
+        assertEquals("ok 101", app.request("call " + quotes + " price 1"));
+        app.request("call " + quotes + " down 1");
+        Await.until("calls to run the failing method once the entries are due", Duration.ofSeconds(10), () -> {
+            assertEquals("ok quote-1-1", app.request("call " + quotes + " quote 1"), app.transcript());
+            assertEquals("ok 101", app.request("call " + quotes + " price 1"), app.transcript());
+            return Integer.parseInt(app.request("runs quote")) > 1 && Integer.parseInt(app.request("runs price")) > 1;
+        });
+        assertTrue(Long.parseLong(app.request("stat quotes StaleServed")) >= 2, app.transcript());
+        assertEquals("threw java.lang.IllegalStateException quote service down",
+                app.request("call " + quotes + " quote 2"), "nothing to fall back on: the exception stands");
+        app.request("call " + quotes + " down 0");
+        assertTrue(app.request("call " + quotes + " quote 1").startsWith("ok quote-1-"), app.transcript());
+    }
 }

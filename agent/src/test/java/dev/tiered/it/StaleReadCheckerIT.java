@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Test;
 import dev.tiered.testkit.Await;
 import dev.tiered.testkit.JvmProcess;
 import dev.tiered.testkit.RedisServer;
+import dev.tiered.testkit.StaleReads;
 
 /**
  * The stale-read checker: three JVMs with the agent share one redis-server and one H2 database served over TCP.

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import org.junit.jupiter.api.Test;
 
+import dev.tiered.testkit.StaleReads;
+
 /** The checker itself: it must find the stale reads it exists to find, and only those. */
 class StaleReadsTest {
     private static final long MS = 1_000_000;

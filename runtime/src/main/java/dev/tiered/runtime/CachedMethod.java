@@ -107,6 +107,8 @@ public final class CachedMethod {
     /** How long after it was stored an entry is due for a refresh ahead of expiry. */
     private final long refreshAfterNanos;
     private final CoarseClock clock;
+    /** How long past its deadline an entry may be returned when the method throws; 0: never. */
+    private final long staleIfErrorNanos;
     private final HitCounter hits;
     private final int index;
     /** For a method with an entity key: its L1 keys by entity. May hold keys no longer in L1, never miss one. */
@@ -123,6 +125,7 @@ public final class CachedMethod {
                  boolean cacheNulls, long l1MaxEntries, long l1MaxBytes) {
         this.runtime = runtime;
         this.clock = runtime.clock();
+        this.staleIfErrorNanos = runtime.config().staleIfError().toNanos();
         this.hits = runtime.l1Hits();
         this.index = runtime.nextMethodIndex();
         this.spec = spec;
@@ -150,7 +153,8 @@ public final class CachedMethod {
             } else {
                 builder.maximumSize(l1MaxEntries);
             }
-            builder.expireAfterWrite(l1Ttl)
+            // entries are served until their own deadline; Caffeine keeps them past it for stale-if-error
+            builder.expireAfterWrite(l1Ttl.plusNanos(staleIfErrorNanos))
                     .ticker(runtime.clock())
                     // maintenance (eviction, expiry) on the calling threads, in small amortised steps: never on
                     // the application's common ForkJoinPool, where a busy application would delay it and let L1
@@ -254,6 +258,25 @@ public final class CachedMethod {
             return async ? completed(e.result) : e.result;
         }
         return miss(key, ns);
+    }
+
+    /**
+     * What a call whose method threw {@code thrown} returns instead, under {@code tiered.staleIfError}: the L1 entry
+     * for its key if it is of the current version (never one that was invalidated) and expired less than that long
+     * ago; {@code null} (the exception stands) otherwise, and always for errors and asynchronous methods.
+     */
+    Object staleAfterError(Load load, Throwable thrown) {
+        if (staleIfErrorNanos == 0 || l1 == null || async || !(thrown instanceof Exception)) {
+            return null;
+        }
+        Entry e = l1.getIfPresent(load.key);
+        if (e == null || e.version != l1Version(namespace) || clock.read() - (e.deadline + staleIfErrorNanos) >= 0) {
+            return null;
+        }
+        stats.staleServed.increment();
+        runtime.faults().warn("stale:" + name, name + " threw " + thrown + "; an expired value was returned instead ("
+                + TieredConfig.STALE_IF_ERROR + ")");
+        return e.result;
     }
 
     /** A new L1 entry, stored now, living at most {@code lifetimeNanos}. */
@@ -525,8 +548,7 @@ public final class CachedMethod {
             }
             return fetched;
         } catch (RuntimeException e) {
-            stats.l2Errors.increment();
-            runtime.reportL2Error(e);
+            runtime.l2Failed(stats, e);
             return null;
         }
     }
@@ -594,7 +616,9 @@ public final class CachedMethod {
         try {
             runtime.redis().release(leaseHead + load.version + ":" + name + ":" + args, load.leaseToken);
         } catch (RuntimeException e) {
-            stats.l2Errors.increment(); // the lease expires by itself
+            if (e != CircuitBreaker.OpenException.INSTANCE) {
+                stats.l2Errors.increment(); // the lease expires by itself
+            }
         }
     }
 

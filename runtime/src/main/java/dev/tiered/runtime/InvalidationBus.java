@@ -12,9 +12,10 @@ import redis.clients.jedis.JedisPubSub;
 /**
  * Receives every JVM's invalidation messages over one Redis pub/sub connection, and knows whether it is healthy.
  *
- * <p>The connection is proven alive by a {@code PING} every heartbeat: its read timeout is three heartbeats, so a
- * connection that went silent (a dead peer, a black hole) fails within that time even if no socket was closed. The
- * bus then reconnects with backoff; once subscribed again it reports {@link Listener#connected()}, and the runtime
+ * <p>The connection is proven alive by a {@code PING} every heartbeat. Jedis reads a subscription without a
+ * timeout, so the heartbeat itself closes a connection that has been silent for three heartbeats (a dead peer, a
+ * stalled server, a black hole), and one that has not subscribed within three heartbeats of connecting; its read
+ * then fails even though no peer closed the socket. The bus then reconnects with backoff; once subscribed again it reports {@link Listener#connected()}, and the runtime
  * resynchronises every namespace's version, because messages sent in between are lost.
  *
  * <p>A message is {@code "<namespace> <version> <origin> <sentAtMicros> <kind>"}: the origin identifies the sending
@@ -50,6 +51,9 @@ final class InvalidationBus implements AutoCloseable {
     private volatile boolean connected;
     private volatile long lastHeardNanos = System.nanoTime();
     private volatile Subscription subscription;
+    /** The connection being subscribed or subscribed, and when it was opened. */
+    private volatile Jedis current;
+    private volatile long connectedAtNanos = System.nanoTime();
 
     InvalidationBus(Redis redis, Duration heartbeat, Listener listener, ScheduledExecutorService scheduler) {
         this.redis = redis;
@@ -76,12 +80,15 @@ final class InvalidationBus implements AutoCloseable {
         while (!closed) {
             Exception cause = null;
             try (Jedis jedis = redis.dedicatedConnection(heartbeat.multipliedBy(3))) {
+                connectedAtNanos = System.nanoTime();
+                current = jedis;
                 Subscription s = new Subscription();
                 subscription = s;
                 jedis.subscribe(s, redis.channel());
             } catch (Exception e) {
                 cause = e;
             }
+            current = null;
             subscription = null;
             if (connected) {
                 connected = false;
@@ -96,6 +103,16 @@ final class InvalidationBus implements AutoCloseable {
     }
 
     private void ping() {
+        Jedis jedis = current;
+        long silentNanos = System.nanoTime() - Math.max(lastHeardNanos, connectedAtNanos);
+        if (jedis != null && silentNanos > 3 * heartbeat.toNanos()) {
+            try {
+                jedis.disconnect(); // the bus thread's endless read fails, and it reconnects
+            } catch (RuntimeException alreadyBroken) {
+                // the bus thread sees it
+            }
+            return;
+        }
         Subscription s = subscription;
         if (s != null && s.isSubscribed()) {
             try {

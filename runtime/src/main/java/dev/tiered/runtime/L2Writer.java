@@ -99,9 +99,8 @@ final class L2Writer {
             redis.setAll(stores);
         } catch (RuntimeException e) {
             for (Write w : batch) {
-                w.method().stats.l2Errors.increment();
+                runtime.l2Failed(w.method().stats, e);
             }
-            runtime.reportL2Error(e);
         }
     }
 

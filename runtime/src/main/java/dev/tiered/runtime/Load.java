@@ -91,10 +91,14 @@ public final class Load {
     /**
      * Reports how the method's body ended: what it returned, or what it threw. For an asynchronous method the load
      * then ends when the returned future completes.
+     *
+     * @return {@code null}, or a result the call returns instead of throwing {@code thrown} ({@link
+     *     CachedMethod#NULL_RESULT} for {@code null}): an expired entry under {@code tiered.staleIfError}
      */
-    public void exit(Object returned, Throwable thrown) {
+    public Object exit(Object returned, Throwable thrown) {
         if (thrown != null) {
             fail(thrown);
+            return method.staleAfterError(this, thrown);
         } else if (shared == null) {
             complete(returned);
         } else if (returned instanceof CompletionStage) {
@@ -108,6 +112,7 @@ public final class Load {
         } else {
             complete(null); // the method returned no future at all: nothing to cache, callers receive the same
         }
+        return null;
     }
 
     /**

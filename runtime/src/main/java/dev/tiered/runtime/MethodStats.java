@@ -35,4 +35,6 @@ final class MethodStats {
     final LongAdder refreshes = new LongAdder();
     /** Misses that waited for another JVM computing the same entry, and were served its result from L2. */
     final LongAdder leaseWaits = new LongAdder();
+    /** Calls whose method threw and that returned an expired L1 value instead (part of loadFailures). */
+    final LongAdder staleServed = new LongAdder();
 }

@@ -8,6 +8,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.ReentrantLock;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
@@ -39,6 +40,8 @@ final class Namespace {
     final String anyEntityKey;
     final String entityKeyPrefix;
     final List<CachedMethod> methods = new CopyOnWriteArrayList<>();
+    /** Held while the version is read from or sent to Redis: one thread at a time per namespace. */
+    final ReentrantLock syncLock = new ReentrantLock();
     final LongAdder invalidationsSent = new LongAdder();
     final LongAdder invalidationsReceived = new LongAdder();
     /** How long invalidations from other JVMs took to arrive here. */

@@ -59,6 +59,9 @@ public interface NamespaceMXBean {
      * Median time from a write returning in another JVM (its clock) to its invalidation arriving here, over every
      * invalidation received since start-up; to within 12.5%.
      */
+    /** Calls whose method threw and that returned an expired L1 value instead ({@code tiered.staleIfError}). */
+    long getStaleServed();
+
     double getPropagationLagMillisP50();
 
     double getPropagationLagMillisP99();

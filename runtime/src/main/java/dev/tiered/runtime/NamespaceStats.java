@@ -26,6 +26,7 @@ public record NamespaceStats(
         long l1EstimatedBytes,
         long refreshes,
         long leaseWaits,
+        long staleServed,
         long propagationLagP50Micros,
         long propagationLagP99Micros,
         long propagationLagMaxMicros) {

@@ -132,10 +132,12 @@ final class Redis implements AutoCloseable {
     private final byte[] channel;
     private final String channelName;
     private final String origin;
+    private final CircuitBreaker breaker;
 
     Redis(TieredConfig config, String origin) {
         this.origin = origin;
         this.endpoint = config.redis();
+        this.breaker = new CircuitBreaker(config.breakerFailures(), endpoint.toString());
         this.channelName = config.keyPrefix() + ":invalidations";
         this.channel = channelName.getBytes(StandardCharsets.UTF_8);
         this.clientConfig = clientConfig(endpoint, config.redisConnectTimeout(), config.redisTimeout());
@@ -180,19 +182,17 @@ final class Redis implements AutoCloseable {
      */
     Fetched get(String key, String stampKey, String leaseKey, long leaseMillis, String token,
                 long refreshBelowMillis) {
-        try (Jedis jedis = pool.getResource()) {
+        return call(jedis -> {
             List<?> parts = (List<?>) GET.run(jedis, List.of(bytes(key), bytes(stampKey), bytes(leaseKey)),
                     List.of(bytes(Long.toString(leaseMillis)), bytes(token), bytes(Long.toString(refreshBelowMillis))));
             return new Fetched((byte[]) parts.get(0), (Long) parts.get(1), parse(parts.get(2)),
                     (Long) parts.get(3) == 1);
-        }
+        });
     }
 
     /** Stores an entry, and releases its lease if the store's token holds it. */
     void set(Store store) {
-        try (Jedis jedis = pool.getResource()) {
-            SET.run(jedis, setKeys(store), setArgs(store));
-        }
+        call(jedis -> SET.run(jedis, setKeys(store), setArgs(store)));
     }
 
     /**
@@ -200,7 +200,7 @@ final class Redis implements AutoCloseable {
      * leases. Throws if any of them failed.
      */
     void setAll(List<Store> stores) {
-        try (Jedis jedis = pool.getResource()) {
+        call(jedis -> {
             List<Store> failed = SET.runPipelined(jedis, stores, Redis::setKeys, Redis::setArgs);
             if (!failed.isEmpty()) {
                 SET.load(jedis);
@@ -209,7 +209,8 @@ final class Redis implements AutoCloseable {
                     throw new IllegalStateException(again.size() + " writes failed after loading the script");
                 }
             }
-        }
+            return null;
+        });
     }
 
     private static List<byte[]> setKeys(Store s) {
@@ -222,9 +223,7 @@ final class Redis implements AutoCloseable {
 
     /** Releases the lease at {@code leaseKey} if {@code token} holds it. */
     void release(String leaseKey, String token) {
-        try (Jedis jedis = pool.getResource()) {
-            RELEASE.run(jedis, List.of(bytes(leaseKey)), List.of(bytes(token)));
-        }
+        call(jedis -> RELEASE.run(jedis, List.of(bytes(leaseKey)), List.of(bytes(token))));
     }
 
     String origin() {
@@ -233,9 +232,7 @@ final class Redis implements AutoCloseable {
 
     /** Bumps a namespace's version and publishes the new one; returns it. */
     long bump(Namespace ns) {
-        try (Jedis jedis = pool.getResource()) {
-            return parse(BUMP.run(jedis, List.of(bytes(ns.versionKey)), versionArgs(ns)));
-        }
+        return call(jedis -> parse(BUMP.run(jedis, List.of(bytes(ns.versionKey)), versionArgs(ns))));
     }
 
     /**
@@ -246,17 +243,50 @@ final class Redis implements AutoCloseable {
      */
     long bumpEntity(Namespace ns, String entity, long keepMillis) {
         long start = System.currentTimeMillis() * 1000;
-        try (Jedis jedis = pool.getResource()) {
-            return parse(BUMP_ENTITY.run(jedis, List.of(bytes(ns.entityKeyPrefix + entity), bytes(ns.anyEntityKey)),
-                    List.of(bytes(Long.toString(start)), bytes(Long.toString(keepMillis)), channel, bytes(ns.name),
-                            bytes(origin + " " + Clocks.epochMicros()), bytes(entity))));
-        }
+        return call(jedis -> parse(BUMP_ENTITY.run(jedis,
+                List.of(bytes(ns.entityKeyPrefix + entity), bytes(ns.anyEntityKey)),
+                List.of(bytes(Long.toString(start)), bytes(Long.toString(keepMillis)), channel, bytes(ns.name),
+                        bytes(origin + " " + Clocks.epochMicros()), bytes(entity)))));
     }
 
     /** The current version of a namespace, started or raised first if needed. */
     long readVersion(Namespace ns) {
+        return call(jedis -> parse(READ_VERSION.run(jedis, List.of(bytes(ns.versionKey)), versionArgs(ns))));
+    }
+
+    /**
+     * Runs one operation on a pooled connection, through the circuit breaker: at once {@link
+     * CircuitBreaker.OpenException} while the circuit is open, else the operation, whose failure counts towards
+     * opening it.
+     */
+    private <T> T call(Function<Jedis, T> operation) {
+        if (!breaker.allows()) {
+            throw CircuitBreaker.OpenException.INSTANCE;
+        }
         try (Jedis jedis = pool.getResource()) {
-            return parse(READ_VERSION.run(jedis, List.of(bytes(ns.versionKey)), versionArgs(ns)));
+            T result = operation.apply(jedis);
+            breaker.succeeded();
+            return result;
+        } catch (RuntimeException e) {
+            breaker.failed(e);
+            throw e;
+        }
+    }
+
+    CircuitBreaker breaker() {
+        return breaker;
+    }
+
+    /** While the circuit is open: one {@code PING} past the breaker, which closes it if Redis answers. */
+    void probe() {
+        if (!breaker.isOpen()) {
+            return;
+        }
+        try (Jedis jedis = pool.getResource()) {
+            jedis.ping();
+            breaker.probeSucceeded();
+        } catch (RuntimeException stillDown) {
+            // the next probe tries again
         }
     }
 

@@ -43,6 +43,9 @@ public final class TieredConfig {
     public static final String LOG_LEVEL = "tiered.log.level";
     public static final String REFRESH_AHEAD = "tiered.refreshAhead";
     public static final String STAMPEDE_LEASE = "tiered.stampede.lease";
+    public static final String BREAKER_FAILURES = "tiered.breaker.failures";
+    public static final String STALE_IF_ERROR = "tiered.staleIfError";
+    public static final String BREAKER_PROBE_INTERVAL = "tiered.breaker.probeInterval";
 
     /** Prefix of the per-namespace overrides, {@code tiered.ns.<namespace>.<setting>}. */
     public static final String NS_PREFIX = "tiered.ns.";
@@ -51,7 +54,8 @@ public final class TieredConfig {
 
     private static final List<String> KNOWN = List.of(ENABLED, REDIS_URI, REDIS_TIMEOUT, REDIS_CONNECT_TIMEOUT,
             REDIS_POOL_SIZE, REDIS_KEY_PREFIX, L1_MAX_ENTRIES, L1_MAX_BYTES, L1_MAX_STALENESS, L2_MAX_VALUE_BYTES, L2_WRITE_BEHIND_BYTES, CACHE_NULLS,
-            COALESCE_MAX_WAIT, CODEC_ALLOW, BUS_HEARTBEAT, LOG_LEVEL, REFRESH_AHEAD, STAMPEDE_LEASE);
+            COALESCE_MAX_WAIT, CODEC_ALLOW, BUS_HEARTBEAT, LOG_LEVEL, REFRESH_AHEAD, STAMPEDE_LEASE,
+            BREAKER_FAILURES, BREAKER_PROBE_INTERVAL, STALE_IF_ERROR);
 
     /** Namespaces and key prefixes are restricted so that a Redis key can be split back into its parts. */
     static final Pattern NAMESPACE = Pattern.compile("[A-Za-z0-9._$-]{1,200}");
@@ -77,6 +81,9 @@ public final class TieredConfig {
     private final String logLevel;
     private final double refreshAhead;
     private final Duration stampedeLease;
+    private final int breakerFailures;
+    private final Duration breakerProbeInterval;
+    private final Duration staleIfError;
     private final Map<String, NamespaceSettings> namespaces;
     private final Map<String, NamespaceSettings> namespacesFromEnv;
     private final List<String> problems;
@@ -118,6 +125,10 @@ public final class TieredConfig {
             return d;
         }, "a decimal number from 0.1 to 1 (1: no refresh ahead)", false);
         stampedeLease = r.duration(STAMPEDE_LEASE, Duration.ofMillis(500));
+        breakerFailures = (int) r.whole(BREAKER_FAILURES, 5, 1, 1000);
+        breakerProbeInterval = r.duration(BREAKER_PROBE_INTERVAL, Duration.ofMillis(500));
+        staleIfError = r.value(STALE_IF_ERROR, Duration.ZERO, s -> s.equals("0") ? Duration.ZERO : Durations.parse(s),
+                "0 (off) or " + Durations.ACCEPTED_FORM, false);
         Map<String, NamespaceSettings> fromProps = new TreeMap<>();
         Map<String, NamespaceSettings> fromEnv = new TreeMap<>();
         r.namespaces(fromProps, fromEnv);
@@ -245,6 +256,24 @@ public final class TieredConfig {
      */
     public Duration stampedeLease() {
         return stampedeLease;
+    }
+
+    /** Redis failures in a row after which calls skip Redis until a probe finds it answering again. */
+    public int breakerFailures() {
+        return breakerFailures;
+    }
+
+    /**
+     * How long after an L1 entry expired it may still be returned when its method throws (an exception, not an
+     * error); zero: never.
+     */
+    public Duration staleIfError() {
+        return staleIfError;
+    }
+
+    /** How often an open circuit probes Redis. */
+    public Duration breakerProbeInterval() {
+        return breakerProbeInterval;
     }
 
     /**

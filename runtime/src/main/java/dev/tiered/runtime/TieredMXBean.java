@@ -15,4 +15,13 @@ public interface TieredMXBean {
     long getReportedProblems();
 
     String[] getNamespaces();
+
+    /** {@code closed}: calls use Redis; {@code open}: they skip it until a probe finds it answering; {@code none}. */
+    String getL2Circuit();
+
+    /** Times the circuit to Redis opened since start-up. */
+    long getL2CircuitOpenings();
+
+    /** Redis operations skipped at once because the circuit was open. */
+    long getL2CallsSkipped();
 }

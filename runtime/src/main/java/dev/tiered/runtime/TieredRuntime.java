@@ -73,6 +73,8 @@ public final class TieredRuntime implements AutoCloseable {
             bus = new InvalidationBus(redis, config.busHeartbeat(), new BusListener(), maintenance);
             maintenance.scheduleWithFixedDelay(this::checkStaleness, 100, 100, TimeUnit.MILLISECONDS);
             maintenance.scheduleWithFixedDelay(this::flushPendingBumps, 1, 1, TimeUnit.SECONDS);
+            long probe = config.breakerProbeInterval().toNanos();
+            maintenance.scheduleWithFixedDelay(redis::probe, probe, probe, TimeUnit.NANOSECONDS);
             if (maxStalenessNanos <= 2 * config.busHeartbeat().toNanos()) {
                 LOG.warn("{} ({}) should be more than twice {} ({}), or a healthy bus may look lost",
                         TieredConfig.L1_MAX_STALENESS, Durations.format(config.l1MaxStaleness()),
@@ -97,6 +99,11 @@ public final class TieredRuntime implements AutoCloseable {
 
     Redis redis() {
         return redis;
+    }
+
+    /** The circuit breaker in front of Redis, or {@code null} in L1-only mode. */
+    CircuitBreaker breaker() {
+        return redis == null ? null : redis.breaker();
     }
 
     FaultReporter faults() {
@@ -324,7 +331,7 @@ public final class TieredRuntime implements AutoCloseable {
     static NamespaceStats snapshot(Namespace ns) {
         long l1 = 0, l2 = 0, coalesced = 0, loads = 0, failures = 0, uncached = 0, nanos = 0;
         long l2Errors = 0, decode = 0, notStored = 0, faults = 0, entries = 0, refreshes = 0, leaseWaits = 0;
-        long bytes = 0;
+        long bytes = 0, stale = 0;
         for (CachedMethod m : ns.methods) {
             MethodStats s = m.stats;
             l1 += m.l1Hits();
@@ -342,10 +349,11 @@ public final class TieredRuntime implements AutoCloseable {
             bytes += Math.max(0, m.l1WeightedBytes());
             refreshes += s.refreshes.sum();
             leaseWaits += s.leaseWaits.sum();
+            stale += s.staleServed.sum();
         }
         return new NamespaceStats(ns.name, ns.version(), l1 + l2 + coalesced + loads + failures + uncached, l1, l2,
                 coalesced, loads, failures, uncached, nanos, l2Errors, decode, notStored, faults,
-                ns.invalidationsSent.sum(), ns.invalidationsReceived.sum(), entries, bytes, refreshes, leaseWaits,
+                ns.invalidationsSent.sum(), ns.invalidationsReceived.sum(), entries, bytes, refreshes, leaseWaits, stale,
                 ns.propagationLag.quantile(0.5), ns.propagationLag.quantile(0.99), ns.propagationLag.quantile(1));
     }
 
@@ -416,7 +424,14 @@ public final class TieredRuntime implements AutoCloseable {
         if (now - ns.nextSyncAttempt < 0) {
             return;
         }
-        trySync(ns);
+        // an application thread never queues behind another's Redis call: if one syncs, this call goes without L2
+        if (ns.syncLock.tryLock()) {
+            try {
+                trySync(ns);
+            } finally {
+                ns.syncLock.unlock();
+            }
+        }
     }
 
     private boolean trySync(Namespace ns) {
@@ -435,7 +450,8 @@ public final class TieredRuntime implements AutoCloseable {
      * One namespace syncs on one thread at a time.
      */
     private boolean syncNow(Namespace ns) {
-        synchronized (ns.methods) {
+        ns.syncLock.lock();
+        try {
             try {
                 int pending = ns.pendingBumps.get();
                 long version = pending > 0 ? redis.bump(ns) : redis.readVersion(ns);
@@ -448,6 +464,8 @@ public final class TieredRuntime implements AutoCloseable {
                 reportL2Error(e);
                 return false;
             }
+        } finally {
+            ns.syncLock.unlock();
         }
     }
 
@@ -522,7 +540,14 @@ public final class TieredRuntime implements AutoCloseable {
         try {
             redis.set(store);
         } catch (RuntimeException e) {
-            method.stats.l2Errors.increment();
+            l2Failed(method.stats, e);
+        }
+    }
+
+    /** Counts and reports an L2 failure, unless the call only skipped Redis because the circuit is open. */
+    void l2Failed(MethodStats stats, RuntimeException e) {
+        if (e != CircuitBreaker.OpenException.INSTANCE) {
+            stats.l2Errors.increment();
             reportL2Error(e);
         }
     }
@@ -536,6 +561,9 @@ public final class TieredRuntime implements AutoCloseable {
     }
 
     void reportL2Error(RuntimeException e) {
+        if (e == CircuitBreaker.OpenException.INSTANCE) {
+            return; // its opening was logged
+        }
         faults.warn("redis", "Redis at " + redis.endpoint() + " failed: " + e + "; calls fall back to L1 and the "
                 + "method");
     }

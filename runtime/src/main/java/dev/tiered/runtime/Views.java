@@ -35,6 +35,24 @@ final class Views {
         public String[] getNamespaces() {
             return runtime.namespaces().toArray(new String[0]);
         }
+
+        @Override
+        public String getL2Circuit() {
+            CircuitBreaker breaker = runtime.breaker();
+            return breaker == null ? "none" : breaker.isOpen() ? "open" : "closed";
+        }
+
+        @Override
+        public long getL2CircuitOpenings() {
+            CircuitBreaker breaker = runtime.breaker();
+            return breaker == null ? 0 : breaker.openings.sum();
+        }
+
+        @Override
+        public long getL2CallsSkipped() {
+            CircuitBreaker breaker = runtime.breaker();
+            return breaker == null ? 0 : breaker.skipped.sum();
+        }
     }
 
     static final class Namespace implements NamespaceMXBean {
@@ -163,6 +181,11 @@ final class Views {
         @Override
         public long getLeaseWaits() {
             return s().leaseWaits();
+        }
+
+        @Override
+        public long getStaleServed() {
+            return s().staleServed();
         }
 
         @Override

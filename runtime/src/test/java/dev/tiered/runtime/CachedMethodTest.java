@@ -238,7 +238,7 @@ class CachedMethodTest {
         CachedMethod find = runtime.register(spec("find", "300ms"));
         AtomicInteger runs = new AtomicInteger();
         call(find, runs::incrementAndGet, 1L);
-        Await.until("the entry to expire", Duration.ofSeconds(5), () -> Fixtures.misses(find, 1L));
+        Await.until("the entry to expire", Duration.ofSeconds(5), () -> expired(find, 1L));
         assertEquals(1, runs.get());
     }
 
@@ -305,6 +305,39 @@ class CachedMethodTest {
         assertTrue(find.l1Size() >= 50, find.l1Size() + " entries left of a bound of 100");
         assertEquals(find.l1Size() * ((1L << 30) / 100 + 1), find.l1WeightedBytes(),
                 "small entries weigh their share of the entry bound");
+    }
+
+    @Test
+    void staleIfErrorReturnsARecentlyExpiredValueWhenTheMethodThrowsButNeverAnInvalidatedOne() throws Exception {
+        runtime.close();
+        runtime = TieredRuntime.start(TieredConfig.from(Map.of("tiered.staleIfError", "1m"), Map.of()));
+        CachedMethod find = runtime.register(spec("find", "200ms"));
+        call(find, () -> "v1", 1L);
+        call(find, () -> "w1", 2L);
+        Await.until("the entries to expire", Duration.ofSeconds(5), () -> expired(find, 1L) && expired(find, 2L));
+        Load failing = (Load) find.begin1(1L);
+        assertEquals("v1", failing.exit(null, new IllegalStateException("database down")));
+        assertEquals(1, find.stats.staleServed.sum());
+        assertNull(((Load) find.begin1(1L)).exit(null, new OutOfMemoryError("not an exception")),
+                "errors are never hidden");
+        invalidateCatalog().run();
+        assertNull(((Load) find.begin1(2L)).exit(null, new IllegalStateException("database down")),
+                "an invalidated value is never returned, however recent");
+        assertNull(((Load) find.begin1(3L)).exit(null, new IllegalStateException("database down")), "no entry");
+        assertEquals(1, find.stats.staleServed.sum());
+    }
+
+    /** Past its deadline: a miss twice in a row (a first miss may be a refresh ahead of expiry, which keeps it). */
+    private static boolean expired(CachedMethod m, long key) {
+        return Fixtures.misses(m, key) && Fixtures.misses(m, key);
+    }
+
+    @Test
+    void withoutStaleIfErrorAnExpiredValueIsNeverReturned() throws Exception {
+        CachedMethod find = runtime.register(spec("find", "200ms"));
+        call(find, () -> "v1", 1L);
+        Await.until("the entry to expire", Duration.ofSeconds(5), () -> expired(find, 1L));
+        assertNull(((Load) find.begin1(1L)).exit(null, new IllegalStateException("database down")));
     }
 
     /**

@@ -100,11 +100,13 @@ public final class Bridge {
         }
     }
 
-    public static void exit(Object pending, Object returned, Throwable thrown) {
+    /** Reports how a method body ended; returns what the call returns instead of throwing, or {@code null}. */
+    public static Object exit(Object pending, Object returned, Throwable thrown) {
         try {
-            ((PendingCall) pending).exit(returned, thrown);
+            return ((PendingCall) pending).exit(returned, thrown);
         } catch (Throwable t) {
             FAULTS.incrementAndGet();
+            return null;
         }
     }
 

@@ -5,6 +5,8 @@ public abstract class PendingCall {
     /**
      * @param returned the method's result, boxed ({@code null} if it threw)
      * @param thrown   what the method threw, or {@code null} if it returned
+     * @return {@code null}, or what the call returns instead of throwing {@code thrown} ({@link Bridge#NULL} for
+     *     {@code null}): a recently expired value, under {@code tiered.staleIfError}
      */
-    public abstract void exit(Object returned, Throwable thrown);
+    public abstract Object exit(Object returned, Throwable thrown);
 }

@@ -91,15 +91,17 @@ final class Sites {
         }
 
         @Override
-        public void exit(Object returned, Throwable thrown) {
+        public Object exit(Object returned, Throwable thrown) {
             try {
-                load.exit(returned, thrown);
+                Object instead = load.exit(returned, thrown);
+                return instead == CachedMethod.NULL_RESULT ? Bridge.NULL : instead;
             } catch (Throwable t) {
                 try {
                     method.fault(t);
                 } catch (Throwable ignored) {
                     // the result simply is not cached
                 }
+                return null;
             }
         }
     }

@@ -11,8 +11,9 @@ import net.bytebuddy.implementation.bytecode.assign.Assigner;
  *
  * <p>Enter returns the cached result, which skips the method body, or {@code null}, which runs it; a
  * {@link PendingCall} goes to the exit advice through a local. Exit either substitutes the cached result as the
- * return value or reports the body's outcome. Both suppress every {@code Throwable} of their own, and neither
- * touches an exception thrown by the method.
+ * return value or reports the body's outcome. Both suppress every {@code Throwable} of their own. An exception
+ * thrown by the method reaches the caller unchanged, unless {@code tiered.staleIfError} has exit return a recently
+ * expired value of the same call instead.
  */
 public final class ReadAdvice {
     private ReadAdvice() {}
@@ -92,11 +93,16 @@ public final class ReadAdvice {
         static void exit(@Advice.Enter Object cached,
                          @Advice.Local("tieredPending") Object pending,
                          @Advice.Return(readOnly = false, typing = Assigner.Typing.DYNAMIC) Object returned,
-                         @Advice.Thrown Throwable thrown) {
+                         @Advice.Thrown(readOnly = false) Throwable thrown) {
             if (cached != null) {
                 returned = cached == Bridge.NULL ? null : cached;
             } else if (pending != null) {
-                Bridge.exit(pending, returned, thrown);
+                Object instead = Bridge.exit(pending, returned, thrown);
+                if (instead != null) {
+                    // a value the method returned before: assigned first, so that a failed cast leaves the exception
+                    returned = instead == Bridge.NULL ? null : instead;
+                    thrown = null;
+                }
             }
         }
     }

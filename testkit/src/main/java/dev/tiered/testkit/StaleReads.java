@@ -1,4 +1,4 @@
-package dev.tiered.it;
+package dev.tiered.testkit;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -16,12 +16,12 @@ import java.util.Map;
  * in the same JVM, or more than the propagation window after it returned in another JVM, yet saw a lower value.
  * Values only grow, so "older" is "lower".
  */
-final class StaleReads {
-    record Read(int jvm, String key, long value, long startNanos) {}
+public final class StaleReads {
+    public record Read(int jvm, String key, long value, long startNanos) {}
 
-    record Write(int jvm, String key, long value, long endNanos) {}
+    public record Write(int jvm, String key, long value, long endNanos) {}
 
-    record Result(int reads, int writes, int stale, List<String> examples) {
+    public record Result(int reads, int writes, int stale, List<String> examples) {
         @Override
         public String toString() {
             return stale + " stale of " + reads + " reads checked against " + writes + " writes"
@@ -32,7 +32,7 @@ final class StaleReads {
     private final List<Read> reads = new ArrayList<>();
     private final List<Write> writes = new ArrayList<>();
 
-    void read(Path file, int jvm) {
+    public void read(Path file, int jvm) {
         try {
             for (String line : Files.readAllLines(file)) {
                 String[] f = line.split(" ");
@@ -47,11 +47,11 @@ final class StaleReads {
         }
     }
 
-    void add(Read read) {
+    public synchronized void add(Read read) {
         reads.add(read);
     }
 
-    void add(Write write) {
+    public synchronized void add(Write write) {
         writes.add(write);
     }
 
@@ -83,7 +83,7 @@ final class StaleReads {
         }
     }
 
-    Result check(long windowNanos) {
+    public synchronized Result check(long windowNanos) {
         Map<String, Timeline> all = new HashMap<>();
         Map<String, Timeline> byJvm = new HashMap<>();
         Map<String, List<Write>> grouped = new HashMap<>();

@@ -1,0 +1,269 @@
+package dev.tiered.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.locks.LockSupport;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+
+import dev.tiered.testkit.Await;
+import dev.tiered.testkit.RedisServer;
+import dev.tiered.testkit.StaleReads;
+
+/**
+ * Redis dies, stalls or answers slowly while two runtimes (two JVMs that share nothing but Redis) serve a concurrent
+ * load of cached calls and writes. Each scenario asserts that no call saw an exception, that none waited on Redis
+ * longer than the configured bound, that no read returned a value older than a write it must see, that the circuit
+ * breaker opened, and that L2 serves again within 2 s of Redis recovering.
+ */
+class ChaosTest {
+    private static final Duration TIMEOUT = Duration.ofMillis(100);
+    private static final Duration CONNECT_TIMEOUT = Duration.ofMillis(200);
+    private static final Duration LEASE = Duration.ofMillis(200);
+    private static final String[] SETTINGS = {
+            "tiered.redis.timeout", "100ms", "tiered.redis.connectTimeout", "200ms", "tiered.stampede.lease", "200ms",
+            "tiered.breaker.failures", "3", "tiered.breaker.probeInterval", "100ms",
+            "tiered.bus.heartbeat", "200ms", "tiered.l1.maxStaleness", "1s"};
+    /**
+     * The README's bound on a call's wait for Redis: a miss makes two Redis operations (the namespace's version on
+     * first use, the entry), each waiting at most for a pooled connection, a new connection and the reply, and may
+     * wait for another JVM's lease.
+     */
+    private static final long BOUND_NANOS =
+            2 * (TIMEOUT.toNanos() + CONNECT_TIMEOUT.toNanos() + TIMEOUT.toNanos()) + LEASE.toNanos();
+    /** What a busy two-core machine adds to any call: scheduling, collections. */
+    private static final long SLACK_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+    /** How long after a write another JVM may still serve the old value while Redis fails: maxStaleness + 1 s. */
+    private static final Duration FAULT_WINDOW = Duration.ofSeconds(2);
+    private static final int KEYS = 20;
+
+    private RedisRuntimes runtimes;
+
+    @BeforeEach
+    void prefix(TestInfo test) {
+        runtimes = new RedisRuntimes("c", test);
+    }
+
+    @AfterEach
+    void stop() {
+        runtimes.close();
+    }
+
+    @Test
+    void redisKilledMidRunAndRestartedOnTheSamePort() throws Exception {
+        RedisServer redis = runtimes.own(RedisServer.start());
+        Traffic load = new Traffic(redis);
+        load.during(redis::kill, redis::restart);
+        load.assertSurvived();
+    }
+
+    @Test
+    void redisAnsweringSlowly() throws Exception {
+        RedisServer redis = runtimes.own(debuggable());
+        Traffic load = new Traffic(redis);
+        AtomicBoolean slow = new AtomicBoolean(true);
+        Thread sleeper = new Thread(() -> {
+            while (slow.get()) {
+                redis.command("DEBUG", "SLEEP", "0.3"); // each command waits behind it: replies 0 to 300 ms late
+            }
+        }, "debug-sleep");
+        load.during(sleeper::start, () -> {
+            slow.set(false);
+            join(sleeper);
+        });
+        load.assertSurvived();
+    }
+
+    @Test
+    void redisAcceptingConnectionsButAnsweringNothing() throws Exception {
+        RedisServer redis = runtimes.own(RedisServer.start());
+        Traffic load = new Traffic(redis);
+        load.during(redis::freeze, redis::thaw); // SIGSTOP: the kernel still accepts, nobody reads
+        load.assertSurvived();
+    }
+
+    @Test
+    void redisRestartedEmptyNeverBringsBackAnOldVersion() throws Exception {
+        RedisServer redis = runtimes.own(RedisServer.start());
+        Traffic load = new Traffic(redis);
+        String versionKey = runtimes.prefix + ":v:catalog";
+        Await.until("a version in Redis", RedisRuntimes.WAIT, () -> redis.command("GET", versionKey) != null);
+        long before = Long.parseLong((String) redis.command("GET", versionKey));
+        load.during(redis::restart, () -> { });
+        long after = Long.parseLong((String) Await.value("a version in Redis again", RedisRuntimes.WAIT,
+                () -> redis.command("GET", versionKey)));
+        assertTrue(after > before, "versions never go back: " + before + " before the restart, " + after + " after");
+        load.assertSurvived();
+    }
+
+    /** A server that takes DEBUG commands: Redis 7 refuses them unless told otherwise, Redis 6 has no such setting. */
+    private static RedisServer debuggable() {
+        RedisServer redis = RedisServer.start();
+        if (Integer.parseInt(redis.version().split("\\.")[0]) < 7) {
+            return redis;
+        }
+        redis.close();
+        return RedisServer.start("--enable-debug-command", "yes");
+    }
+
+    private static void join(Thread thread) {
+        try {
+            thread.join(TimeUnit.SECONDS.toMillis(10));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    /** Two runtimes, two readers each, one writer alternating between them, all recorded for the checker. */
+    private final class Traffic {
+        final TieredRuntime[] runtime = new TieredRuntime[2];
+        final CachedMethod[] find = new CachedMethod[2];
+        final Invalidation[] update = new Invalidation[2];
+        final AtomicLongArray db = new AtomicLongArray(KEYS);
+        final StaleReads records = new StaleReads();
+        final ConcurrentLinkedQueue<Throwable> thrown = new ConcurrentLinkedQueue<>();
+        final AtomicLong slowest = new AtomicLong();
+        final AtomicLong writes = new AtomicLong();
+        final AtomicBoolean running = new AtomicBoolean(true);
+        final List<Thread> threads = new ArrayList<>();
+
+        Traffic(RedisServer redis) throws Exception {
+            for (int i = 0; i < 2; i++) {
+                runtime[i] = runtimes.start(redis, SETTINGS);
+                find[i] = runtime[i].register(Fixtures.spec("find", "10m"));
+                update[i] = runtime[i].registerInvalidation(
+                        InvalidationSpec.ofNamespaces("x.W", "update", List.of(), List.of("catalog")));
+            }
+            for (int i = 0; i < 4; i++) {
+                int jvm = i % 2;
+                threads.add(new Thread(() -> read(jvm), "reader-" + i));
+            }
+            threads.add(new Thread(this::write, "writer"));
+            threads.forEach(Thread::start);
+            awaitWrites(50);
+        }
+
+        private void read(int jvm) {
+            while (running.get()) {
+                int key = ThreadLocalRandom.current().nextInt(KEYS);
+                long start = System.nanoTime();
+                try {
+                    Object result = serve(find[jvm], () -> Long.toString(db.get(key)), (long) key);
+                    records.add(new StaleReads.Read(jvm, Integer.toString(key), Long.parseLong((String) result),
+                            start));
+                } catch (Throwable t) {
+                    thrown.add(t);
+                }
+                slowest.accumulateAndGet(System.nanoTime() - start, Math::max);
+            }
+        }
+
+        private void write() {
+            int jvm = 0;
+            while (running.get()) {
+                int key = ThreadLocalRandom.current().nextInt(KEYS);
+                long value = db.incrementAndGet(key);
+                long start = System.nanoTime();
+                try {
+                    update[jvm].run(); // what the advice of an @Invalidates method does after it returned
+                } catch (Throwable t) {
+                    thrown.add(t);
+                }
+                long end = System.nanoTime();
+                slowest.accumulateAndGet(end - start, Math::max);
+                records.add(new StaleReads.Write(jvm, Integer.toString(key), value, end));
+                writes.incrementAndGet();
+                jvm = 1 - jvm;
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5)); // a write rate, not a wait for anything
+            }
+        }
+
+        /** Injects the fault, keeps it until both runtimes have served calls with the circuit open, then heals it. */
+        void during(Runnable fault, Runnable recovery) {
+            fault.run();
+            Await.until("the circuit to open in both runtimes", RedisRuntimes.WAIT,
+                    () -> opened(runtime[0]) && opened(runtime[1]));
+            awaitWrites(150); // most of a second or more: past tiered.l1.maxStaleness where the bus is lost
+            recovery.run();
+            long l2Hits = l2Hits();
+            try {
+                Await.until("L2 to serve again", Duration.ofSeconds(2), () -> l2Hits() > l2Hits);
+            } catch (AssertionError e) {
+                throw new AssertionError(e.getMessage() + "; " + state(), e);
+            }
+            awaitWrites(100);
+        }
+
+        private String state() {
+            StringBuilder sb = new StringBuilder();
+            for (int i = 0; i < 2; i++) {
+                NamespaceStats ns = runtime[i].stats("catalog");
+                sb.append("runtime ").append(i).append(": circuit ")
+                        .append(runtime[i].breaker().isOpen() ? "open" : "closed").append(", bus ")
+                        .append(runtime[i].busConnected() ? "connected" : "lost").append(runtime[i].cutOff()
+                                ? ", cut off" : "").append(", version ").append(ns.version()).append(", L2 hits ")
+                        .append(ns.l2Hits()).append(", L2 errors ").append(ns.l2Errors()).append("; ");
+            }
+            return sb.toString();
+        }
+
+        private boolean opened(TieredRuntime r) {
+            return r.breaker().openings.sum() > 0;
+        }
+
+        private long l2Hits() {
+            return find[0].stats.l2Hits.sum() + find[1].stats.l2Hits.sum();
+        }
+
+        private void awaitWrites(int more) {
+            long target = writes.get() + more;
+            Await.until(more + " more writes", RedisRuntimes.WAIT, () -> writes.get() >= target || !thrown.isEmpty());
+        }
+
+        void assertSurvived() throws InterruptedException {
+            running.set(false);
+            for (Thread t : threads) {
+                t.join(TimeUnit.SECONDS.toMillis(10));
+            }
+            assertEquals(List.of(), new ArrayList<>(thrown), "exceptions that reached callers");
+            assertTrue(slowest.get() <= BOUND_NANOS + SLACK_NANOS, "the slowest call took "
+                    + slowest.get() / 1_000_000 + " ms; bound " + BOUND_NANOS / 1_000_000 + " ms + "
+                    + SLACK_NANOS / 1_000_000 + " ms");
+            StaleReads.Result result = records.check(FAULT_WINDOW.toNanos());
+            assertEquals(0, result.stale(), result.toString());
+            assertTrue(result.reads() > 10_000 && result.writes() >= 300, result.toString());
+        }
+    }
+
+    /** One call the way the advice makes it, without waiting for the write behind it to land. */
+    private static Object serve(CachedMethod m, java.util.concurrent.Callable<?> body, Object arg) throws Exception {
+        Object outcome = m.begin1(arg);
+        if (outcome instanceof Load) {
+            Load load = (Load) outcome;
+            Object value;
+            try {
+                value = body.call();
+            } catch (Exception | Error e) {
+                load.fail(e);
+                throw e;
+            }
+            load.complete(value);
+            return value;
+        }
+        return outcome == null ? body.call() : outcome;
+    }
+}

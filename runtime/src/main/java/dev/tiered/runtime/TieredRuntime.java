@@ -46,6 +46,8 @@ public final class TieredRuntime implements AutoCloseable {
     private final long coalesceMaxWaitNanos;
     private final long maxStalenessNanos;
     private final List<ObjectName> mbeans = new ArrayList<>();
+    /** The longest one Redis operation may take: a pooled connection, a new connection, the reply. */
+    private final long redisOperationNanos;
     private volatile boolean cutOff;
     private volatile boolean closed;
 
@@ -53,6 +55,7 @@ public final class TieredRuntime implements AutoCloseable {
         this.config = config;
         this.coalesceMaxWaitNanos = config.coalesceMaxWait().toNanos();
         this.maxStalenessNanos = config.l1MaxStaleness().toNanos();
+        this.redisOperationNanos = config.redisTimeout().multipliedBy(2).plus(config.redisConnectTimeout()).toNanos();
         this.maintenance = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "tiered-maintenance");
             t.setDaemon(true);
@@ -424,13 +427,22 @@ public final class TieredRuntime implements AutoCloseable {
         if (now - ns.nextSyncAttempt < 0) {
             return;
         }
-        // an application thread never queues behind another's Redis call: if one syncs, this call goes without L2
-        if (ns.syncLock.tryLock()) {
-            try {
-                trySync(ns);
-            } finally {
-                ns.syncLock.unlock();
+        // another thread may be reading the version: wait for it no longer than one Redis operation can take, so
+        // that a call never queues behind several; past that, this call goes without L2
+        try {
+            if (!ns.syncLock.tryLock(redisOperationNanos, TimeUnit.NANOSECONDS)) {
+                return;
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        try {
+            if (System.nanoTime() - ns.nextSyncAttempt >= 0) { // unless the other thread just failed
+                trySync(ns);
+            }
+        } finally {
+            ns.syncLock.unlock();
         }
     }
 

@@ -30,14 +30,15 @@ import java.util.zip.CRC32C;
  *
  * <p>Every value is stored in an envelope: the magic byte {@code 'T'}, a format version, a kind (null, a boxed
  * primitive, a string, a byte array, an {@code Optional}, or Java serialization), an 8-byte fingerprint of the
- * declared return type's shape, and a CRC32C of the payload. Decoding refuses, as a miss, anything that is not such
- * an envelope, was written for another shape of the return type (a class changed between deploys), fails its
- * checksum, names a class outside the method's {@link AllowList} (refused before it is loaded or instantiated),
- * exceeds the size, depth or reference limits, or is not an instance of the declared return type.
+ * declared return type's shape, and a CRC32C of the kind and the payload. Decoding refuses, as a miss, anything
+ * that is not such an envelope, was written for another shape of the return type (a class changed between deploys),
+ * fails its checksum, names a class outside the method's {@link AllowList} (refused before it is loaded or
+ * instantiated), exceeds the size, depth or reference limits, or is not an instance of the declared return type.
  */
 final class ValueCodec {
     static final byte MAGIC = 'T';
-    static final byte FORMAT = 1;
+    /** 2: the checksum covers the kind too (in format 1 a flipped kind bit could turn a long into a double). */
+    static final byte FORMAT = 2;
     static final int HEADER = 15;
 
     private static final int NULL = 0;
@@ -213,6 +214,7 @@ final class ValueCodec {
     private byte[] envelope(int kind, byte[] payload) {
         ByteBuffer buf = ByteBuffer.allocate(HEADER + payload.length);
         CRC32C crc = new CRC32C();
+        crc.update(kind);
         crc.update(payload);
         buf.put(MAGIC).put(FORMAT).put((byte) kind).putLong(fingerprint).putInt((int) crc.getValue()).put(payload);
         return buf.array();
@@ -257,7 +259,10 @@ final class ValueCodec {
         if (buf.getLong(3) != fingerprint) {
             throw new DecodeException("written for another shape of the return type");
         }
+        // the kind decides how the payload is read: for a return type such as Object or Number, a corrupted kind
+        // would otherwise decode a valid payload as a valid value of another type
         CRC32C crc = new CRC32C();
+        crc.update(kind);
         crc.update(bytes, HEADER, bytes.length - HEADER);
         if ((int) crc.getValue() != buf.getInt(11)) {
             throw new DecodeException("checksum mismatch");
@@ -426,7 +431,7 @@ final class ValueCodec {
 
     /**
      * 64 bits of the SHA-256 of the return type and of the serialized form of every application class reachable
-     * from it: names, serialVersionUIDs and serializable fields with their types.
+     * from it: names, serialVersionUIDs and serializable fields with their types, type arguments included.
      */
     private static long fingerprint(Type returnType, AllowList allowList) {
         StringBuilder sb = new StringBuilder(returnType.getTypeName());
@@ -440,6 +445,7 @@ final class ValueCodec {
                     if (f.getTypeString() != null) {
                         sb.append(f.getTypeString());
                     }
+                    sb.append(typeArguments(c, f.getName()));
                 }
             }
             if (c.isEnum()) {
@@ -451,6 +457,19 @@ final class ValueCodec {
             return ByteBuffer.wrap(digest).getLong();
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every JVM has SHA-256", e);
+        }
+    }
+
+    /**
+     * A field's declared type when it has type arguments ({@code List<String>}), which serialization ignores: a field
+     * retyped from {@code List<String>} to {@code List<Integer>} would otherwise read old entries into the new class.
+     */
+    private static String typeArguments(Class<?> c, String field) {
+        try {
+            Type type = c.getDeclaredField(field).getGenericType();
+            return type instanceof Class ? "" : "<" + type.getTypeName() + ">";
+        } catch (NoSuchFieldException e) {
+            return ""; // a field declared only through serialPersistentFields
         }
     }
 }

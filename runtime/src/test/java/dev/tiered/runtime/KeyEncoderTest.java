@@ -98,6 +98,39 @@ class KeyEncoderTest {
     }
 
     @Test
+    void tenMegabyteArgumentsDifferingOnlyInOneCharacterGetDifferentShortForms() throws Exception {
+        String big = "x".repeat(10 << 20);
+        String encoded = one(String.class, big);
+        String lastDiffers = one(String.class, big.substring(0, big.length() - 1) + "y");
+        String firstDiffers = one(String.class, "y" + big.substring(1));
+        for (String form : List.of(encoded, lastDiffers, firstDiffers)) {
+            assertTrue(form.startsWith("#") && form.length() == 44,
+                    () -> form.substring(0, Math.min(80, form.length())) + "... (" + form.length() + " chars)");
+        }
+        assertEquals(3, Set.of(encoded, lastDiffers, firstDiffers).size());
+        List<KeyType> list = List.of(new KeyType.ListOf(KeyType.Scalar.LONG));
+        List<Long> many = new ArrayList<>();
+        for (long i = 0; i < 100_000; i++) {
+            many.add(i);
+        }
+        List<Long> lastElementDiffers = new ArrayList<>(many);
+        lastElementDiffers.set(many.size() - 1, -1L);
+        assertNotEquals(encode(list, many), encode(list, lastElementDiffers));
+    }
+
+    @Test
+    void anArgumentPartIsHashedFromOneCharacterPastTheLimitAndNeverMeetsALiteralOne() throws Exception {
+        String atLimit = one(String.class, "a".repeat(KeyEncoder.MAX_ARGUMENT_CHARS - 2)); // quoted
+        assertEquals(KeyEncoder.MAX_ARGUMENT_CHARS, atLimit.length());
+        assertEquals('"', atLimit.charAt(0), "kept as it is");
+        String pastLimit = one(String.class, "a".repeat(KeyEncoder.MAX_ARGUMENT_CHARS - 1));
+        assertTrue(pastLimit.startsWith("#") && pastLimit.length() == 44, pastLimit);
+        // a literal part never starts with '#': a string that reads like a hash is quoted
+        assertNotEquals(pastLimit, one(String.class, pastLimit));
+        assertNotEquals(pastLimit, one(String.class, pastLimit.substring(1)));
+    }
+
+    @Test
     void refusesAValueWhoseClassDoesNotMatchTheDeclaredType() {
         List<KeyType> longs = List.of(new KeyType.ListOf(KeyType.Scalar.LONG));
         KeyEncoder.EncodingException e = assertThrows(KeyEncoder.EncodingException.class,

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
@@ -91,6 +93,11 @@ class TieredConfigTest {
                 Arguments.of("tiered.codec.allow", "com.acme.*", "a comma-separated list of package or class names"),
                 Arguments.of("tiered.bus.heartbeat", "1 s", "ISO-8601"),
                 Arguments.of("tiered.log.level", "verbose", "error, warn, info, debug or trace"),
+                Arguments.of("tiered.refreshAhead", "0.05", "a decimal number from 0.1 to 1"),
+                Arguments.of("tiered.stampede.lease", "half a second", "ISO-8601"),
+                Arguments.of("tiered.breaker.failures", "0", "a whole number from 1 to 1000"),
+                Arguments.of("tiered.breaker.probeInterval", "500", "ISO-8601"),
+                Arguments.of("tiered.staleIfError", "forever", "0 (off) or a positive whole number with a unit"),
                 Arguments.of("tiered.ns.product.ttl", "10 minutes", "ISO-8601"),
                 Arguments.of("tiered.ns.product.l1Ttl", "0s", "ISO-8601"),
                 Arguments.of("tiered.ns.product.tier", "L3", "L1, L2 or L1_L2"),
@@ -98,6 +105,35 @@ class TieredConfigTest {
                 Arguments.of("tiered.ns.product.cacheNulls", "nope", "true or false"),
                 Arguments.of("tiered.ns.product.l1MaxEntries", "-3", "a whole number from 1 to"),
                 Arguments.of("tiered.ns.product.l1MaxBytes", "-1KB", "a number of bytes from 0 to"));
+    }
+
+    @Test
+    void everyPropertyAndEveryNamespaceSettingHasAMalformedValueInTheTable() {
+        Set<String> covered = malformed()
+                .map(row -> ((String) row.get()[0]).replace("tiered.ns.product.", "tiered.ns.<namespace>."))
+                .collect(Collectors.toSet());
+        List<String> missing = TieredConfig.knownProperties().stream().filter(p -> !covered.contains(p)).toList();
+        assertEquals(List.of(), missing, "properties without a row in malformed()");
+    }
+
+    static Stream<Arguments> misspelled() {
+        return TieredConfig.knownProperties().stream().map(property -> {
+            // the last character dropped: "tiered.redis.timeou", "tiered.ns.product.l1Tt"
+            String name = property.replace("<namespace>", "product");
+            String suggestion = property.contains("<namespace>")
+                    ? property.substring(property.lastIndexOf('.') + 1) : property;
+            return Arguments.of(name.substring(0, name.length() - 1), suggestion);
+        });
+    }
+
+    @ParameterizedTest
+    @MethodSource("misspelled")
+    void aMisspelledPropertyGetsOneWarningWithTheClosestKnownName(String name, String suggestion) {
+        TieredConfig c = props(Map.of(name, "1"));
+        assertEquals(1, c.problems().size(), c.problems().toString());
+        String line = c.problems().get(0);
+        assertTrue(line.startsWith("property " + name + " is unknown and ignored") && line.contains(
+                "did you mean " + suggestion + "?"), line);
     }
 
     @ParameterizedTest

@@ -2,23 +2,33 @@ package dev.tiered.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.ObjectOutputStream;
 import java.io.Serializable;
+import java.lang.reflect.Method;
 import java.math.BigDecimal;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
 import java.util.zip.CRC32C;
 
 import org.junit.jupiter.api.Test;
@@ -102,19 +112,29 @@ class ValueCodecTest {
 
     /** A well-formed envelope (right fingerprint and checksum) around a Java-serialized object. */
     private static byte[] envelope(ValueCodec codec, Object payloadObject) throws IOException {
+        return envelope(codec, serialize(payloadObject));
+    }
+
+    private static byte[] serialize(Object value) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
-            out.writeObject(payloadObject);
+            out.writeObject(value);
         }
-        byte[] payload = bytes.toByteArray();
+        return bytes.toByteArray();
+    }
+
+    /** A well-formed envelope around a Java serialization stream. */
+    private static byte[] envelope(ValueCodec codec, byte[] payload) {
+        int serial = 1;
         CRC32C crc = new CRC32C();
+        crc.update(serial);
         crc.update(payload);
         return ByteBuffer.allocate(ValueCodec.HEADER + payload.length).put(ValueCodec.MAGIC).put(ValueCodec.FORMAT)
-                .put((byte) 1).putLong(codec.fingerprint()).putInt((int) crc.getValue()).put(payload).array();
+                .put((byte) serial).putLong(codec.fingerprint()).putInt((int) crc.getValue()).put(payload).array();
     }
 
     @Test
-    void refusesAPayloadNamingAClassOutsideTheAllowListBeforeInstantiatingIt() throws Exception {
+    void refusesAnUnreachableClassAJdkGadgetClassAndADynamicProxy() throws Exception {
         ValueCodec products = codec("products");
         // a class that the method's return type cannot reach
         byte[] unrelated = envelope(products, new ArrayList<>(List.of(new Unrelated("planted"))));
@@ -128,6 +148,156 @@ class ValueCodecTest {
                 new Class<?>[] {Serializable.class}, new ProxyHandler());
         byte[] proxied = envelope(products, new ArrayList<>(List.of(proxy)));
         assertThrows(ValueCodec.DecodeException.class, () -> products.decode(proxied));
+    }
+
+    /**
+     * Records what {@link Trap} went through. Public, and loaded by the test's own class loader: a Trap defined by
+     * another loader sees the same flags.
+     */
+    public static final class TrapFlags {
+        public static final AtomicBoolean INITIALIZED = new AtomicBoolean();
+        public static final AtomicBoolean CONSTRUCTED = new AtomicBoolean();
+        public static final AtomicBoolean READ = new AtomicBoolean();
+
+        static void reset() {
+            INITIALIZED.set(false);
+            CONSTRUCTED.set(false);
+            READ.set(false);
+        }
+
+        static boolean any() {
+            return INITIALIZED.get() || CONSTRUCTED.get() || READ.get();
+        }
+    }
+
+    /** Deserializing a Trap runs this constructor: that of its first superclass that is not Serializable. */
+    static class TrapBase {
+        TrapBase() {
+            TrapFlags.CONSTRUCTED.set(true);
+        }
+    }
+
+    /** A gadget: its static initializer, its superclass's constructor and its readObject each set a flag. */
+    static final class Trap extends TrapBase implements Serializable {
+        private static final long serialVersionUID = 1L;
+
+        static {
+            TrapFlags.INITIALIZED.set(true);
+        }
+
+        String payload;
+
+        private void readObject(java.io.ObjectInputStream in) throws IOException, ClassNotFoundException {
+            TrapFlags.READ.set(true);
+            in.defaultReadObject();
+        }
+    }
+
+    /**
+     * Trap's twin (same name length, serialVersionUID and fields): the stream is written from a Bait and renamed,
+     * so that no Trap is ever loaded to write it.
+     */
+    static final class Bait implements Serializable {
+        private static final long serialVersionUID = 1L;
+        String payload = "planted";
+    }
+
+    /** Whose method's codec reads the stream: loaded, with Trap, by an {@link IsolatingLoader}. */
+    @SuppressWarnings("unused")
+    static final class TrapHolder {
+        Object anything() { return null; }
+    }
+
+    /**
+     * Defines the given classes itself from the test's class files (so each instance has fresh ones, never
+     * initialized), delegates the rest, and records every name it is asked for.
+     */
+    static final class IsolatingLoader extends ClassLoader {
+        final Set<String> requested = ConcurrentHashMap.newKeySet();
+        private final Set<String> own;
+
+        IsolatingLoader(Class<?>... own) {
+            super(ValueCodecTest.class.getClassLoader());
+            this.own = Arrays.stream(own).map(Class::getName).collect(Collectors.toSet());
+        }
+
+        @Override
+        protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
+            requested.add(name);
+            if (!own.contains(name)) {
+                return super.loadClass(name, resolve);
+            }
+            synchronized (getClassLoadingLock(name)) {
+                Class<?> c = findLoadedClass(name);
+                if (c == null) {
+                    try (InputStream in = getParent().getResourceAsStream(name.replace('.', '/') + ".class")) {
+                        byte[] b = in.readAllBytes();
+                        c = defineClass(name, b, 0, b.length);
+                    } catch (IOException e) {
+                        throw new ClassNotFoundException(name, e);
+                    }
+                }
+                return c;
+            }
+        }
+
+        boolean loaded(String name) {
+            return findLoadedClass(name) != null;
+        }
+    }
+
+    private static final String TRAP = "dev.tiered.runtime.ValueCodecTest$Trap";
+
+    /** A stream that deserializes to a Trap, written without loading Trap. */
+    private static byte[] trapStream() throws IOException {
+        byte[] stream = serialize(new Bait());
+        byte[] from = Bait.class.getName().getBytes(StandardCharsets.UTF_8);
+        byte[] to = TRAP.getBytes(StandardCharsets.UTF_8);
+        assertEquals(from.length, to.length);
+        int at = indexOf(stream, from);
+        assertTrue(at > 0 && indexOf(Arrays.copyOfRange(stream, at + 1, stream.length), from) < 0, "named once");
+        System.arraycopy(to, 0, stream, at, to.length);
+        return stream;
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+
+    @Test
+    void aClassOutsideTheAllowListIsRefusedBeforeItIsLoadedInitializedConstructedOrRead() throws Exception {
+        TrapFlags.reset();
+        byte[] stream = trapStream();
+        IsolatingLoader loader = new IsolatingLoader(TrapHolder.class, Trap.class, TrapBase.class);
+        Method method = loader.loadClass(TrapHolder.class.getName()).getDeclaredMethod("anything");
+        ValueCodec strict = ValueCodec.of(method, List.of(), 1 << 20);
+        byte[] bytes = envelope(strict, stream);
+        ValueCodec.DecodeException e = assertThrows(ValueCodec.DecodeException.class, () -> strict.decode(bytes));
+        assertFalse(loader.requested.contains(TRAP), "the method's class loader was asked for " + TRAP);
+        assertFalse(loader.loaded(TRAP));
+        assertFalse(TrapFlags.any(), "initialized " + TrapFlags.INITIALIZED + ", constructed "
+                + TrapFlags.CONSTRUCTED + ", read " + TrapFlags.READ);
+        assertTrue(e.getMessage().contains(TRAP) && e.getMessage().contains("allow-list"), e.getMessage());
+
+        // the same bytes, where the allow-list admits the class, do load, initialize, construct and read it
+        IsolatingLoader admitting = new IsolatingLoader(TrapHolder.class, Trap.class, TrapBase.class);
+        Method admitted = admitting.loadClass(TrapHolder.class.getName()).getDeclaredMethod("anything");
+        ValueCodec widened = ValueCodec.of(admitted, List.of(TRAP), 1 << 20);
+        Object trap = widened.decode(envelope(widened, stream));
+        assertEquals(TRAP, trap.getClass().getName());
+        assertSame(admitting, trap.getClass().getClassLoader());
+        assertTrue(TrapFlags.INITIALIZED.get() && TrapFlags.CONSTRUCTED.get() && TrapFlags.READ.get(),
+                "the trap works: initialized " + TrapFlags.INITIALIZED + ", constructed " + TrapFlags.CONSTRUCTED
+                        + ", read " + TrapFlags.READ);
     }
 
     static final class ProxyHandler implements java.lang.reflect.InvocationHandler, Serializable {

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -24,6 +25,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import javax.management.InstanceNotFoundException;
+import javax.management.JMException;
+import javax.management.MBeanAttributeInfo;
+import javax.management.MBeanServer;
 import javax.management.ObjectName;
 
 import dev.tiered.it.fixture.Gates;
@@ -39,6 +43,7 @@ import dev.tiered.testkit.JvmProcess;
  *                                "threw class message"
  * runs method                    how often a fixture body ran
  * stat namespace attribute       a JMX attribute of the agent's namespace MBean, "absent" without one
+ * mbeans                         every attribute of every dev.tiered MBean, on one line; "absent" without any
  * arm id | await id | release id stage a race on Products.gated
  * spawn method args... / join n  call in a background thread, then wait for its reply
  * parallel n method args...      n threads call at once; their replies, distinct ones only
@@ -85,6 +90,8 @@ public final class FixtureApp {
                 return stat(cmd[1], cmd[2]);
             case "namespaces":
                 return namespaces();
+            case "mbeans":
+                return mbeans();
             case "arm":
                 Gates.arm(Long.parseLong(cmd[1]));
                 return "armed";
@@ -236,6 +243,25 @@ public final class FixtureApp {
         } catch (InstanceNotFoundException e) {
             return "absent";
         }
+    }
+
+    /** {@code name attribute=value} for every attribute of every {@code dev.tiered:*} MBean, joined by " ; ". */
+    private static String mbeans() throws Exception {
+        MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+        List<String> parts = new ArrayList<>();
+        for (ObjectName name : new TreeSet<>(server.queryNames(new ObjectName("dev.tiered:*"), null))) {
+            for (MBeanAttributeInfo attribute : server.getMBeanInfo(name).getAttributes()) {
+                String value;
+                try {
+                    Object v = server.getAttribute(name, attribute.getName());
+                    value = v instanceof Object[] ? Arrays.deepToString((Object[]) v) : String.valueOf(v);
+                } catch (JMException | RuntimeException e) {
+                    value = "unreadable " + e;
+                }
+                parts.add(name + " " + attribute.getName() + "=" + value);
+            }
+        }
+        return parts.isEmpty() ? "absent" : String.join(" ; ", parts).replace('\n', ' ');
     }
 
     private static String parallel(int threads, String[] call) throws Exception {

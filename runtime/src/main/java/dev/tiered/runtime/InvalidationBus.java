@@ -6,8 +6,11 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
+import org.slf4j.Logger;
+
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisPubSub;
+import redis.clients.jedis.exceptions.JedisDataException;
 
 /**
  * Receives every JVM's invalidation messages over one Redis pub/sub connection, and knows whether it is healthy.
@@ -41,6 +44,8 @@ final class InvalidationBus implements AutoCloseable {
         /** The subscription ended; messages may be missed until {@link #connected()}. */
         void lost(Exception cause);
     }
+
+    private static final Logger LOG = FaultReporter.LOG;
 
     private final Redis redis;
     private final Duration heartbeat;
@@ -77,6 +82,8 @@ final class InvalidationBus implements AutoCloseable {
 
     private void run() {
         long backoffMillis = 50;
+        boolean everSubscribed = false;
+        String reported = null;
         while (!closed) {
             Exception cause = null;
             try (Jedis jedis = redis.dedicatedConnection(heartbeat.multipliedBy(3))) {
@@ -92,14 +99,43 @@ final class InvalidationBus implements AutoCloseable {
             subscription = null;
             if (connected) {
                 connected = false;
+                everSubscribed = true;
+                reported = null;
                 backoffMillis = 50;
                 listener.lost(cause);
+            } else if (cause != null && !closed && (!everSubscribed || cause instanceof JedisDataException)) {
+                reported = reportFailure(cause, reported);
             }
             if (!closed) {
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(backoffMillis));
-                backoffMillis = Math.min(backoffMillis * 2, 1000);
+                // at most a heartbeat (and a second) apart: a Redis that is back is found in about that time
+                backoffMillis = Math.min(backoffMillis * 2, Math.min(1000, Math.max(50, heartbeat.toMillis())));
             }
         }
+    }
+
+    /**
+     * Logs why the bus cannot subscribe, unless that reason was the last one logged: before its first subscription
+     * (nothing else would say why L2 stays unused), and whenever Redis itself refuses it (a wrong password, an ACL
+     * without the channel), which retrying alone never mends. Returns the reason now logged.
+     */
+    private String reportFailure(Exception cause, String reported) {
+        Throwable root = cause;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        // "Failed to create socket." alone would hide a refused certificate, for one
+        String reason = root == cause ? cause.toString() : cause + ", caused by " + root;
+        if (!reason.equals(reported)) {
+            String line = "invalidation bus cannot subscribe to " + redis.channel() + " on " + redis.endpoint() + " ("
+                    + reason + "); it keeps trying";
+            if (LOG.isDebugEnabled()) {
+                LOG.warn(line, cause);
+            } else {
+                LOG.warn(line);
+            }
+        }
+        return reason;
     }
 
     private void ping() {

@@ -4,6 +4,8 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Where L2 lives: a parsed {@code redis://} or {@code rediss://} URI. The password never appears in
@@ -13,6 +15,9 @@ public final class RedisEndpoint {
     public static final String ACCEPTED_FORM =
             "redis://[user:password@]host[:port][/database], or rediss://... for TLS "
                     + "(percent-encode special characters in the password; use :password@ for the default user)";
+
+    /** A URI scheme and the slashes after it, as far as they go: {@code redis://}, {@code rediss:/}, {@code redis:}. */
+    private static final Pattern SCHEME = Pattern.compile("[A-Za-z][A-Za-z0-9+.-]*:/*");
 
     private final boolean tls;
     private final String host;
@@ -84,15 +89,21 @@ public final class RedisEndpoint {
         return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
     }
 
-    /** {@code text} with anything between {@code ://} and the last {@code @} replaced, for error messages. */
+    /**
+     * {@code text} quoted for an error message, with everything before its last {@code @} but a leading scheme
+     * replaced by {@code ***}: a malformed URI may hold the password anywhere there, even without {@code ://}
+     * ({@code redis:/:secret@host}, {@code :secret@host}).
+     */
     static String masked(String text) {
-        int scheme = text.indexOf("://");
         int at = text.lastIndexOf('@');
-        if (scheme >= 0 && at > scheme) {
-            return "\"" + text.substring(0, scheme + 3) + "***@" + text.substring(at + 1) + "\"";
+        if (at < 0) {
+            return "\"" + text + "\"";
         }
-        return "\"" + text + "\"";
+        Matcher scheme = SCHEME.matcher(text);
+        int keep = scheme.lookingAt() && scheme.end() <= at ? scheme.end() : 0;
+        return "\"" + text.substring(0, keep) + "***@" + text.substring(at + 1) + "\"";
     }
+
 
     public boolean tls() {
         return tls;

@@ -392,7 +392,7 @@ public final class TieredRuntime implements AutoCloseable {
         ns.pendingBumps.incrementAndGet();
         ns.localGeneration(localGenerations.decrementAndGet());
         faults.warn("bump:" + ns.name, "could not bump namespace " + ns.name + " in Redis (" + cause
-                + "); it is invalidated in this JVM now and in the others once Redis is reachable");
+                + "); it is invalidated in this JVM now and in the others once Redis accepts the bump");
     }
 
     /** Invalidates one entity of a namespace, in Redis and here. */

@@ -102,7 +102,7 @@ class ChaosTest {
         String versionKey = runtimes.prefix + ":v:catalog";
         Await.until("a version in Redis", RedisRuntimes.WAIT, () -> redis.command("GET", versionKey) != null);
         long before = Long.parseLong((String) redis.command("GET", versionKey));
-        load.during(redis::restart, () -> { });
+        load.during(redis::stop, redis::restart); // stopped until the circuits open, then started empty
         long after = Long.parseLong((String) Await.value("a version in Redis again", RedisRuntimes.WAIT,
                 () -> redis.command("GET", versionKey)));
         assertTrue(after > before, "versions never go back: " + before + " before the restart, " + after + " after");

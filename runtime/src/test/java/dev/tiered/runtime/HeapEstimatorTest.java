@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.File;
 import java.lang.reflect.Field;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.util.ArrayList;
@@ -18,6 +20,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.Test;
+
+import dev.tiered.testkit.JvmProcess;
 
 /**
  * Expectations are computed from this JVM's layout as {@code sun.misc.Unsafe} reports it (read reflectively), so
@@ -253,19 +257,44 @@ class HeapEstimatorTest {
         }
     }
 
+    /**
+     * In a JVM of its own: heap measured here would count whatever the other tests' threads allocate meanwhile.
+     */
     @Test
     void agreesWithTheHeapActuallyUsedWithinThirtyPercent() {
-        int count = 200_000;
-        List<Sample> samples = new ArrayList<>(count);
-        long before = settledUsedHeap();
-        for (int i = 0; i < count; i++) {
-            samples.add(new Sample(i));
+        List<Path> classpath = new ArrayList<>();
+        for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
+            classpath.add(Path.of(entry));
         }
-        long after = settledUsedHeap();
-        long measured = after - before;
-        long estimated = HeapEstimator.bytes(samples.get(count - 1)) * samples.size();
-        assertEquals(1.0, (double) estimated / measured, 0.30,
-                "estimated " + estimated + " bytes for " + count + " samples, measured " + measured);
+        try (JvmProcess jvm = JvmProcess.builder("heap-check").classpath(classpath).jvmArg("-Xmx512m")
+                .main(HeapCheck.class.getName()).start()) {
+            String[] reply = jvm.request("measure 200000", Duration.ofSeconds(60)).split(" ");
+            long estimated = Long.parseLong(reply[0]);
+            long measured = Long.parseLong(reply[1]);
+            assertEquals(1.0, (double) estimated / measured, 0.30,
+                    "estimated " + estimated + " bytes for 200,000 samples, measured " + measured + "\n"
+                            + jvm.transcript());
+        }
+    }
+
+    /** The child JVM: {@code measure <count>} answers the estimate and the heap growth of that many samples. */
+    public static final class HeapCheck {
+        public static void main(String[] args) throws Exception {
+            java.io.BufferedReader in = new java.io.BufferedReader(
+                    new java.io.InputStreamReader(System.in, java.nio.charset.StandardCharsets.UTF_8));
+            for (String line; (line = in.readLine()) != null; ) {
+                int count = Integer.parseInt(line.trim().split(" ")[1]);
+                List<Sample> samples = new ArrayList<>(count);
+                long before = settledUsedHeap();
+                for (int i = 0; i < count; i++) {
+                    samples.add(new Sample(i));
+                }
+                long after = settledUsedHeap();
+                long estimated = HeapEstimator.bytes(samples.get(count - 1)) * samples.size();
+                System.out.println(JvmProcess.REPLY + estimated + " " + (after - before));
+                System.out.flush();
+            }
+        }
     }
 
     /** The heap in use once a full collection no longer frees anything. */

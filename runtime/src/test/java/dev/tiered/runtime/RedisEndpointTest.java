@@ -44,7 +44,8 @@ class RedisEndpointTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"http://localhost:6379", "localhost:6379", "redis://", "redis://user@host",
-            "redis://:hunter2@host/db", "redis://:hunter2@host:notaport", "redis ://x"})
+            "redis://:hunter2@host/db", "redis://:hunter2@host:notaport", "redis ://x", "redis:/:hunter2@host",
+            "redis:hunter2@host", ":hunter2@host:6379", "redis//:hunter2@host", "redis://:hunter2@"})
     void rejectsMalformedUrisWithoutRevealingThePassword(String text) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> RedisEndpoint.parse(text));
         assertTrue(e.getMessage().contains(RedisEndpoint.ACCEPTED_FORM), e.getMessage());

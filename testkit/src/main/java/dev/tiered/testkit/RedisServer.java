@@ -52,6 +52,36 @@ public final class RedisServer implements AutoCloseable {
     }
 
     /**
+     * Starts a server that also speaks TLS, on a second free port ({@link #tlsPort()}), with the given PEM
+     * certificate (chain) and private key; clients are not asked for a certificate. The plain port stays open for
+     * {@link #command}. Every binary this harness finds by default (the embedded ones, Debian's) is built with TLS.
+     *
+     * @throws IllegalStateException naming the binary if it does not start, for instance because it was built
+     *                               without TLS
+     */
+    public static RedisServer startWithTls(Path certificate, Path key, String... extraArgs) {
+        int port = freePort();
+        int tlsPort = freePort();
+        while (tlsPort == port) {
+            tlsPort = freePort();
+        }
+        List<String> args = new ArrayList<>(List.of("--tls-port", Integer.toString(tlsPort),
+                "--tls-cert-file", certificate.toString(), "--tls-key-file", key.toString(),
+                "--tls-auth-clients", "no"));
+        args.addAll(Arrays.asList(extraArgs));
+        Path binary = binary();
+        RedisServer server = new RedisServer(binary, port, args);
+        try {
+            server.launch();
+        } catch (RuntimeException | AssertionError e) {
+            server.close();
+            throw new IllegalStateException(binary + " did not start with TLS (a redis-server built without "
+                    + "BUILD_TLS=yes cannot; name another with -Dtestkit.redis.server): " + e.getMessage(), e);
+        }
+        return server;
+    }
+
+    /**
      * One server per JVM, started on first use and stopped when the JVM exits. Tests that share it must not depend
      * on what other tests stored (use distinct key prefixes or namespaces).
      */
@@ -75,6 +105,15 @@ public final class RedisServer implements AutoCloseable {
         return "redis://127.0.0.1:" + port;
     }
 
+    /** The port that speaks TLS, for a server from {@link #startWithTls}. */
+    public int tlsPort() {
+        int i = extraArgs.indexOf("--tls-port");
+        if (i < 0) {
+            throw new IllegalStateException("redis-server on port " + port + " was not started with TLS");
+        }
+        return Integer.parseInt(extraArgs.get(i + 1));
+    }
+
     public Path logFile() {
         return workDir.resolve("redis.log");
     }
@@ -86,6 +125,18 @@ public final class RedisServer implements AutoCloseable {
     /** Runs one command on a fresh connection; see {@link Resp}. */
     public Object command(String... args) {
         return Resp.command(port, password(), args);
+    }
+
+    /** Failed logins of {@code user} that the server recorded in its ACL log. */
+    public long failedLogins(String user) {
+        long count = 0;
+        for (Object entry : (List<?>) command("ACL", "LOG")) {
+            List<?> fields = (List<?>) entry;
+            if (fields.contains("auth") && user.equals(fields.get(fields.indexOf("username") + 1))) {
+                count += (Long) fields.get(fields.indexOf("count") + 1);
+            }
+        }
+        return count;
     }
 
     public String version() {

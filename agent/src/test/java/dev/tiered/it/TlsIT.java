@@ -1,0 +1,149 @@
+package dev.tiered.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import dev.tiered.testkit.Await;
+import dev.tiered.testkit.JvmProcess;
+import dev.tiered.testkit.RedisServer;
+
+/**
+ * {@code rediss://} through the agent, against the harness's redis-server with its TLS port open and an ACL user:
+ * the server's certificate is checked against the trust store named by the JVM's standard
+ * {@code javax.net.ssl.trustStore} properties, and its host name against the URI's. The certificate is made at test
+ * time with the JDK's keytool.
+ */
+class TlsIT {
+    private static final Duration WAIT = Duration.ofSeconds(20);
+    /** Found nowhere in what the JVMs print or expose, whole or in part. */
+    private static final String MARK = "Kj3";
+    private static final String PASSWORD = "tls:Pw@Kj3/x";
+
+    private static Path dir;
+    private static TlsFiles tls;
+    private static RedisServer redis;
+    private static AgentJvms jvms;
+
+    @BeforeAll
+    static void start() throws IOException {
+        dir = Files.createTempDirectory("tiered-tls-");
+        tls = TlsFiles.forLocalhost(dir);
+        redis = RedisServer.startWithTls(tls.certificate(), tls.key(),
+                "--user", "app", "on", ">" + PASSWORD, "~*", "&*", "+@all");
+        jvms = new AgentJvms();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (jvms != null) {
+            jvms.close();
+        }
+        if (redis != null) {
+            redis.close();
+        }
+        if (tls != null) {
+            for (Path p : List.of(tls.certificate(), tls.key(), tls.trustStore(), dir.resolve("server.p12"), dir)) {
+                p.toFile().delete();
+            }
+        }
+    }
+
+    private static String uri(String host) {
+        return "rediss://app:" + URLEncoder.encode(PASSWORD, StandardCharsets.UTF_8) + "@" + host + ":"
+                + redis.tlsPort();
+    }
+
+    private static JvmProcess jvm(String name, String host, boolean trusting) {
+        List<String> settings = new ArrayList<>(List.of("tiered.redis.uri=" + uri(host),
+                "tiered.redis.keyPrefix=tls"));
+        if (trusting) {
+            settings.addAll(tls.trustProperties());
+        }
+        return jvms.withAgent(name, settings.toArray(String[]::new));
+    }
+
+    private static long stat(JvmProcess jvm, String attribute) {
+        return Long.parseLong(jvm.request("stat products " + attribute).replace("absent", "0"));
+    }
+
+    private static int runs(JvmProcess jvm) {
+        return Integer.parseInt(jvm.request("runs find"));
+    }
+
+    @Test
+    void twoJvmsShareL2AndInvalidationsOverTls() {
+        JvmProcess a = jvm("tls-a", "localhost", true);
+        JvmProcess b = jvm("tls-b", "localhost", true);
+        a.request("call update 1 one");
+        b.request("call update 2 two");
+        for (JvmProcess jvm : List.of(a, b)) {
+            Await.until("each JVM to read the namespace's version over TLS", WAIT,
+                    () -> stat(jvm, "Version") > 0);
+        }
+        assertEquals("ok one", a.request("call find 1"));
+        Await.until("a's result to land in Redis", WAIT,
+                () -> !((List<?>) redis.command("KEYS", "tls:e:products:*")).isEmpty());
+        int runs = runs(b);
+        assertEquals("ok one", b.request("call find 1"));
+        assertEquals(runs, runs(b), "b was served from L2");
+        assertEquals(1, stat(b, "L2Hits"));
+
+        a.request("call update 1 uno");
+        Await.until("b to hear of a's write", WAIT, () -> stat(b, "InvalidationsReceived") >= 1);
+        assertEquals("ok uno", b.request("call find 1"));
+
+        String clients = (String) redis.command("CLIENT", "LIST");
+        String tlsPort = "laddr=127.0.0.1:" + redis.tlsPort() + " ";
+        assertEquals(2, clients.lines().filter(l -> l.contains("name=tiered-bus ") && l.contains("user=app ")
+                && l.contains(tlsPort)).count(), clients);
+        assertTrue(clients.lines().filter(l -> l.contains("user=app ")).allMatch(l -> l.contains(tlsPort)),
+                "every connection of the JVMs is on the TLS port:\n" + clients);
+        SecretsIT.assertNowhere(MARK, a, b);
+    }
+
+    @Test
+    void aCertificateThatIsUntrustedOrNamesAnotherHostIsRefusedAndTheJvmRunsOn() {
+        JvmProcess otherHost = jvm("tls-other-host", "127.0.0.1", true);
+        JvmProcess untrusted = jvm("tls-untrusted", "localhost", false);
+        for (JvmProcess jvm : List.of(otherHost, untrusted)) {
+            jvm.request("call update 5 five");
+            assertEquals("ok five", jvm.request("call find 5"));
+            assertEquals("ok five", jvm.request("call find 5"));
+            assertEquals(1, runs(jvm), "L1 serves, as with a bus not yet heard from");
+            assertEquals(0, stat(jvm, "L2Hits") + stat(jvm, "L2Errors"), "L2 is never tried without the bus");
+        }
+        otherHost.awaitStderr("why it cannot subscribe", WAIT, l -> l.contains("WARN tiered - invalidation bus "
+                + "cannot subscribe") && l.contains("No subject alternative names matching IP address 127.0.0.1"));
+        untrusted.awaitStderr("why it cannot subscribe", WAIT, l -> l.contains("WARN tiered - invalidation bus "
+                + "cannot subscribe") && l.contains("unable to find valid certification path"));
+        Await.until("the server to have refused both JVMs a few times each", WAIT, () -> refusedHandshakes() >= 8);
+        for (JvmProcess jvm : List.of(otherHost, untrusted)) {
+            assertEquals(1, jvm.stderrMatching(l -> l.contains("cannot subscribe")).size(), jvm.transcript());
+            assertEquals("false", jvm.request("mbeans").replaceAll(".*type=Runtime BusConnected=(\\w+).*", "$1"));
+        }
+        SecretsIT.assertNowhere(MARK, otherHost, untrusted);
+    }
+
+    /** TLS handshakes the server saw fail (it logs each at its default level). */
+    private static long refusedHandshakes() {
+        try {
+            return Files.readAllLines(redis.logFile()).stream()
+                    .filter(l -> l.contains("Error accepting a client connection")).count();
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+}

@@ -101,4 +101,19 @@ class ModesIT {
         app.request("call " + quotes + " down 0");
         assertTrue(app.request("call " + quotes + " quote 1").startsWith("ok quote-1-"), app.transcript());
     }
+
+    @Test
+    void verifyModeFindsAWriteThatLacksInvalidates() {
+        JvmProcess app = jvms.withAgent("verify", "tiered.verify.rate=1");
+        app.request("call update 70 old");
+        assertEquals("ok old", app.request("call find 70"));
+        assertEquals("ok old", app.request("call find 70"), "verified: the method agrees with the cache");
+        // the record changes behind the cache's back: no @Invalidates method runs
+        app.request("call dev.tiered.it.fixture.FileStore write product-70 new");
+        assertEquals("ok new", app.request("call find 70"), "the verified hit returns what the method returns now");
+        assertEquals("1", app.request("stat products VerifyMismatches"), app.transcript());
+        assertEquals(1, app.stderrMatching(l -> l.contains("WARN tiered - verify: dev.tiered.it.fixture.Products"
+                + ".find(long) in namespace products returned a value that differs from the cached one for key #"))
+                .size(), app.transcript());
+    }
 }

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
@@ -95,8 +96,9 @@ public final class CachedMethod {
     final String name;
     final Namespace namespace;
     final Tier tier;
-    final Duration ttl;
-    final Duration l1Ttl;
+    /** Changed at run time through JMX: read once per use. */
+    volatile Duration ttl;
+    volatile Duration l1Ttl;
     final boolean cacheNulls;
     final MethodStats stats = new MethodStats();
     private final int arity;
@@ -105,11 +107,15 @@ public final class CachedMethod {
     private final KeyEncoder entityEncoder;
     private final Cache<Object, Entry> l1;
     /** How long after it was stored an entry is due for a refresh ahead of expiry. */
-    private final long refreshAfterNanos;
+    private volatile long refreshAfterNanos;
     private final CoarseClock clock;
     /** How long past its deadline an entry may be returned when the method throws; 0: never. */
     private final long staleIfErrorNanos;
+    /** The fraction of hits that run the method too, to compare; 0: none. */
+    private final double verifyRate;
     private final HitCounter hits;
+    /** The count of {@link #hits} at the last reset of the counters. */
+    private volatile long l1HitsBaseline;
     private final int index;
     /** For a method with an entity key: its L1 keys by entity. May hold keys no longer in L1, never miss one. */
     private final ConcurrentHashMap<String, Set<Object>> entityIndex;
@@ -126,6 +132,7 @@ public final class CachedMethod {
         this.runtime = runtime;
         this.clock = runtime.clock();
         this.staleIfErrorNanos = runtime.config().staleIfError().toNanos();
+        this.verifyRate = runtime.config().verifyRate();
         this.hits = runtime.l1Hits();
         this.index = runtime.nextMethodIndex();
         this.spec = spec;
@@ -166,8 +173,7 @@ public final class CachedMethod {
             }
             l1 = builder.build();
         }
-        double ahead = runtime.config().refreshAhead();
-        this.refreshAfterNanos = ahead >= 1 ? Long.MAX_VALUE / 4 : (long) (l1Ttl.toNanos() * ahead);
+        this.refreshAfterNanos = refreshAfter(l1Ttl);
         this.keyEncoder = tier == Tier.L1 ? null : new KeyEncoder(spec.keyTypes());
         this.keyHead = runtime.config().keyPrefix() + ":e:" + namespace.name + ":";
         this.leaseHead = runtime.config().keyPrefix() + ":l:" + namespace.name + ":";
@@ -192,6 +198,31 @@ public final class CachedMethod {
         long bytes = ENTRY_OVERHEAD_BYTES + HeapEstimator.bytes(key)
                 + (entry.result == NULL_RESULT ? 0 : HeapEstimator.bytes(entry.result));
         return (int) Math.min(Integer.MAX_VALUE, Math.max(least, bytes));
+    }
+
+    private long refreshAfter(Duration l1Ttl) {
+        double ahead = runtime.config().refreshAhead();
+        return ahead >= 1 ? Long.MAX_VALUE / 4 : (long) (l1Ttl.toNanos() * ahead);
+    }
+
+    /**
+     * Changes the lifetimes of entries stored from now on (an L1 lifetime longer than {@code ttl} is cut to it).
+     * Entries already stored keep their lifetime, or less: L1 drops them after the new L1 lifetime.
+     */
+    synchronized void lifetimes(Duration ttl, Duration l1Ttl) {
+        Duration l1 = l1Ttl.compareTo(ttl) > 0 ? ttl : l1Ttl;
+        this.ttl = ttl;
+        this.l1Ttl = l1;
+        this.refreshAfterNanos = refreshAfter(l1);
+        if (this.l1 != null) {
+            this.l1.policy().expireAfterWrite().ifPresent(e -> e.setExpiresAfter(l1.plusNanos(staleIfErrorNanos)));
+        }
+    }
+
+    /** Counts from now on: L1 hits are counted against a baseline, the rest reset. */
+    void resetCounters() {
+        l1HitsBaseline = hits.sum(index);
+        stats.reset();
     }
 
     /** {@code com.acme.ProductRepository.find(long)}. */
@@ -241,6 +272,9 @@ public final class CachedMethod {
             // one comparison for a fresh entry: it is due for refresh no later than it expires
             if (e != null && e.version == l1Version(ns) && clock.read() - e.refreshAt < 0) {
                 hits.increment(index);
+                if (verifyRate > 0 && !async && ThreadLocalRandom.current().nextDouble() < verifyRate) {
+                    return verification(key, e, ns);
+                }
                 return async ? completed(e.result) : e.result;
             }
             return dueOrMissing(key, e, ns);
@@ -277,6 +311,42 @@ public final class CachedMethod {
         runtime.faults().warn("stale:" + name, name + " threw " + thrown + "; an expired value was returned instead ("
                 + TieredConfig.STALE_IF_ERROR + ")");
         return e.result;
+    }
+
+    /**
+     * A hit chosen for verification: the caller runs the method (on its own thread, with its context, as for a
+     * refresh) and {@link #verified} compares.
+     */
+    private Load verification(Object key, Entry e, Namespace ns) {
+        Load load = new Load(this, key, e.entity, ns.version(), l1Version(ns), ns.sequence());
+        load.verifying = e;
+        stats.verified.increment();
+        return load.start();
+    }
+
+    /**
+     * Compares what the method returned with the cached value it verifies. A difference means the cache served a
+     * value the method no longer returns: most likely a write without {@code @Invalidates}. It is counted and logged
+     * (namespace, method and a hash of the key, never the key), the entry is dropped, and the caller gets the fresh
+     * result. Otherwise, and if the method threw, the caller gets the cached value, as on any hit.
+     */
+    Object verified(Load load, Object returned, Throwable thrown) {
+        Entry e = (Entry) load.verifying;
+        if (thrown != null) {
+            return e.result;
+        }
+        Object cached = e.result == NULL_RESULT ? null : e.result;
+        if (java.util.Objects.deepEquals(cached, returned)) {
+            return e.result;
+        }
+        stats.verifyMismatches.increment();
+        if (l1 != null) {
+            l1.asMap().remove(load.key, e);
+        }
+        runtime.faults().warn("verify:" + name, "verify: " + name + " in namespace " + namespace.name
+                + " returned a value that differs from the cached one for key #" + Integer.toHexString(Keys.hash(
+                load.key)) + "; a write that changes it may lack @Invalidates (the entry was dropped here)");
+        return returned == null ? NULL_RESULT : returned;
     }
 
     /** A new L1 entry, stored now, living at most {@code lifetimeNanos}. */
@@ -677,7 +747,7 @@ public final class CachedMethod {
 
     /** Calls served from this JVM's L1. */
     long l1Hits() {
-        return hits.sum(index);
+        return hits.sum(index) - l1HitsBaseline;
     }
 
     long l1Size() {

@@ -1,19 +1,46 @@
 package dev.tiered.runtime;
 
-import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Propagation lags of received invalidations, in microseconds: 8 buckets per power of two (a value is known to
- * within 12.5%), lock-free, constant size. Written by the bus thread, read by metrics.
+ * A histogram of non-negative durations in one unit (propagation lags in microseconds, load times in nanoseconds):
+ * 8 buckets per power of two, so a value is known to within 12.5%, plus the sum of the values. Recording takes no
+ * lock and allocates nothing once a bucket has been used: each bucket is a {@link LongAdder}, striped under
+ * contention, created the first time a value falls in it (most of the 512 never are). Readers sum the buckets; a
+ * read concurrent with records may miss some of them, never counts one twice.
  */
 final class LagHistogram {
     private static final int SUB_BUCKETS = 8;
-    private static final int BUCKETS = 64 * SUB_BUCKETS;
+    static final int BUCKETS = 64 * SUB_BUCKETS;
 
-    private final AtomicLongArray counts = new AtomicLongArray(BUCKETS);
+    private final AtomicReferenceArray<LongAdder> counts = new AtomicReferenceArray<>(BUCKETS);
+    private final LongAdder sum = new LongAdder();
 
-    void record(long micros) {
-        counts.incrementAndGet(bucket(Math.max(0, micros)));
+    void record(long value) {
+        long v = Math.max(0, value);
+        int bucket = bucket(v);
+        LongAdder adder = counts.get(bucket);
+        if (adder == null) {
+            counts.compareAndSet(bucket, null, new LongAdder());
+            adder = counts.get(bucket);
+        }
+        adder.increment();
+        sum.add(v);
+    }
+
+    /**
+     * Forgets every value recorded so far. Records made meanwhile by other threads may or may not survive, which is
+     * all a reset of live counters can promise.
+     */
+    void reset() {
+        for (int i = 0; i < BUCKETS; i++) {
+            LongAdder adder = counts.get(i);
+            if (adder != null) {
+                adder.reset();
+            }
+        }
+        sum.reset();
     }
 
     static int bucket(long value) {
@@ -38,18 +65,41 @@ final class LagHistogram {
     long count() {
         long n = 0;
         for (int i = 0; i < BUCKETS; i++) {
-            n += counts.get(i);
+            LongAdder adder = counts.get(i);
+            if (adder != null) {
+                n += adder.sum();
+            }
         }
         return n;
+    }
+
+    /** The sum of the recorded values (negative ones counted as 0). */
+    long sum() {
+        return sum.sum();
+    }
+
+    /** Adds this histogram's bucket counts to {@code into} ({@link #BUCKETS} long): to merge histograms. */
+    void addCountsTo(long[] into) {
+        for (int i = 0; i < BUCKETS; i++) {
+            LongAdder adder = counts.get(i);
+            if (adder != null) {
+                into[i] += adder.sum();
+            }
+        }
     }
 
     /** The value at a quantile (0 to 1), by the upper bound of its bucket; 0 when nothing was recorded. */
     long quantile(double q) {
         long[] snapshot = new long[BUCKETS];
+        addCountsTo(snapshot);
+        return quantile(snapshot, q);
+    }
+
+    /** The value at a quantile of bucket counts as {@link #addCountsTo} gives them; 0 for no values. */
+    static long quantile(long[] counts, double q) {
         long total = 0;
-        for (int i = 0; i < BUCKETS; i++) {
-            snapshot[i] = counts.get(i);
-            total += snapshot[i];
+        for (long c : counts) {
+            total += c;
         }
         if (total == 0) {
             return 0;
@@ -57,7 +107,7 @@ final class LagHistogram {
         long rank = Math.max(1, (long) Math.ceil(q * total));
         long seen = 0;
         for (int i = 0; i < BUCKETS; i++) {
-            seen += snapshot[i];
+            seen += counts[i];
             if (seen >= rank) {
                 return upperBound(i);
             }

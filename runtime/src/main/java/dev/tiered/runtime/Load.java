@@ -50,6 +50,8 @@ public final class Load {
     final CompletableFuture<Object> shared;
     final long createdNanos = System.nanoTime();
     private volatile Object result = NO_RESULT;
+    /** For a verification of a hit ({@code tiered.verify.rate}): the cached result; else {@code null}. */
+    Object verifying;
     private long startNanos;
     private boolean finished;
 
@@ -96,6 +98,9 @@ public final class Load {
      *     CachedMethod#NULL_RESULT} for {@code null}): an expired entry under {@code tiered.staleIfError}
      */
     public Object exit(Object returned, Throwable thrown) {
+        if (verifying != null) {
+            return method.verified(this, returned, thrown);
+        }
         if (thrown != null) {
             fail(thrown);
             return method.staleAfterError(this, thrown);
@@ -124,7 +129,7 @@ public final class Load {
             return;
         }
         method.stats.loads.increment();
-        method.stats.loadNanos.add(System.nanoTime() - startNanos);
+        recordTime();
         Object stored = value == null ? CachedMethod.NULL_RESULT : value;
         release(stored);
         method.store(this, value, stored);
@@ -136,7 +141,7 @@ public final class Load {
             return;
         }
         method.stats.loadFailures.increment();
-        method.stats.loadNanos.add(System.nanoTime() - startNanos);
+        recordTime();
         release(NO_RESULT);
         method.failed(this);
         if (shared != null) {
@@ -160,6 +165,12 @@ public final class Load {
                 shared.completeExceptionally(new IllegalStateException("the load was abandoned"));
             }
         }
+    }
+
+    private void recordTime() {
+        long nanos = System.nanoTime() - startNanos;
+        method.stats.loadNanos.add(nanos);
+        method.stats.loadTimes.record(nanos);
     }
 
     private synchronized boolean finish() {

@@ -18,6 +18,8 @@ final class MethodStats {
     final LongAdder loadFailures = new LongAdder();
     /** Total time spent in loads and failed loads, in nanoseconds. */
     final LongAdder loadNanos = new LongAdder();
+    /** The time of each load and failed load, in nanoseconds. */
+    final LagHistogram loadTimes = new LagHistogram();
     /** Calls that ran the method without the cache: caching disabled, cut off from invalidations, or a fault. */
     final LongAdder uncached = new LongAdder();
     /** L2 reads and writes that failed or timed out. */
@@ -37,4 +39,25 @@ final class MethodStats {
     final LongAdder leaseWaits = new LongAdder();
     /** Calls whose method threw and that returned an expired L1 value instead (part of loadFailures). */
     final LongAdder staleServed = new LongAdder();
+    /** Hits on which the method ran too, under {@code tiered.verify.rate} (part of the L1 or L2 hits). */
+    final LongAdder verified = new LongAdder();
+    /** Of those, the ones whose result differed from the cached value. */
+    final LongAdder verifyMismatches = new LongAdder();
+
+    /**
+     * Sets every counter back to zero. Increments made meanwhile by other threads may or may not survive, which is
+     * all a reset of live counters can promise.
+     */
+    void reset() {
+        loadTimes.reset();
+        for (java.lang.reflect.Field f : MethodStats.class.getDeclaredFields()) {
+            if (f.getType() == LongAdder.class) {
+                try {
+                    ((LongAdder) f.get(this)).reset();
+                } catch (IllegalAccessException e) {
+                    throw new IllegalStateException("a counter of its own class is always readable", e);
+                }
+            }
+        }
+    }
 }

@@ -161,6 +161,14 @@ final class Namespace {
      * becomes stale and no load that began before this stores its result. (L2 needs none of this: every read
      * compares an entry's stamp with its entity's current version in Redis.)
      */
+    /** Counts from now on (the propagation-lag quantiles too). */
+    void resetCounters() {
+        invalidationsSent.reset();
+        invalidationsReceived.reset();
+        propagationLag.reset();
+        methods.forEach(CachedMethod::resetCounters);
+    }
+
     void forgetAll() {
         synchronized (this) {
             long now = sequence.incrementAndGet();

@@ -12,6 +12,27 @@ public interface NamespaceMXBean {
 
     boolean isEnabled();
 
+    /**
+     * Enables or disables caching of the namespace in this JVM, at once: disabled, its methods run uncached and its
+     * L1 entries are dropped.
+     */
+    void setEnabled(boolean enabled);
+
+    /** Invalidates every entry of the namespace, in every JVM and both tiers (a version bump, as a write does). */
+    void flush();
+
+    /**
+     * Sets the {@code ttl} of the namespace's methods in this JVM, for entries stored from now on; an {@code l1Ttl}
+     * longer than it is cut to it. A duration as in the annotation ({@code "30s"}, {@code "10m"}).
+     */
+    void changeTtl(String ttl);
+
+    /** Sets the {@code l1Ttl} of the namespace's methods in this JVM (at most each one's {@code ttl}). */
+    void changeL1Ttl(String l1Ttl);
+
+    /** Sets every counter of the namespace in this JVM back to zero. */
+    void resetCounters();
+
     /** The cached methods of this namespace with their tier and TTL. */
     String[] getMethods();
 
@@ -59,6 +80,12 @@ public interface NamespaceMXBean {
      * Median time from a write returning in another JVM (its clock) to its invalidation arriving here, over every
      * invalidation received since start-up; to within 12.5%.
      */
+    /** L1 hits on which the method ran too, to compare ({@code tiered.verify.rate}). */
+    long getVerified();
+
+    /** Verified hits whose cached value differed from the method's result: a write may lack @Invalidates. */
+    long getVerifyMismatches();
+
     /** Calls whose method threw and that returned an expired L1 value instead ({@code tiered.staleIfError}). */
     long getStaleServed();
 
@@ -67,4 +94,13 @@ public interface NamespaceMXBean {
     double getPropagationLagMillisP99();
 
     double getPropagationLagMillisMax();
+
+    /** Median time of a load or failed load of the namespace's methods, since start-up; to within 12.5%. */
+    double getLoadMillisP50();
+
+    /** 99th percentile of the time of a load or failed load, since start-up; to within 12.5%. */
+    double getLoadMillisP99();
+
+    /** Longest load or failed load since start-up, to within 12.5%. */
+    double getLoadMillisMax();
 }

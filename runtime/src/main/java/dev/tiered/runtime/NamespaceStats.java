@@ -29,7 +29,12 @@ public record NamespaceStats(
         long staleServed,
         long propagationLagP50Micros,
         long propagationLagP99Micros,
-        long propagationLagMaxMicros) {
+        long propagationLagMaxMicros,
+        long loadP50Nanos,
+        long loadP99Nanos,
+        long loadMaxNanos,
+        long verified,
+        long verifyMismatches) {
 
     /** Calls that ran the method because no tier had the entry. */
     public long misses() {

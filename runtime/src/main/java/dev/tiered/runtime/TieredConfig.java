@@ -45,7 +45,11 @@ public final class TieredConfig {
     public static final String STAMPEDE_LEASE = "tiered.stampede.lease";
     public static final String BREAKER_FAILURES = "tiered.breaker.failures";
     public static final String STALE_IF_ERROR = "tiered.staleIfError";
+    public static final String VERIFY_RATE = "tiered.verify.rate";
     public static final String BREAKER_PROBE_INTERVAL = "tiered.breaker.probeInterval";
+    public static final String METRICS_PORT = "tiered.metrics.port";
+    public static final String METRICS_HOST = "tiered.metrics.host";
+    public static final String METRICS_LOG_INTERVAL = "tiered.metrics.logInterval";
 
     /** Prefix of the per-namespace overrides, {@code tiered.ns.<namespace>.<setting>}. */
     public static final String NS_PREFIX = "tiered.ns.";
@@ -55,12 +59,16 @@ public final class TieredConfig {
     private static final List<String> KNOWN = List.of(ENABLED, REDIS_URI, REDIS_TIMEOUT, REDIS_CONNECT_TIMEOUT,
             REDIS_POOL_SIZE, REDIS_KEY_PREFIX, L1_MAX_ENTRIES, L1_MAX_BYTES, L1_MAX_STALENESS, L2_MAX_VALUE_BYTES, L2_WRITE_BEHIND_BYTES, CACHE_NULLS,
             COALESCE_MAX_WAIT, CODEC_ALLOW, BUS_HEARTBEAT, LOG_LEVEL, REFRESH_AHEAD, STAMPEDE_LEASE,
-            BREAKER_FAILURES, BREAKER_PROBE_INTERVAL, STALE_IF_ERROR);
+            BREAKER_FAILURES, BREAKER_PROBE_INTERVAL, STALE_IF_ERROR, VERIFY_RATE, METRICS_PORT, METRICS_HOST,
+            METRICS_LOG_INTERVAL);
 
     /** Namespaces and key prefixes are restricted so that a Redis key can be split back into its parts. */
     static final Pattern NAMESPACE = Pattern.compile("[A-Za-z0-9._$-]{1,200}");
     static final String NAMESPACE_FORM = "1 to 200 letters, digits or . _ - $";
     private static final Pattern KEY_PREFIX = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+    /** An IPv4 or IPv6 literal, or a host name: checked here, resolved only when the endpoint binds. */
+    private static final Pattern HOST = Pattern.compile(
+            "[A-Za-z0-9][A-Za-z0-9.-]{0,252}|[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*|\\[[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*]");
     private static final Set<String> LOG_LEVELS = Set.of("error", "warn", "info", "debug", "trace");
 
     private final boolean enabled;
@@ -84,6 +92,10 @@ public final class TieredConfig {
     private final int breakerFailures;
     private final Duration breakerProbeInterval;
     private final Duration staleIfError;
+    private final double verifyRate;
+    private final int metricsPort;
+    private final String metricsHost;
+    private final Duration metricsLogInterval;
     private final Map<String, NamespaceSettings> namespaces;
     private final Map<String, NamespaceSettings> namespacesFromEnv;
     private final List<String> problems;
@@ -127,8 +139,24 @@ public final class TieredConfig {
         stampedeLease = r.duration(STAMPEDE_LEASE, Duration.ofMillis(500));
         breakerFailures = (int) r.whole(BREAKER_FAILURES, 5, 1, 1000);
         breakerProbeInterval = r.duration(BREAKER_PROBE_INTERVAL, Duration.ofMillis(500));
+        verifyRate = r.value(VERIFY_RATE, 0.0, s -> {
+            double d = Double.parseDouble(s);
+            if (!(d >= 0 && d <= 1)) {
+                throw new IllegalArgumentException();
+            }
+            return d;
+        }, "a decimal number from 0 (off) to 1 (every hit), like 0.001", false);
         staleIfError = r.value(STALE_IF_ERROR, Duration.ZERO, s -> s.equals("0") ? Duration.ZERO : Durations.parse(s),
                 "0 (off) or " + Durations.ACCEPTED_FORM, false);
+        metricsPort = r.value(METRICS_PORT, -1, s -> (int) Reader.parseWhole(s, 0, 65535),
+                "a whole number from 0 to 65535 (0: any free port)", false);
+        metricsHost = r.value(METRICS_HOST, "127.0.0.1", s -> {
+            if (!HOST.matcher(s).matches()) {
+                throw new IllegalArgumentException();
+            }
+            return s.startsWith("[") ? s.substring(1, s.length() - 1) : s;
+        }, "an IP address or host name of this machine to listen on (0.0.0.0: every interface)", false);
+        metricsLogInterval = r.duration(METRICS_LOG_INTERVAL, null);
         Map<String, NamespaceSettings> fromProps = new TreeMap<>();
         Map<String, NamespaceSettings> fromEnv = new TreeMap<>();
         r.namespaces(fromProps, fromEnv);
@@ -269,6 +297,26 @@ public final class TieredConfig {
      */
     public Duration staleIfError() {
         return staleIfError;
+    }
+
+    /** The port of the Prometheus endpoint ({@code GET /metrics}): 0 for any free one, -1 for no endpoint. */
+    public int metricsPort() {
+        return metricsPort;
+    }
+
+    /** The address the Prometheus endpoint listens on. */
+    public String metricsHost() {
+        return metricsHost;
+    }
+
+    /** How often a summary of each namespace is logged, or {@code null}: never. */
+    public Duration metricsLogInterval() {
+        return metricsLogInterval;
+    }
+
+    /** The fraction of cache hits on which the method also runs, to check that the cached value is still right. */
+    public double verifyRate() {
+        return verifyRate;
     }
 
     /** How often an open circuit probes Redis. */

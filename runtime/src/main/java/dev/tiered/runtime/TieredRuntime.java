@@ -1,6 +1,7 @@
 package dev.tiered.runtime;
 
 import java.lang.management.ManagementFactory;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -50,6 +51,8 @@ public final class TieredRuntime implements AutoCloseable {
     private final long redisOperationNanos;
     private volatile boolean cutOff;
     private volatile boolean closed;
+    /** The Prometheus endpoint, or {@code null} without {@code tiered.metrics.port}. */
+    private final MetricsEndpoint metrics;
 
     private TieredRuntime(TieredConfig config) {
         this.config = config;
@@ -86,6 +89,16 @@ public final class TieredRuntime implements AutoCloseable {
             LOG.info("L2 and invalidations through {} ({})", config.redis(), config.summary());
         }
         maintenance.execute(() -> registerMBean("dev.tiered:type=Runtime", new Views.Runtime(this)));
+        if (config.metricsPort() >= 0) {
+            metrics = new MetricsEndpoint(this, config.metricsHost(), config.metricsPort());
+            maintenance.execute(metrics::start); // a daemon thread, which the server's own thread inherits
+        } else {
+            metrics = null;
+        }
+        if (config.metricsLogInterval() != null) {
+            long every = config.metricsLogInterval().toNanos();
+            maintenance.scheduleAtFixedRate(new MetricsLog(this), every, every, TimeUnit.NANOSECONDS);
+        }
     }
 
     /**
@@ -308,7 +321,7 @@ public final class TieredRuntime implements AutoCloseable {
             Namespace ns = new Namespace(n, config.keyPrefix(), enabled, maintenance);
             if (!closed) {
                 maintenance.execute(() -> {
-                    registerMBean("dev.tiered:type=Namespace,name=" + n, new Views.Namespace(ns));
+                    registerMBean("dev.tiered:type=Namespace,name=" + n, new Views.Namespace(this, ns));
                     if (busConnected()) {
                         trySync(ns);
                     }
@@ -324,6 +337,59 @@ public final class TieredRuntime implements AutoCloseable {
         return ns == null ? null : snapshot(ns);
     }
 
+    /**
+     * Operations on a namespace from JMX, for this JVM (a flush reaches every JVM, as a write does). Each validates
+     * its argument like a start-up property, throws {@link IllegalArgumentException} with one line naming what was
+     * wrong and the accepted form, and logs the change once.
+     */
+    void flush(Namespace ns) {
+        bump(ns);
+        LOG.info("namespace {} flushed through JMX: every JVM's entries of it are invalid from now on", ns.name);
+    }
+
+    void enabled(Namespace ns, boolean enabled) {
+        if (ns.enabled() == enabled) {
+            return;
+        }
+        ns.enabled(enabled);
+        if (!enabled) {
+            ns.methods.forEach(CachedMethod::clearL1); // re-enabled, it starts afresh rather than trust old entries
+        }
+        LOG.info("namespace {} {} through JMX", ns.name, enabled ? "enabled" : "disabled: its methods run uncached");
+    }
+
+    void lifetimes(Namespace ns, String what, String value, boolean l1Only) {
+        Duration d;
+        try {
+            d = Durations.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("namespace " + ns.name + ": " + what + " \"" + value
+                    + "\" is malformed; accepted: " + Durations.ACCEPTED_FORM + ". Nothing was changed.");
+        }
+        for (CachedMethod m : ns.methods) {
+            m.lifetimes(l1Only ? m.ttl : d, l1Only ? d : m.l1Ttl);
+        }
+        LOG.info("namespace {}: {} set to {} through JMX, for entries stored from now on{}", ns.name, what,
+                Durations.format(d), l1Only ? " (at most each method's ttl)" : " (l1Ttl cut to it where longer)");
+    }
+
+    void resetCounters(Namespace ns) {
+        ns.resetCounters();
+        LOG.info("namespace {}: counters reset through JMX", ns.name);
+    }
+
+    /** Where the Prometheus endpoint listens, or {@code null} when it does not (yet). */
+    InetSocketAddress metricsAddress() {
+        return metrics == null ? null : metrics.address();
+    }
+
+    /** Every namespace in use, sorted by name. */
+    List<Namespace> namespacesInUse() {
+        List<Namespace> all = new ArrayList<>(namespaces.values());
+        all.sort(java.util.Comparator.comparing(ns -> ns.name));
+        return all;
+    }
+
     /** Every namespace in use, sorted. */
     public List<String> namespaces() {
         List<String> names = new ArrayList<>(namespaces.keySet());
@@ -334,7 +400,8 @@ public final class TieredRuntime implements AutoCloseable {
     static NamespaceStats snapshot(Namespace ns) {
         long l1 = 0, l2 = 0, coalesced = 0, loads = 0, failures = 0, uncached = 0, nanos = 0;
         long l2Errors = 0, decode = 0, notStored = 0, faults = 0, entries = 0, refreshes = 0, leaseWaits = 0;
-        long bytes = 0, stale = 0;
+        long bytes = 0, stale = 0, verified = 0, mismatches = 0;
+        long[] loadTimes = loadTimes(ns);
         for (CachedMethod m : ns.methods) {
             MethodStats s = m.stats;
             l1 += m.l1Hits();
@@ -353,11 +420,24 @@ public final class TieredRuntime implements AutoCloseable {
             refreshes += s.refreshes.sum();
             leaseWaits += s.leaseWaits.sum();
             stale += s.staleServed.sum();
+            verified += s.verified.sum();
+            mismatches += s.verifyMismatches.sum();
         }
         return new NamespaceStats(ns.name, ns.version(), l1 + l2 + coalesced + loads + failures + uncached, l1, l2,
                 coalesced, loads, failures, uncached, nanos, l2Errors, decode, notStored, faults,
                 ns.invalidationsSent.sum(), ns.invalidationsReceived.sum(), entries, bytes, refreshes, leaseWaits, stale,
-                ns.propagationLag.quantile(0.5), ns.propagationLag.quantile(0.99), ns.propagationLag.quantile(1));
+                ns.propagationLag.quantile(0.5), ns.propagationLag.quantile(0.99), ns.propagationLag.quantile(1),
+                LagHistogram.quantile(loadTimes, 0.5), LagHistogram.quantile(loadTimes, 0.99),
+                LagHistogram.quantile(loadTimes, 1), verified, mismatches);
+    }
+
+    /** The load times of a namespace's methods merged, as bucket counts of a {@link LagHistogram}. */
+    static long[] loadTimes(Namespace ns) {
+        long[] counts = new long[LagHistogram.BUCKETS];
+        for (CachedMethod m : ns.methods) {
+            m.stats.loadTimes.addCountsTo(counts);
+        }
+        return counts;
     }
 
     /**
@@ -655,6 +735,9 @@ public final class TieredRuntime implements AutoCloseable {
             bus.close();
         }
         maintenance.shutdownNow();
+        if (metrics != null) {
+            metrics.close();
+        }
         clock.close();
         if (writer != null) {
             writer.close(config.redisTimeout().multipliedBy(4)); // what is queued gets a few round trips to land

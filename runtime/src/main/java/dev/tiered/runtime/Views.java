@@ -58,8 +58,36 @@ final class Views {
     static final class Namespace implements NamespaceMXBean {
         private final dev.tiered.runtime.Namespace ns;
 
-        Namespace(dev.tiered.runtime.Namespace ns) {
+        private final TieredRuntime runtime;
+
+        Namespace(TieredRuntime runtime, dev.tiered.runtime.Namespace ns) {
+            this.runtime = runtime;
             this.ns = ns;
+        }
+
+        @Override
+        public void setEnabled(boolean enabled) {
+            runtime.enabled(ns, enabled);
+        }
+
+        @Override
+        public void flush() {
+            runtime.flush(ns);
+        }
+
+        @Override
+        public void changeTtl(String ttl) {
+            runtime.lifetimes(ns, "ttl", ttl, false);
+        }
+
+        @Override
+        public void changeL1Ttl(String l1Ttl) {
+            runtime.lifetimes(ns, "l1Ttl", l1Ttl, true);
+        }
+
+        @Override
+        public void resetCounters() {
+            runtime.resetCounters(ns);
         }
 
         private NamespaceStats s() {
@@ -189,6 +217,16 @@ final class Views {
         }
 
         @Override
+        public long getVerified() {
+            return s().verified();
+        }
+
+        @Override
+        public long getVerifyMismatches() {
+            return s().verifyMismatches();
+        }
+
+        @Override
         public double getPropagationLagMillisP50() {
             return ns.propagationLag.quantile(0.5) / 1000.0;
         }
@@ -201,6 +239,21 @@ final class Views {
         @Override
         public double getPropagationLagMillisMax() {
             return ns.propagationLag.quantile(1) / 1000.0;
+        }
+
+        @Override
+        public double getLoadMillisP50() {
+            return LagHistogram.quantile(TieredRuntime.loadTimes(ns), 0.5) / 1e6;
+        }
+
+        @Override
+        public double getLoadMillisP99() {
+            return LagHistogram.quantile(TieredRuntime.loadTimes(ns), 0.99) / 1e6;
+        }
+
+        @Override
+        public double getLoadMillisMax() {
+            return LagHistogram.quantile(TieredRuntime.loadTimes(ns), 1) / 1e6;
         }
     }
 }

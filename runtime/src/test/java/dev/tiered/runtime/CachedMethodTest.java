@@ -327,6 +327,38 @@ class CachedMethodTest {
         assertEquals(1, find.stats.staleServed.sum());
     }
 
+    @Test
+    void verifyModeFindsAWriteWithoutInvalidation() throws Exception {
+        CachedMethod find = findWith(Map.of("tiered.verify.rate", "1"));
+        java.util.concurrent.atomic.AtomicReference<String> database = new java.util.concurrent.atomic.AtomicReference<>("v1");
+        assertEquals("v1", call(find, database::get, 1L));
+        // a hit, verified: the method runs on the caller's thread and agrees, so the caller gets the cached value
+        Load agreeing = assertInstanceOf(Load.class, find.begin1(1L));
+        assertEquals("v1", agreeing.exit("v1", null));
+        assertEquals(0, find.stats.verifyMismatches.sum());
+        // the database changes and nothing invalidates: the next verified hit finds out
+        database.set("v2");
+        Load differing = assertInstanceOf(Load.class, find.begin1(1L));
+        assertEquals("v2", differing.exit(database.get(), null), "the caller gets the method's own result");
+        assertEquals(1, find.stats.verifyMismatches.sum());
+        assertEquals(2, find.stats.verified.sum());
+        assertTrue(Fixtures.misses(find, 1L), "the stale entry was dropped");
+        // a method that throws while verifying leaves the caller with the cached value, as on any hit
+        assertEquals("w", call(find, () -> "w", 2L));
+        Load failing = assertInstanceOf(Load.class, find.begin1(2L));
+        assertEquals("w", failing.exit(null, new IllegalStateException("down")));
+    }
+
+    @Test
+    void withoutVerifyModeAHitNeverRunsTheMethod() throws Exception {
+        CachedMethod find = find();
+        call(find, () -> "v1", 1L);
+        for (int i = 0; i < 1000; i++) {
+            assertEquals("v1", find.begin1(1L));
+        }
+        assertEquals(0, find.stats.verified.sum());
+    }
+
     /** Past its deadline: a miss twice in a row (a first miss may be a refresh ahead of expiry, which keeps it). */
     private static boolean expired(CachedMethod m, long key) {
         return Fixtures.misses(m, key) && Fixtures.misses(m, key);

@@ -1,0 +1,151 @@
+package dev.tiered.runtime;
+
+import static dev.tiered.runtime.Fixtures.call;
+import static dev.tiered.runtime.Fixtures.spec;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.management.ManagementFactory;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import javax.management.Attribute;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
+import javax.management.RuntimeMBeanException;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import dev.tiered.testkit.Await;
+
+/** A namespace steered through its MBean, as JConsole or any JMX client would: each change takes effect at once. */
+class JmxOperationsTest {
+    private final MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+    private final ObjectName catalog = name("dev.tiered:type=Namespace,name=catalog");
+    private TieredRuntime runtime;
+    private CachedMethod find;
+    private final AtomicInteger runs = new AtomicInteger();
+
+    private static ObjectName name(String name) {
+        try {
+            return new ObjectName(name);
+        } catch (javax.management.MalformedObjectNameException e) {
+            throw new IllegalArgumentException(e);
+        }
+    }
+
+    @BeforeEach
+    void start() throws Exception {
+        runtime = TieredRuntime.start(TieredConfig.from(Map.of(), Map.of()));
+        find = runtime.register(spec("find", "10m"));
+        // registered by tiered's maintenance thread, after the namespace's first method: this runtime's once it
+        // counts this test's calls
+        Await.until("the namespace's MBean", Duration.ofSeconds(10), () -> {
+            try {
+                return ((String[]) server.getAttribute(catalog, "Methods")).length == 1
+                        && runs(1L).equals("v1") && runs(1L).equals("v1") && (long) attribute("L1Hits") >= 1;
+            } catch (Exception e) {
+                return false;
+            }
+        });
+    }
+
+    @AfterEach
+    void stop() {
+        runtime.close();
+    }
+
+    private Object runs(long id) throws Exception {
+        return call(find, () -> "v" + runs.incrementAndGet(), id);
+    }
+
+    private Object attribute(String name) throws Exception {
+        return server.getAttribute(catalog, name);
+    }
+
+    private void invoke(String operation, Object... args) throws Exception {
+        String[] signature = new String[args.length];
+        for (int i = 0; i < args.length; i++) {
+            signature[i] = String.class.getName();
+        }
+        server.invoke(catalog, operation, args, signature);
+    }
+
+    @Test
+    void flushInvalidatesEveryEntryAtOnce() throws Exception {
+        int before = runs.get();
+        invoke("flush");
+        assertEquals("v" + (before + 1), runs(1L), "the entry from before the flush is not served");
+        assertEquals("v" + (before + 1), runs(1L), "and the new one is cached");
+        assertEquals(1, (long) attribute("InvalidationsSent"));
+    }
+
+    @Test
+    void aDisabledNamespaceRunsUncachedAndStartsAfreshWhenEnabledAgain() throws Exception {
+        server.setAttribute(catalog, new Attribute("Enabled", false));
+        assertFalse((boolean) attribute("Enabled"));
+        long uncached = (long) attribute("Uncached");
+        int before = runs.get();
+        runs(1L);
+        runs(1L);
+        assertEquals(before + 2, runs.get(), "every call ran the method");
+        assertEquals(uncached + 2, (long) attribute("Uncached"));
+        assertEquals(0, (long) attribute("L1Entries"), "its L1 was dropped");
+        server.setAttribute(catalog, new Attribute("Enabled", true));
+        runs(1L);
+        runs(1L);
+        assertEquals(before + 3, runs.get(), "cached again, from a fresh load");
+    }
+
+    @Test
+    void aNewTtlAppliesToEntriesStoredFromNowOn() throws Exception {
+        invoke("changeTtl", "300ms");
+        String[] methods = (String[]) attribute("Methods");
+        assertTrue(methods[0].contains("ttl 300ms"), methods[0]);
+        runs(2L);
+        int afterStore = runs.get();
+        Await.until("the entry stored under the new ttl to expire", Duration.ofSeconds(10), () -> {
+            try {
+                runs(2L);
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+            return runs.get() > afterStore;
+        });
+        assertEquals(Duration.ofMillis(300), find.l1Ttl, "l1Ttl, which was the old ttl, is cut to the new ttl");
+        invoke("changeL1Ttl", "5m");
+        assertEquals(Duration.ofMillis(300), find.l1Ttl, "never longer than ttl");
+        invoke("changeL1Ttl", "100ms");
+        assertEquals(Duration.ofMillis(100), find.l1Ttl);
+        assertEquals(Duration.ofMillis(300), find.ttl);
+    }
+
+    @Test
+    void aMalformedTtlIsRefusedWithOneLineAndChangesNothing() throws Exception {
+        String[] before = (String[]) attribute("Methods");
+        RuntimeMBeanException e = assertThrows(RuntimeMBeanException.class, () -> invoke("changeTtl", "soon"));
+        IllegalArgumentException cause = assertInstanceOf(IllegalArgumentException.class, e.getCause());
+        assertEquals("namespace catalog: ttl \"soon\" is malformed; accepted: " + Durations.ACCEPTED_FORM
+                + ". Nothing was changed.", cause.getMessage());
+        assertArrayEquals(before, (String[]) attribute("Methods"));
+    }
+
+    @Test
+    void resetCountersStartsEveryCountAtZero() throws Exception {
+        assertTrue((long) attribute("Requests") > 0);
+        invoke("resetCounters");
+        for (String counter : new String[] {"Requests", "L1Hits", "L2Hits", "Loads", "Misses", "Uncached"}) {
+            assertEquals(0L, attribute(counter), counter);
+        }
+        runs(1L);
+        assertEquals(1L, attribute("L1Hits"));
+        assertEquals(1L, attribute("Requests"));
+    }
+}

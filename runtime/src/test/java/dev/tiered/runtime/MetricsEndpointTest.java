@@ -11,8 +11,6 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.PrintStream;
 import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -41,6 +39,7 @@ import org.junit.jupiter.api.Test;
 import dev.tiered.Tier;
 import dev.tiered.testkit.Await;
 import dev.tiered.testkit.JvmProcess;
+import dev.tiered.testkit.StderrCopy;
 
 /** The Prometheus endpoint over real HTTP, read by a strict parser of the text format 0.0.4. */
 class MetricsEndpointTest {
@@ -225,39 +224,6 @@ class MetricsEndpointTest {
             System.out.println("address: " + endpoint.address());
             endpoint.close();
             runtime.close();
-        }
-    }
-
-    /** A copy of what is written to {@code System.err}, which still reaches it. */
-    static final class StderrCopy extends OutputStream implements AutoCloseable {
-        private final PrintStream original = System.err;
-        private final ByteArrayOutputStream copy = new ByteArrayOutputStream();
-
-        static StderrCopy start() {
-            StderrCopy c = new StderrCopy();
-            System.setErr(new PrintStream(c, true, StandardCharsets.UTF_8));
-            return c;
-        }
-
-        @Override
-        public synchronized void write(int b) {
-            copy.write(b);
-            original.write(b);
-        }
-
-        @Override
-        public synchronized void write(byte[] b, int off, int len) {
-            copy.write(b, off, len);
-            original.write(b, off, len);
-        }
-
-        synchronized List<String> lines() {
-            return copy.toString(StandardCharsets.UTF_8).lines().toList();
-        }
-
-        @Override
-        public void close() {
-            System.setErr(original);
         }
     }
 

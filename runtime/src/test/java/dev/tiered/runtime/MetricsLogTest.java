@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 
 import dev.tiered.Tier;
 import dev.tiered.testkit.Await;
+import dev.tiered.testkit.StderrCopy;
 
 class MetricsLogTest {
 
@@ -67,13 +68,13 @@ class MetricsLogTest {
                 + "load p99 "), line);
     }
 
-    private static long count(MetricsEndpointTest.StderrCopy log, String namespace) {
+    private static long count(StderrCopy log, String namespace) {
         return log.lines().stream().filter(l -> l.contains("INFO tiered - namespace " + namespace + ": ")).count();
     }
 
     @Test
     void aSummaryIsLoggedEveryIntervalForNamespacesWithRequestsOnly() throws Exception {
-        try (MetricsEndpointTest.StderrCopy log = MetricsEndpointTest.StderrCopy.start();
+        try (StderrCopy log = StderrCopy.start();
              TieredRuntime runtime = TieredRuntime.start(TieredConfig.from(
                      Map.of("tiered.metrics.logInterval", "50ms"), Map.of()))) {
             CachedMethod busy = runtime.register(Specs.of(Fixtures.Catalog.class, "find", "10m", Tier.L1, "busy"));

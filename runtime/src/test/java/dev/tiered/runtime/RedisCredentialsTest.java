@@ -5,9 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.OutputStream;
-import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -31,6 +28,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import dev.tiered.Tier;
 import dev.tiered.testkit.Await;
 import dev.tiered.testkit.RedisServer;
+import dev.tiered.testkit.StderrCopy;
 
 /**
  * A Redis that wants credentials: the default user's password ({@code requirepass}) and an ACL user allowed only
@@ -53,12 +51,12 @@ class RedisCredentialsTest {
             "+client|setname");
 
     private static RedisServer redis;
-    private static Capture stderr;
+    private static StderrCopy stderr;
     private RedisRuntimes runtimes;
 
     @BeforeAll
     static void start() {
-        stderr = Capture.stderr();
+        stderr = StderrCopy.start();
         List<String> args = new ArrayList<>(List.of("--requirepass", DEFAULT_PASSWORD, "--user"));
         args.addAll(APP_ACL);
         redis = RedisServer.start(args.toArray(String[]::new));
@@ -213,46 +211,5 @@ class RedisCredentialsTest {
 
     private static void assertNoPassword(String where, String text) {
         assertFalse(text.contains(MARK), "a password appears in " + where + ":\n" + text);
-    }
-
-    /** A copy of what is written to {@code System.err}, which still reaches it. */
-    private static final class Capture extends OutputStream {
-        private final PrintStream original;
-        private final ByteArrayOutputStream copy = new ByteArrayOutputStream();
-
-        private Capture(PrintStream original) {
-            this.original = original;
-        }
-
-        static Capture stderr() {
-            Capture capture = new Capture(System.err);
-            System.setErr(new PrintStream(capture, true, StandardCharsets.UTF_8));
-            return capture;
-        }
-
-        @Override
-        public synchronized void write(int b) {
-            copy.write(b);
-            original.write(b);
-        }
-
-        @Override
-        public synchronized void write(byte[] b, int off, int len) {
-            copy.write(b, off, len);
-            original.write(b, off, len);
-        }
-
-        synchronized String text() {
-            return copy.toString(StandardCharsets.UTF_8);
-        }
-
-        List<String> lines() {
-            return text().lines().toList();
-        }
-
-        @Override
-        public void close() {
-            System.setErr(original);
-        }
     }
 }

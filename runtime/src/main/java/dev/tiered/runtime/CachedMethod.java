@@ -16,6 +16,7 @@ import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.RemovalCause;
 
 import dev.tiered.Tier;
 
@@ -167,10 +168,16 @@ public final class CachedMethod {
                     // the application's common ForkJoinPool, where a busy application would delay it and let L1
                     // grow past its bound
                     .executor(Runnable::run);
-            if (entityIndex != null) {
-                builder.evictionListener((Object key, Entry entry, com.github.benmanes.caffeine.cache.RemovalCause c)
-                        -> unindex(entry.entity, key));
-            }
+            builder.evictionListener((Object key, Entry entry, RemovalCause cause) -> {
+                if (cause == RemovalCause.SIZE) {
+                    stats.evictedBySize.increment();
+                } else if (cause == RemovalCause.EXPIRED) {
+                    stats.expired.increment();
+                }
+                if (entityIndex != null) {
+                    unindex(entry.entity, key);
+                }
+            });
             l1 = builder.build();
         }
         this.refreshAfterNanos = refreshAfter(l1Ttl);
@@ -290,6 +297,9 @@ public final class CachedMethod {
             }
             hits.increment(index);
             return async ? completed(e.result) : e.result;
+        }
+        if (e != null && e.version != l1Version(ns) && l1.asMap().remove(key, e)) {
+            stats.staleDrops.increment();
         }
         return miss(key, ns);
     }
@@ -543,7 +553,13 @@ public final class CachedMethod {
             return;
         }
         long current = l1Version(namespace);
-        l1.asMap().values().removeIf(e -> e.version != current);
+        l1.asMap().values().removeIf(e -> {
+            if (e.version == current) {
+                return false;
+            }
+            stats.staleDrops.increment();
+            return true;
+        });
         if (entityIndex != null) {
             // each entity's set in one atomic step: a store registers its key only after its entry is in L1, so a
             // key found absent here is either dead or will be registered again after this step
@@ -608,10 +624,12 @@ public final class CachedMethod {
             return null;
         }
         String token = runtime.leaseToken();
+        long started = System.nanoTime();
         try {
             Redis.Fetched fetched = runtime.redis().get(keyHead + load.version + ":" + name + ":" + args,
                     stampKey(load.entity), leaseHead + load.version + ":" + name + ":" + args,
                     runtime.config().stampedeLease().toMillis(), token, refreshBelowMillis);
+            stats.l2Times.record(System.nanoTime() - started);
             load.stamp = fetched.stamp();
             if (fetched.leased()) {
                 load.leaseToken = token;

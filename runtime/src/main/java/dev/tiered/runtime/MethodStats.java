@@ -20,6 +20,14 @@ final class MethodStats {
     final LongAdder loadNanos = new LongAdder();
     /** The time of each load and failed load, in nanoseconds. */
     final LagHistogram loadTimes = new LagHistogram();
+    /** Durations of successful L2 reads (one round trip each), in nanoseconds. */
+    final LagHistogram l2Times = new LagHistogram();
+    /** L1 entries evicted to keep within the bound. */
+    final LongAdder evictedBySize = new LongAdder();
+    /** L1 entries removed because their lifetime ended. */
+    final LongAdder expired = new LongAdder();
+    /** L1 entries found to be of an old version (invalidated) and dropped. */
+    final LongAdder staleDrops = new LongAdder();
     /** Calls that ran the method without the cache: caching disabled, cut off from invalidations, or a fault. */
     final LongAdder uncached = new LongAdder();
     /** L2 reads and writes that failed or timed out. */
@@ -50,6 +58,7 @@ final class MethodStats {
      */
     void reset() {
         loadTimes.reset();
+        l2Times.reset();
         for (java.lang.reflect.Field f : MethodStats.class.getDeclaredFields()) {
             if (f.getType() == LongAdder.class) {
                 try {

@@ -209,6 +209,24 @@ final class MetricsEndpoint {
             t.sample("tiered_load_duration_seconds_sum", s.loadNanos() / 1e9, "namespace", n);
             t.sample("tiered_load_duration_seconds_count", s.misses(), "namespace", n);
         }
+        t.family("tiered_l2_read_duration_seconds", "summary",
+                "Time of a successful L2 read (one Redis round trip), to within 12.5%; quantile 1 is the longest.");
+        for (NamespaceStats s : all) {
+            String n = s.namespace();
+            t.sample("tiered_l2_read_duration_seconds", s.l2P50Nanos() / 1e9, "namespace", n, "quantile", "0.5");
+            t.sample("tiered_l2_read_duration_seconds", s.l2P99Nanos() / 1e9, "namespace", n, "quantile", "0.99");
+            t.sample("tiered_l2_read_duration_seconds", s.l2MaxNanos() / 1e9, "namespace", n, "quantile", "1");
+            t.sample("tiered_l2_read_duration_seconds_sum", s.l2ReadNanos() / 1e9, "namespace", n);
+            t.sample("tiered_l2_read_duration_seconds_count", s.l2Reads(), "namespace", n);
+        }
+        t.family("tiered_evictions_total", "counter", "L1 entries removed by Caffeine: to keep within the bound "
+                + "(cause size) or at the end of their lifetime (cause expired).");
+        for (NamespaceStats s : all) {
+            t.sample("tiered_evictions_total", s.evictedBySize(), "namespace", s.namespace(), "cause", "size");
+            t.sample("tiered_evictions_total", s.expired(), "namespace", s.namespace(), "cause", "expired");
+        }
+        counter(t, all, "tiered_stale_drops_total", "L1 entries found to be of an old version (invalidated) and "
+                + "dropped.", NamespaceStats::staleDrops);
         t.family("tiered_propagation_lag_seconds", "summary", "Time from a write in another JVM (its clock) to its "
                 + "invalidation arriving here, to within 12.5%; quantile 1 is the longest.");
         for (int i = 0; i < all.size(); i++) {

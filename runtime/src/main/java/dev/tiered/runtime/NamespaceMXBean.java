@@ -80,6 +80,22 @@ public interface NamespaceMXBean {
      * Median time from a write returning in another JVM (its clock) to its invalidation arriving here, over every
      * invalidation received since start-up; to within 12.5%.
      */
+    /** L1 entries evicted to keep within the bound ({@code tiered.l1.maxEntries}, {@code tiered.l1.maxBytes}). */
+    long getEvictedBySize();
+
+    /** L1 entries removed because their lifetime ended. */
+    long getExpired();
+
+    /** L1 entries found to be of an old version (invalidated) and dropped. */
+    long getStaleDrops();
+
+    /** Median time of an L2 read (one round trip), to within 12.5%. */
+    double getL2MillisP50();
+
+    double getL2MillisP99();
+
+    double getL2MillisMax();
+
     /** L1 hits on which the method ran too, to compare ({@code tiered.verify.rate}). */
     long getVerified();
 

@@ -34,7 +34,15 @@ public record NamespaceStats(
         long loadP99Nanos,
         long loadMaxNanos,
         long verified,
-        long verifyMismatches) {
+        long verifyMismatches,
+        long evictedBySize,
+        long expired,
+        long staleDrops,
+        long l2Reads,
+        long l2ReadNanos,
+        long l2P50Nanos,
+        long l2P99Nanos,
+        long l2MaxNanos) {
 
     /** Calls that ran the method because no tier had the entry. */
     public long misses() {

@@ -400,8 +400,10 @@ public final class TieredRuntime implements AutoCloseable {
     static NamespaceStats snapshot(Namespace ns) {
         long l1 = 0, l2 = 0, coalesced = 0, loads = 0, failures = 0, uncached = 0, nanos = 0;
         long l2Errors = 0, decode = 0, notStored = 0, faults = 0, entries = 0, refreshes = 0, leaseWaits = 0;
-        long bytes = 0, stale = 0, verified = 0, mismatches = 0;
+        long bytes = 0, stale = 0, verified = 0, mismatches = 0, bySize = 0, expired = 0, staleDrops = 0;
+        long l2Reads = 0, l2ReadNanos = 0;
         long[] loadTimes = loadTimes(ns);
+        long[] l2Times = new long[LagHistogram.BUCKETS];
         for (CachedMethod m : ns.methods) {
             MethodStats s = m.stats;
             l1 += m.l1Hits();
@@ -422,13 +424,21 @@ public final class TieredRuntime implements AutoCloseable {
             stale += s.staleServed.sum();
             verified += s.verified.sum();
             mismatches += s.verifyMismatches.sum();
+            bySize += s.evictedBySize.sum();
+            expired += s.expired.sum();
+            staleDrops += s.staleDrops.sum();
+            l2Reads += s.l2Times.count();
+            l2ReadNanos += s.l2Times.sum();
+            s.l2Times.addCountsTo(l2Times);
         }
         return new NamespaceStats(ns.name, ns.version(), l1 + l2 + coalesced + loads + failures + uncached, l1, l2,
                 coalesced, loads, failures, uncached, nanos, l2Errors, decode, notStored, faults,
                 ns.invalidationsSent.sum(), ns.invalidationsReceived.sum(), entries, bytes, refreshes, leaseWaits, stale,
                 ns.propagationLag.quantile(0.5), ns.propagationLag.quantile(0.99), ns.propagationLag.quantile(1),
                 LagHistogram.quantile(loadTimes, 0.5), LagHistogram.quantile(loadTimes, 0.99),
-                LagHistogram.quantile(loadTimes, 1), verified, mismatches);
+                LagHistogram.quantile(loadTimes, 1), verified, mismatches, bySize, expired, staleDrops, l2Reads,
+                l2ReadNanos, LagHistogram.quantile(l2Times, 0.5), LagHistogram.quantile(l2Times, 0.99),
+                LagHistogram.quantile(l2Times, 1));
     }
 
     /** The load times of a namespace's methods merged, as bucket counts of a {@link LagHistogram}. */

@@ -217,6 +217,36 @@ final class Views {
         }
 
         @Override
+        public long getEvictedBySize() {
+            return s().evictedBySize();
+        }
+
+        @Override
+        public long getExpired() {
+            return s().expired();
+        }
+
+        @Override
+        public long getStaleDrops() {
+            return s().staleDrops();
+        }
+
+        @Override
+        public double getL2MillisP50() {
+            return s().l2P50Nanos() / 1e6;
+        }
+
+        @Override
+        public double getL2MillisP99() {
+            return s().l2P99Nanos() / 1e6;
+        }
+
+        @Override
+        public double getL2MillisMax() {
+            return s().l2MaxNanos() / 1e6;
+        }
+
+        @Override
         public long getVerified() {
             return s().verified();
         }

@@ -359,6 +359,41 @@ class CachedMethodTest {
         assertEquals(0, find.stats.verified.sum());
     }
 
+    @Test
+    void evictionsExpiriesAndStaleDropsAreCountedByCause() throws Exception {
+        CachedMethod find = findWith(Map.of("tiered.l1.maxEntries", "10"));
+        for (long i = 0; i < 100; i++) {
+            call(find, () -> "v", i);
+        }
+        Await.until("evictions down to the bound", Duration.ofSeconds(10), () -> {
+            try {
+                call(find, () -> "v", 1000L);
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+            return find.l1Size() <= 10;
+        });
+        long evicted = find.stats.evictedBySize.sum();
+        assertTrue(evicted >= 90 - 10 && evicted <= 101, evicted + " evicted of 101 entries for a bound of 10");
+        assertEquals(0, find.stats.expired.sum());
+        // an entry of an old version is dropped when found, once
+        call(find, () -> "v", 5000L);
+        invalidateCatalog().run();
+        assertTrue(Fixtures.misses(find, 5000L));
+        long drops = find.stats.staleDrops.sum();
+        assertTrue(drops >= 1, "dropped " + drops);
+        CachedMethod brief = runtime.register(spec("other", "100ms"));
+        call(brief, () -> "x", 1L);
+        Await.until("the entry to expire and be removed", Duration.ofSeconds(10), () -> {
+            try {
+                call(brief, () -> "y", 2L); // a write runs Caffeine's maintenance, which removes expired entries
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+            return brief.stats.expired.sum() >= 1;
+        });
+    }
+
     /** Past its deadline: a miss twice in a row (a first miss may be a refresh ahead of expiry, which keeps it). */
     private static boolean expired(CachedMethod m, long key) {
         return Fixtures.misses(m, key) && Fixtures.misses(m, key);

@@ -44,6 +44,10 @@ class RedisTiersTest {
         return runtimes.start(redis, settings);
     }
 
+    private static NamespaceStats rb(CachedMethod m) {
+        return TieredRuntime.snapshot(m.namespace);
+    }
+
     private static CachedMethod find(TieredRuntime runtime) throws RejectedException {
         return runtime.register(Fixtures.spec("find", "10m"));
     }
@@ -64,6 +68,8 @@ class RedisTiersTest {
         assertEquals(1, runs.get());
         assertEquals(1, b.stats.l2Hits.sum());
         assertEquals(1, b.l1Hits(), "an L2 hit fills L1");
+        assertTrue(b.stats.l2Times.count() >= 1, "the L2 read is timed");
+        assertTrue(rb(b).l2P99Nanos() > 0);
     }
 
     @Test

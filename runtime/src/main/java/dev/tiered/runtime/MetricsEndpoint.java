@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.ToDoubleFunction;
+import java.util.function.ToLongFunction;
 
 import org.slf4j.Logger;
 
@@ -199,26 +200,13 @@ final class MetricsEndpoint {
             t.sample("tiered_invalidations_total", s.invalidationsReceived(), "namespace", s.namespace(),
                     "direction", "received");
         }
-        t.family("tiered_load_duration_seconds", "summary",
-                "Time of a load (a run of the method for a miss), to within 12.5%; quantile 1 is the longest.");
-        for (NamespaceStats s : all) {
-            String n = s.namespace();
-            t.sample("tiered_load_duration_seconds", s.loadP50Nanos() / 1e9, "namespace", n, "quantile", "0.5");
-            t.sample("tiered_load_duration_seconds", s.loadP99Nanos() / 1e9, "namespace", n, "quantile", "0.99");
-            t.sample("tiered_load_duration_seconds", s.loadMaxNanos() / 1e9, "namespace", n, "quantile", "1");
-            t.sample("tiered_load_duration_seconds_sum", s.loadNanos() / 1e9, "namespace", n);
-            t.sample("tiered_load_duration_seconds_count", s.misses(), "namespace", n);
-        }
-        t.family("tiered_l2_read_duration_seconds", "summary",
-                "Time of a successful L2 read (one Redis round trip), to within 12.5%; quantile 1 is the longest.");
-        for (NamespaceStats s : all) {
-            String n = s.namespace();
-            t.sample("tiered_l2_read_duration_seconds", s.l2P50Nanos() / 1e9, "namespace", n, "quantile", "0.5");
-            t.sample("tiered_l2_read_duration_seconds", s.l2P99Nanos() / 1e9, "namespace", n, "quantile", "0.99");
-            t.sample("tiered_l2_read_duration_seconds", s.l2MaxNanos() / 1e9, "namespace", n, "quantile", "1");
-            t.sample("tiered_l2_read_duration_seconds_sum", s.l2ReadNanos() / 1e9, "namespace", n);
-            t.sample("tiered_l2_read_duration_seconds_count", s.l2Reads(), "namespace", n);
-        }
+        summary(t, all, "tiered_load_duration_seconds", "Time of a load (a run of the method for a miss), to within "
+                + "12.5%; quantile 1 is the longest.", 1e9, NamespaceStats::loadP50Nanos, NamespaceStats::loadP99Nanos,
+                NamespaceStats::loadMaxNanos, NamespaceStats::loadNanos, NamespaceStats::misses);
+        summary(t, all, "tiered_l2_read_duration_seconds", "Time of a successful L2 read (one Redis round trip), to "
+                + "within 12.5%; quantile 1 is the longest.", 1e9, NamespaceStats::l2P50Nanos,
+                NamespaceStats::l2P99Nanos, NamespaceStats::l2MaxNanos, NamespaceStats::l2ReadNanos,
+                NamespaceStats::l2Reads);
         t.family("tiered_evictions_total", "counter", "L1 entries removed by Caffeine: to keep within the bound "
                 + "(cause size) or at the end of their lifetime (cause expired).");
         for (NamespaceStats s : all) {
@@ -274,6 +262,22 @@ final class MetricsEndpoint {
     private static void gauge(PrometheusText t, List<NamespaceStats> all, String name, String help,
                               ToDoubleFunction<NamespaceStats> value) {
         perNamespace(t, all, name, "gauge", help, value);
+    }
+
+    /** A summary per namespace: quantiles 0.5, 0.99 and 1, the sum and the count; values in {@code perSecond}ths. */
+    private static void summary(PrometheusText t, List<NamespaceStats> all, String name, String help, double perSecond,
+                                ToLongFunction<NamespaceStats> p50, ToLongFunction<NamespaceStats> p99,
+                                ToLongFunction<NamespaceStats> max, ToLongFunction<NamespaceStats> sum,
+                                ToLongFunction<NamespaceStats> count) {
+        t.family(name, "summary", help);
+        for (NamespaceStats s : all) {
+            String n = s.namespace();
+            t.sample(name, p50.applyAsLong(s) / perSecond, "namespace", n, "quantile", "0.5");
+            t.sample(name, p99.applyAsLong(s) / perSecond, "namespace", n, "quantile", "0.99");
+            t.sample(name, max.applyAsLong(s) / perSecond, "namespace", n, "quantile", "1");
+            t.sample(name + "_sum", sum.applyAsLong(s) / perSecond, "namespace", n);
+            t.sample(name + "_count", count.applyAsLong(s), "namespace", n);
+        }
     }
 
     private static void perNamespace(PrometheusText t, List<NamespaceStats> all, String name, String type,

@@ -43,6 +43,7 @@ import dev.tiered.testkit.JvmProcess;
  *                                "threw class message"
  * runs method                    how often a fixture body ran
  * stat namespace attribute       a JMX attribute of the agent's namespace MBean, "absent" without one
+ * provenance                     dev.tiered.Provenance.lastCall() on the command thread, "none" if empty
  * mbeans                         every attribute of every dev.tiered MBean, on one line; "absent" without any
  * arm id | await id | release id stage a race on Products.gated
  * spawn method args... / join n  call in a background thread, then wait for its reply
@@ -88,6 +89,8 @@ public final class FixtureApp {
                 return Integer.toString(Runs.of(cmd[1]));
             case "stat":
                 return stat(cmd[1], cmd[2]);
+            case "provenance":
+                return dev.tiered.Provenance.lastCall().map(Object::toString).orElse("none");
             case "namespaces":
                 return namespaces();
             case "mbeans":

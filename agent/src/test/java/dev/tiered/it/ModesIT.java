@@ -116,4 +116,21 @@ class ModesIT {
                 + ".find(long) in namespace products returned a value that differs from the cached one for key #"))
                 .size(), app.transcript());
     }
+
+    @Test
+    void provenanceTellsTheApplicationWhereACallWasServedFrom() {
+        JvmProcess app = jvms.withAgent("provenance", "tiered.provenance=true");
+        app.request("call update 71 seventy-one");
+        assertEquals("none", app.request("provenance"), "update is not a cached call");
+        app.request("call find 71");
+        assertTrue(app.request("provenance").matches(
+                "METHOD products dev\\.tiered\\.it\\.fixture\\.Products\\.find\\(long\\) age=0ms version=-?\\d+"),
+                app.transcript());
+        app.request("call find 71");
+        assertTrue(app.request("provenance").startsWith("L1 products dev.tiered.it.fixture.Products.find(long) age="),
+                app.transcript());
+        JvmProcess off = jvms.withAgent("no-provenance");
+        off.request("call find 71");
+        assertEquals("none", off.request("provenance"), "off unless asked for");
+    }
 }

@@ -70,15 +70,17 @@ public final class CachedMethod {
         final long version;
         final Object result;
         final String entity;
+        final long storedAt;
         final long deadline;
         final long refreshAt;
         /** 1 once a reader has taken the refresh of this entry: nobody else will. */
         private volatile int claimed;
 
-        Entry(long version, Object result, String entity, long deadline, long refreshAt) {
+        Entry(long version, Object result, String entity, long storedAt, long deadline, long refreshAt) {
             this.version = version;
             this.result = result;
             this.entity = entity;
+            this.storedAt = storedAt;
             this.deadline = deadline;
             this.refreshAt = refreshAt;
         }
@@ -112,6 +114,8 @@ public final class CachedMethod {
     private final CoarseClock clock;
     /** How long past its deadline an entry may be returned when the method throws; 0: never. */
     private final long staleIfErrorNanos;
+    /** {@code tiered.provenance}: each call records where it was served from, for {@link CallTrace}. */
+    private final boolean provenance;
     /** The fraction of hits that run the method too, to compare; 0: none. */
     private final double verifyRate;
     private final HitCounter hits;
@@ -134,6 +138,7 @@ public final class CachedMethod {
         this.clock = runtime.clock();
         this.staleIfErrorNanos = runtime.config().staleIfError().toNanos();
         this.verifyRate = runtime.config().verifyRate();
+        this.provenance = runtime.config().provenance();
         this.hits = runtime.l1Hits();
         this.index = runtime.nextMethodIndex();
         this.spec = spec;
@@ -196,9 +201,10 @@ public final class CachedMethod {
     /**
      * What L1 adds per entry besides its key and result: Caffeine's node, its map's node and table slot, and the
      * {@link Entry}. The Footprint benchmark measured 183 bytes per entry with a boxed {@code long} key (16 bytes)
-     * and a shared result on a 64-bit JVM with compressed references.
+     * and a shared result on a 64-bit JVM with compressed references, before the entry gained its time of storing
+     * (8 bytes more).
      */
-    static final int ENTRY_OVERHEAD_BYTES = 168;
+    static final int ENTRY_OVERHEAD_BYTES = 176;
 
     /** An entry's weight under {@code tiered.l1.maxBytes}: its estimated bytes, and at least {@code least}. */
     private static int weight(Object key, Entry entry, long least) {
@@ -279,6 +285,9 @@ public final class CachedMethod {
             // one comparison for a fresh entry: it is due for refresh no later than it expires
             if (e != null && e.version == l1Version(ns) && clock.read() - e.refreshAt < 0) {
                 hits.increment(index);
+                if (provenance) {
+                    CallTrace.record(this, CallTrace.L1, clock.read() - e.storedAt, e.version);
+                }
                 if (verifyRate > 0 && !async && ThreadLocalRandom.current().nextDouble() < verifyRate) {
                     return verification(key, e, ns);
                 }
@@ -296,6 +305,9 @@ public final class CachedMethod {
                 return refresh(key, e, ns);
             }
             hits.increment(index);
+            if (provenance) {
+                CallTrace.record(this, CallTrace.L1, clock.read() - e.storedAt, e.version);
+            }
             return async ? completed(e.result) : e.result;
         }
         if (e != null && e.version != l1Version(ns) && l1.asMap().remove(key, e)) {
@@ -364,7 +376,7 @@ public final class CachedMethod {
         long now = clock.read();
         long deadline = now + lifetimeNanos;
         long refreshAt = refreshAfterNanos < lifetimeNanos ? now + refreshAfterNanos : deadline;
-        return new Entry(load.generation, result, load.entity, deadline, refreshAt);
+        return new Entry(load.generation, result, load.entity, now, deadline, refreshAt);
     }
 
     /**
@@ -394,6 +406,9 @@ public final class CachedMethod {
             }
         }
         stats.refreshes.increment();
+        if (provenance) {
+            CallTrace.record(this, CallTrace.METHOD, 0, load.version);
+        }
         return load.start();
     }
 
@@ -405,6 +420,9 @@ public final class CachedMethod {
     private Object miss(Object key, Namespace ns) {
         if (!ns.enabled() || runtime.cutOff()) {
             stats.uncached.increment();
+            if (provenance) {
+                CallTrace.record(this, CallTrace.UNCACHED, 0, ns.version());
+            }
             return null;
         }
         if (keyEncoder != null) {
@@ -418,6 +436,9 @@ public final class CachedMethod {
             boolean joinable = current != null && current(current);
             if (joinable && async && System.nanoTime() - current.createdNanos < runtime.coalesceMaxWaitNanos()) {
                 stats.coalesced.increment();
+                if (provenance) {
+                    CallTrace.record(this, CallTrace.METHOD, 0, current.version);
+                }
                 return stage ? current.shared.minimalCompletionStage() : current.shared.copy();
             }
             if (joinable && !async) {
@@ -427,6 +448,9 @@ public final class CachedMethod {
                 Object shared = current.await(runtime.coalesceMaxWaitNanos());
                 if (shared != Load.NO_RESULT) {
                     stats.coalesced.increment();
+                    if (provenance) {
+                        CallTrace.record(this, CallTrace.METHOD, 0, current.version);
+                    }
                     return shared;
                 }
                 return newLoad(key, entity, ns).start();
@@ -450,6 +474,9 @@ public final class CachedMethod {
                 mine.completeFromL2(fromL2);
                 return async ? completed(fromL2) : fromL2;
             }
+        }
+        if (provenance) {
+            CallTrace.record(this, CallTrace.METHOD, 0, mine.version);
         }
         return mine.start();
     }
@@ -659,6 +686,10 @@ public final class CachedMethod {
             return null;
         }
         Object result = value == null ? NULL_RESULT : value;
+        if (provenance) {
+            CallTrace.record(this, CallTrace.L2,
+                    Math.max(0, ttl.toNanos() - TimeUnit.MILLISECONDS.toNanos(fetched.ttlMillis())), load.version);
+        }
         if (l1 != null && fetched.ttlMillis() > 0 && current(load)) {
             long lifetime = Math.min(l1Ttl.toNanos(), TimeUnit.MILLISECONDS.toNanos(fetched.ttlMillis()));
             putL1(load, entry(load, result, lifetime));
@@ -790,6 +821,9 @@ public final class CachedMethod {
     public void fault(Throwable t) {
         stats.faults.increment();
         stats.uncached.increment();
+        if (provenance) {
+            CallTrace.record(this, CallTrace.UNCACHED, 0, namespace.version());
+        }
         runtime.faults().warn("fault:" + name, "a call of " + name + " ran uncached after an internal error: " + t,
                 t);
     }

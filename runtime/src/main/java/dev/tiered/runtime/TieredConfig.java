@@ -46,6 +46,7 @@ public final class TieredConfig {
     public static final String BREAKER_FAILURES = "tiered.breaker.failures";
     public static final String STALE_IF_ERROR = "tiered.staleIfError";
     public static final String VERIFY_RATE = "tiered.verify.rate";
+    public static final String PROVENANCE = "tiered.provenance";
     public static final String BREAKER_PROBE_INTERVAL = "tiered.breaker.probeInterval";
     public static final String METRICS_PORT = "tiered.metrics.port";
     public static final String METRICS_HOST = "tiered.metrics.host";
@@ -59,7 +60,7 @@ public final class TieredConfig {
     private static final List<String> KNOWN = List.of(ENABLED, REDIS_URI, REDIS_TIMEOUT, REDIS_CONNECT_TIMEOUT,
             REDIS_POOL_SIZE, REDIS_KEY_PREFIX, L1_MAX_ENTRIES, L1_MAX_BYTES, L1_MAX_STALENESS, L2_MAX_VALUE_BYTES, L2_WRITE_BEHIND_BYTES, CACHE_NULLS,
             COALESCE_MAX_WAIT, CODEC_ALLOW, BUS_HEARTBEAT, LOG_LEVEL, REFRESH_AHEAD, STAMPEDE_LEASE,
-            BREAKER_FAILURES, BREAKER_PROBE_INTERVAL, STALE_IF_ERROR, VERIFY_RATE, METRICS_PORT, METRICS_HOST,
+            BREAKER_FAILURES, BREAKER_PROBE_INTERVAL, STALE_IF_ERROR, VERIFY_RATE, PROVENANCE, METRICS_PORT, METRICS_HOST,
             METRICS_LOG_INTERVAL);
 
     /** Namespaces and key prefixes are restricted so that a Redis key can be split back into its parts. */
@@ -93,6 +94,7 @@ public final class TieredConfig {
     private final Duration breakerProbeInterval;
     private final Duration staleIfError;
     private final double verifyRate;
+    private final boolean provenance;
     private final int metricsPort;
     private final String metricsHost;
     private final Duration metricsLogInterval;
@@ -139,6 +141,7 @@ public final class TieredConfig {
         stampedeLease = r.duration(STAMPEDE_LEASE, Duration.ofMillis(500));
         breakerFailures = (int) r.whole(BREAKER_FAILURES, 5, 1, 1000);
         breakerProbeInterval = r.duration(BREAKER_PROBE_INTERVAL, Duration.ofMillis(500));
+        provenance = r.bool(PROVENANCE, false);
         verifyRate = r.value(VERIFY_RATE, 0.0, s -> {
             double d = Double.parseDouble(s);
             if (!(d >= 0 && d <= 1)) {
@@ -312,6 +315,11 @@ public final class TieredConfig {
     /** How often a summary of each namespace is logged, or {@code null}: never. */
     public Duration metricsLogInterval() {
         return metricsLogInterval;
+    }
+
+    /** Whether each call records where it was served from, for the application to ask ({@code Provenance}). */
+    public boolean provenance() {
+        return provenance;
     }
 
     /** The fraction of cache hits on which the method also runs, to check that the cached value is still right. */

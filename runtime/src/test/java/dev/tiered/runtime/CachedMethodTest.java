@@ -394,6 +394,53 @@ class CachedMethodTest {
         });
     }
 
+    @Test
+    void provenanceSaysWhereEachCallWasServedFrom() throws Exception {
+        CachedMethod find = findWith(Map.of("tiered.provenance", "true"));
+        Object[][] seen = new Object[3][];
+        Thread caller = new Thread(() -> {
+            try {
+                call(find, () -> "v", 1L);
+                seen[0] = CallTrace.lastOnThisThread();
+                call(find, () -> "v", 1L);
+                seen[1] = CallTrace.lastOnThisThread();
+                runtime.enabled(find.namespace, false);
+                call(find, () -> "v", 1L);
+                seen[2] = CallTrace.lastOnThisThread();
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        });
+        caller.start();
+        caller.join();
+        assertEquals("METHOD", seen[0][0]);
+        assertEquals("catalog", seen[0][1]);
+        assertEquals(find.name(), seen[0][2]);
+        assertEquals(0L, seen[0][3]);
+        assertEquals("L1", seen[1][0]);
+        assertTrue((Long) seen[1][3] >= 0 && (Long) seen[1][3] < 60_000, "age " + seen[1][3]);
+        assertEquals(find.namespace.anyGeneration(), seen[1][4]);
+        assertEquals("UNCACHED", seen[2][0]);
+    }
+
+    @Test
+    void withoutProvenanceNothingIsRecorded() throws Exception {
+        CachedMethod find = find();
+        Object[][] seen = new Object[1][];
+        Thread caller = new Thread(() -> {
+            try {
+                call(find, () -> "v", 1L);
+                call(find, () -> "v", 1L);
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+            seen[0] = CallTrace.lastOnThisThread();
+        });
+        caller.start();
+        caller.join();
+        assertNull(seen[0]);
+    }
+
     /** Past its deadline: a miss twice in a row (a first miss may be a refresh ahead of expiry, which keeps it). */
     private static boolean expired(CachedMethod m, long key) {
         return Fixtures.misses(m, key) && Fixtures.misses(m, key);

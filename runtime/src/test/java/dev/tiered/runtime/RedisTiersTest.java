@@ -73,6 +73,19 @@ class RedisTiersTest {
     }
 
     @Test
+    void provenanceTellsAnL2HitAndTheAgeOfItsValue() throws Exception {
+        RedisServer redis = RedisServer.shared();
+        CachedMethod a = find(runtime(redis));
+        CachedMethod b = find(runtime(redis, "tiered.provenance", "true"));
+        call(a, () -> "v", 1L);
+        assertEquals("v", call(b, () -> "unexpected", 1L));
+        Object[] trace = CallTrace.lastOnThisThread();
+        assertEquals("L2", trace[0]);
+        assertTrue((Long) trace[3] >= 0 && (Long) trace[3] < 60_000, "age " + trace[3]);
+        assertEquals(b.namespace.version(), trace[4]);
+    }
+
+    @Test
     void entriesLiveUnderReadableVersionedKeysWithTheirTtl() throws Exception {
         RedisServer redis = RedisServer.shared();
         CachedMethod a = find(runtime(redis));

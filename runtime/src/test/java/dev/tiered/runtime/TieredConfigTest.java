@@ -99,6 +99,7 @@ class TieredConfigTest {
                 Arguments.of("tiered.breaker.probeInterval", "500", "ISO-8601"),
                 Arguments.of("tiered.staleIfError", "forever", "0 (off) or a positive whole number with a unit"),
                 Arguments.of("tiered.verify.rate", "1%", "a decimal number from 0 (off) to 1 (every hit)"),
+                Arguments.of("tiered.provenance", "on", "true or false"),
                 Arguments.of("tiered.metrics.port", "65536", "a whole number from 0 to 65535 (0: any free port)"),
                 Arguments.of("tiered.metrics.host", "http://0.0.0.0", "an IP address or host name of this machine"),
                 Arguments.of("tiered.metrics.logInterval", "60", "ISO-8601"),

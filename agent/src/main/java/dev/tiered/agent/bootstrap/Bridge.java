@@ -2,6 +2,7 @@ package dev.tiered.agent.bootstrap;
 
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 /**
  * The only code that advice inlined into application classes calls. It lives on the bootstrap class path, so it
@@ -26,6 +27,8 @@ public final class Bridge {
     private static int cacheSiteCount;
     private static int invalidationSiteCount;
     private static final AtomicLong FAULTS = new AtomicLong();
+    /** Where {@link #lastCall()} reads from: the engine's record of this thread's last cached call. */
+    private static volatile Supplier<Object[]> lastCall = () -> null;
 
     private Bridge() {}
 
@@ -48,6 +51,24 @@ public final class Bridge {
         sites[invalidationSiteCount] = site;
         invalidationSites = sites;
         return invalidationSiteCount++;
+    }
+
+    /** Set by the agent once its engine runs. */
+    public static void lastCall(Supplier<Object[]> source) {
+        lastCall = source;
+    }
+
+    /**
+     * Where the last cached call on this thread was served from, for {@code dev.tiered.Provenance}: {source,
+     * namespace, method, age in milliseconds, version}, or {@code null}.
+     */
+    public static Object[] lastCall() {
+        try {
+            return lastCall.get();
+        } catch (Throwable t) {
+            FAULTS.incrementAndGet();
+            return null;
+        }
     }
 
     /** Faults caught here rather than in a site: should stay zero. */

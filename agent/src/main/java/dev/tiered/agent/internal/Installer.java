@@ -12,6 +12,8 @@ import java.util.Properties;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.tiered.agent.bootstrap.Bridge;
+import dev.tiered.runtime.CallTrace;
 import dev.tiered.runtime.TieredConfig;
 import dev.tiered.runtime.TieredRuntime;
 
@@ -35,6 +37,9 @@ public final class Installer {
             return;
         }
         TieredRuntime runtime = TieredRuntime.start(config);
+        if (config.provenance()) {
+            Bridge.lastCall(CallTrace::lastOnThisThread);
+        }
         TieredTransformer transformer = new TieredTransformer(runtime);
         filter.open(new Rewriter(transformer, log), log::warn);
         if (attached) {

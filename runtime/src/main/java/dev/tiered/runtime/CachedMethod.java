@@ -98,7 +98,8 @@ public final class CachedMethod {
     private final boolean stage;
     final String name;
     final Namespace namespace;
-    final Tier tier;
+    /** Changed at run time through JMX, with {@link #l1} and {@link #keyEncoder}. */
+    volatile Tier tier;
     /** Changed at run time through JMX: read once per use. */
     volatile Duration ttl;
     volatile Duration l1Ttl;
@@ -108,7 +109,10 @@ public final class CachedMethod {
     /** The index of the {@code @CacheKey} parameter, or -1: entries then concern any entity of the namespace. */
     private final int entityParameter;
     private final KeyEncoder entityEncoder;
-    private final Cache<Object, Entry> l1;
+    /** L1 while the tier includes it, else {@code null}: where calls look. */
+    private volatile Cache<Object, Entry> l1;
+    /** The L1 store, kept when the tier leaves out L1 so that it can come back: where maintenance works. */
+    private final Cache<Object, Entry> l1Store;
     /** How long after it was stored an entry is due for a refresh ahead of expiry. */
     private volatile long refreshAfterNanos;
     private final CoarseClock clock;
@@ -125,7 +129,10 @@ public final class CachedMethod {
     /** For a method with an entity key: its L1 keys by entity. May hold keys no longer in L1, never miss one. */
     private final ConcurrentHashMap<String, Set<Object>> entityIndex;
     private final ConcurrentHashMap<Object, Load> inflight = new ConcurrentHashMap<>();
-    private final KeyEncoder keyEncoder;
+    /** The encoder of L2 keys while the tier includes L2, else {@code null}. */
+    private volatile KeyEncoder keyEncoder;
+    /** The encoder of L2 keys, or {@code null} when an argument type has no stable encoding (L1 only, then). */
+    private final KeyEncoder l2Encoder;
     private final String keyHead;
     private final String leaseHead;
     private final WeakReference<ClassLoader> loader;
@@ -154,10 +161,8 @@ public final class CachedMethod {
         this.entityParameter = spec.cacheKeyParameters().isEmpty() ? -1 : spec.cacheKeyParameters().get(0);
         this.entityEncoder = entityParameter < 0 ? null
                 : new KeyEncoder(List.of(spec.keyTypes().get(entityParameter)));
-        this.entityIndex = entityParameter < 0 || tier == Tier.L2 ? null : new ConcurrentHashMap<>();
-        if (tier == Tier.L2) {
-            l1 = null;
-        } else {
+        this.entityIndex = entityParameter < 0 ? null : new ConcurrentHashMap<>();
+        {
             Caffeine<Object, Object> builder = Caffeine.newBuilder();
             if (l1MaxBytes > 0) {
                 // an entry weighs at least its share of the entry bound, so that both bounds hold
@@ -183,10 +188,13 @@ public final class CachedMethod {
                     unindex(entry.entity, key);
                 }
             });
-            l1 = builder.build();
+            l1Store = builder.build();
         }
+        this.l1 = tier == Tier.L2 ? null : l1Store;
         this.refreshAfterNanos = refreshAfter(l1Ttl);
-        this.keyEncoder = tier == Tier.L1 ? null : new KeyEncoder(spec.keyTypes());
+        this.l2Encoder = spec.keyTypes().stream().allMatch(t -> t.firstUnsupported() == null)
+                ? new KeyEncoder(spec.keyTypes()) : null;
+        this.keyEncoder = tier == Tier.L1 ? null : l2Encoder;
         this.keyHead = runtime.config().keyPrefix() + ":e:" + namespace.name + ":";
         this.leaseHead = runtime.config().keyPrefix() + ":l:" + namespace.name + ":";
         ClassLoader cl = spec.classLoader();
@@ -223,13 +231,11 @@ public final class CachedMethod {
      * Entries already stored keep their lifetime, or less: L1 drops them after the new L1 lifetime.
      */
     synchronized void lifetimes(Duration ttl, Duration l1Ttl) {
-        Duration l1 = l1Ttl.compareTo(ttl) > 0 ? ttl : l1Ttl;
+        Duration l1Lifetime = l1Ttl.compareTo(ttl) > 0 ? ttl : l1Ttl;
         this.ttl = ttl;
-        this.l1Ttl = l1;
-        this.refreshAfterNanos = refreshAfter(l1);
-        if (this.l1 != null) {
-            this.l1.policy().expireAfterWrite().ifPresent(e -> e.setExpiresAfter(l1.plusNanos(staleIfErrorNanos)));
-        }
+        this.l1Ttl = l1Lifetime;
+        this.refreshAfterNanos = refreshAfter(l1Lifetime);
+        l1Store.policy().expireAfterWrite().ifPresent(e -> e.setExpiresAfter(l1Lifetime.plusNanos(staleIfErrorNanos)));
     }
 
     /** Counts from now on: L1 hits are counted against a baseline, the rest reset. */
@@ -249,6 +255,26 @@ public final class CachedMethod {
 
     public Tier tier() {
         return tier;
+    }
+
+    /** Whether this method's arguments can make L2 keys, so that its tier may include L2. */
+    boolean l2Capable() {
+        return l2Encoder != null;
+    }
+
+    /**
+     * Switches the tiers calls use. L1 comes back empty: what was stored while it was out of use is not trusted.
+     * Callers have checked {@link #l2Capable()} for a tier with L2.
+     */
+    synchronized void tier(Tier tier) {
+        if (tier == this.tier) {
+            return;
+        }
+        l1 = null;
+        l1Store.invalidateAll();
+        keyEncoder = tier == Tier.L1 ? null : l2Encoder;
+        l1 = tier == Tier.L2 ? null : l1Store;
+        this.tier = tier;
     }
 
     /** Whether this method's entries are keyed by an entity ({@code @CacheKey}). */
@@ -310,7 +336,7 @@ public final class CachedMethod {
             }
             return async ? completed(e.result) : e.result;
         }
-        if (e != null && e.version != l1Version(ns) && l1.asMap().remove(key, e)) {
+        if (e != null && e.version != l1Version(ns) && l1Store.asMap().remove(key, e)) {
             stats.staleDrops.increment();
         }
         return miss(key, ns);
@@ -325,7 +351,7 @@ public final class CachedMethod {
         if (staleIfErrorNanos == 0 || l1 == null || async || !(thrown instanceof Exception)) {
             return null;
         }
-        Entry e = l1.getIfPresent(load.key);
+        Entry e = l1Store.getIfPresent(load.key);
         if (e == null || e.version != l1Version(namespace) || clock.read() - (e.deadline + staleIfErrorNanos) >= 0) {
             return null;
         }
@@ -362,9 +388,7 @@ public final class CachedMethod {
             return e.result;
         }
         stats.verifyMismatches.increment();
-        if (l1 != null) {
-            l1.asMap().remove(load.key, e);
-        }
+        l1Store.asMap().remove(load.key, e);
         runtime.faults().warn("verify:" + name, "verify: " + name + " in namespace " + namespace.name
                 + " returned a value that differs from the cached one for key #" + Integer.toHexString(Keys.hash(
                 load.key)) + "; a write that changes it may lack @Invalidates (the entry was dropped here)");
@@ -542,7 +566,7 @@ public final class CachedMethod {
      * between the first check and the put may have missed it.
      */
     private void putL1(Load load, Entry entry) {
-        l1.put(load.key, entry);
+        l1Store.put(load.key, entry);
         if (entityIndex != null) {
             // one atomic step: between a lookup and an add, an invalidation could detach the set, leaving a
             // current entry that the entity's next invalidation would not find
@@ -553,7 +577,7 @@ public final class CachedMethod {
             });
         }
         if (!current(load)) {
-            l1.asMap().remove(load.key, entry);
+            l1Store.asMap().remove(load.key, entry);
         }
     }
 
@@ -562,7 +586,7 @@ public final class CachedMethod {
         if (entityIndex != null) {
             Set<Object> keys = entityIndex.remove(entity);
             if (keys != null) {
-                l1.invalidateAll(keys);
+                l1Store.invalidateAll(keys);
             }
         }
     }
@@ -576,11 +600,8 @@ public final class CachedMethod {
 
     /** Drops L1 entries whose version is no longer current, and index entries of keys no longer in L1. */
     void dropStale() {
-        if (l1 == null) {
-            return;
-        }
         long current = l1Version(namespace);
-        l1.asMap().values().removeIf(e -> {
+        l1Store.asMap().values().removeIf(e -> {
             if (e.version == current) {
                 return false;
             }
@@ -592,7 +613,7 @@ public final class CachedMethod {
             // key found absent here is either dead or will be registered again after this step
             for (String entity : entityIndex.keySet()) {
                 entityIndex.computeIfPresent(entity, (e, keys) -> {
-                    keys.removeIf(k -> !l1.asMap().containsKey(k));
+                    keys.removeIf(k -> !l1Store.asMap().containsKey(k));
                     return keys.isEmpty() ? null : keys;
                 });
             }
@@ -747,7 +768,7 @@ public final class CachedMethod {
      */
     private String keyArguments(Object key) {
         try {
-            return keyEncoder.arguments(Keys.arguments(key, arity));
+            return l2Encoder.arguments(Keys.arguments(key, arity));
         } catch (KeyEncoder.EncodingException e) {
             runtime.faults().warn("key:" + name, "a call of " + name + " skipped L2: " + e.getMessage() + ".");
             return null;
@@ -789,9 +810,7 @@ public final class CachedMethod {
     }
 
     void clearL1() {
-        if (l1 != null) {
-            l1.invalidateAll();
-        }
+        l1Store.invalidateAll();
     }
 
     /** Calls served from this JVM's L1. */
@@ -800,7 +819,7 @@ public final class CachedMethod {
     }
 
     long l1Size() {
-        return l1 == null ? 0 : l1.estimatedSize();
+        return l1Store.estimatedSize();
     }
 
     /**
@@ -808,10 +827,7 @@ public final class CachedMethod {
      * share of the entry bound), or -1 when L1 is bounded by entries only.
      */
     long l1WeightedBytes() {
-        if (l1 == null) {
-            return 0;
-        }
-        return l1.policy().eviction().map(e -> e.weightedSize().orElse(-1)).orElse(-1L);
+        return l1Store.policy().eviction().map(e -> e.weightedSize().orElse(-1)).orElse(-1L);
     }
 
     /**

@@ -30,6 +30,12 @@ public interface NamespaceMXBean {
     /** Sets the {@code l1Ttl} of the namespace's methods in this JVM (at most each one's {@code ttl}). */
     void changeL1Ttl(String l1Ttl);
 
+    /**
+     * Sets the tier of the namespace's methods in this JVM: {@code L1}, {@code L2} or {@code L1_L2}. L1 starts
+     * empty; a tier with L2 is refused if a method's arguments cannot make L2 keys.
+     */
+    void changeTier(String tier);
+
     /** Sets every counter of the namespace in this JVM back to zero. */
     void resetCounters();
 

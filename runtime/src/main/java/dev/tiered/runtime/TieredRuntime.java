@@ -373,6 +373,28 @@ public final class TieredRuntime implements AutoCloseable {
                 Durations.format(d), l1Only ? " (at most each method's ttl)" : " (l1Ttl cut to it where longer)");
     }
 
+    void tier(Namespace ns, String value) {
+        Tier tier;
+        try {
+            tier = Tier.valueOf(value.trim().toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("namespace " + ns.name + ": tier \"" + value + "\" is malformed; "
+                    + "accepted: L1, L2 or L1_L2. Nothing was changed.");
+        }
+        if (tier != Tier.L1) {
+            for (CachedMethod m : ns.methods) {
+                if (!m.l2Capable()) {
+                    throw new IllegalArgumentException("namespace " + ns.name + ": tier " + tier + " is refused: "
+                            + m.name() + " has a parameter with no stable L2 key encoding; accepted: L1. Nothing "
+                            + "was changed.");
+                }
+            }
+        }
+        ns.methods.forEach(m -> m.tier(tier));
+        LOG.info("namespace {}: tier set to {} through JMX{}", ns.name, tier,
+                tier == Tier.L2 ? "" : " (L1 starts empty)");
+    }
+
     void resetCounters(Namespace ns) {
         ns.resetCounters();
         LOG.info("namespace {}: counters reset through JMX", ns.name);

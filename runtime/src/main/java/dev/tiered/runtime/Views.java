@@ -86,6 +86,11 @@ final class Views {
         }
 
         @Override
+        public void changeTier(String tier) {
+            runtime.tier(ns, tier);
+        }
+
+        @Override
         public void resetCounters() {
             runtime.resetCounters(ns);
         }

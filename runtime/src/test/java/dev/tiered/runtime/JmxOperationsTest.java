@@ -148,4 +148,34 @@ class JmxOperationsTest {
         assertEquals(1L, attribute("L1Hits"));
         assertEquals(1L, attribute("Requests"));
     }
+
+    @Test
+    void theTierChangesAtOnceAndL1ComesBackEmpty() throws Exception {
+        invoke("changeTier", "L2");
+        assertEquals(dev.tiered.Tier.L2, find.tier());
+        int before = runs.get();
+        runs(1L);
+        runs(1L);
+        assertEquals(before + 2, runs.get(), "without Redis, an L2-only method runs every time");
+        assertEquals(0, (long) attribute("L1Entries"));
+        invoke("changeTier", "l1_l2");
+        runs(1L);
+        runs(1L);
+        assertEquals(before + 3, runs.get(), "L1 is back, empty, and caches again");
+        RuntimeMBeanException e = assertThrows(RuntimeMBeanException.class, () -> invoke("changeTier", "L3"));
+        assertEquals("namespace catalog: tier \"L3\" is malformed; accepted: L1, L2 or L1_L2. Nothing was changed.",
+                e.getCause().getMessage());
+        assertEquals(dev.tiered.Tier.L1_L2, find.tier());
+    }
+
+    @Test
+    void aTierWithL2IsRefusedForAMethodWhoseArgumentsCannotMakeL2Keys() throws Exception {
+        CachedMethod byObject = runtime.register(Specs.of(Fixtures.Catalog.class, "byObject", "10m",
+                dev.tiered.Tier.L1, "catalog"));
+        RuntimeMBeanException e = assertThrows(RuntimeMBeanException.class, () -> invoke("changeTier", "L1_L2"));
+        assertTrue(e.getCause().getMessage().startsWith("namespace catalog: tier L1_L2 is refused: "
+                + byObject.name() + " has a parameter with no stable L2 key encoding"), e.getCause().getMessage());
+        assertEquals(dev.tiered.Tier.L1, byObject.tier());
+        assertEquals(dev.tiered.Tier.L1_L2, find.tier(), "nothing was changed");
+    }
 }

@@ -22,6 +22,8 @@ final class MethodStats {
     final LagHistogram loadTimes = new LagHistogram();
     /** Durations of successful L2 reads (one round trip each), in nanoseconds. */
     final LagHistogram l2Times = new LagHistogram();
+    /** Of the L2 errors, those where Redis did not answer in time (a read or connect timeout, or no free connection). */
+    final LongAdder l2Timeouts = new LongAdder();
     /** L1 entries evicted to keep within the bound. */
     final LongAdder evictedBySize = new LongAdder();
     /** L1 entries removed because their lifetime ended. */

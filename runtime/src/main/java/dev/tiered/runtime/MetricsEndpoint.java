@@ -187,6 +187,8 @@ final class MetricsEndpoint {
                 + "method's result: a write may lack @Invalidates.", NamespaceStats::verifyMismatches);
         counter(t, all, "tiered_l2_errors_total", "Redis reads and writes that failed or timed out.",
                 NamespaceStats::l2Errors);
+        counter(t, all, "tiered_l2_timeouts_total", "Of the L2 errors, those where Redis did not answer in time.",
+                NamespaceStats::l2Timeouts);
         counter(t, all, "tiered_decode_failures_total", "L2 values that could not be decoded.",
                 NamespaceStats::decodeFailures);
         counter(t, all, "tiered_not_stored_total", "Results kept out of L2 (not serializable, too large, not "

@@ -89,6 +89,9 @@ public interface NamespaceMXBean {
     /** L1 entries evicted to keep within the bound ({@code tiered.l1.maxEntries}, {@code tiered.l1.maxBytes}). */
     long getEvictedBySize();
 
+    /** Of the L2 errors, those where Redis did not answer in time (read or connect timeout, no free connection). */
+    long getL2Timeouts();
+
     /** L1 entries removed because their lifetime ended. */
     long getExpired();
 

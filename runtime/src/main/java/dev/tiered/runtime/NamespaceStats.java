@@ -42,7 +42,8 @@ public record NamespaceStats(
         long l2ReadNanos,
         long l2P50Nanos,
         long l2P99Nanos,
-        long l2MaxNanos) {
+        long l2MaxNanos,
+        long l2Timeouts) {
 
     /** Calls that ran the method because no tier had the entry. */
     public long misses() {

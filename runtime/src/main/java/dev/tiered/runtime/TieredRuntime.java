@@ -423,7 +423,7 @@ public final class TieredRuntime implements AutoCloseable {
         long l1 = 0, l2 = 0, coalesced = 0, loads = 0, failures = 0, uncached = 0, nanos = 0;
         long l2Errors = 0, decode = 0, notStored = 0, faults = 0, entries = 0, refreshes = 0, leaseWaits = 0;
         long bytes = 0, stale = 0, verified = 0, mismatches = 0, bySize = 0, expired = 0, staleDrops = 0;
-        long l2Reads = 0, l2ReadNanos = 0;
+        long l2Reads = 0, l2ReadNanos = 0, l2Timeouts = 0;
         long[] loadTimes = loadTimes(ns);
         long[] l2Times = new long[LagHistogram.BUCKETS];
         for (CachedMethod m : ns.methods) {
@@ -449,6 +449,7 @@ public final class TieredRuntime implements AutoCloseable {
             bySize += s.evictedBySize.sum();
             expired += s.expired.sum();
             staleDrops += s.staleDrops.sum();
+            l2Timeouts += s.l2Timeouts.sum();
             l2Reads += s.l2Times.count();
             l2ReadNanos += s.l2Times.sum();
             s.l2Times.addCountsTo(l2Times);
@@ -460,7 +461,7 @@ public final class TieredRuntime implements AutoCloseable {
                 LagHistogram.quantile(loadTimes, 0.5), LagHistogram.quantile(loadTimes, 0.99),
                 LagHistogram.quantile(loadTimes, 1), verified, mismatches, bySize, expired, staleDrops, l2Reads,
                 l2ReadNanos, LagHistogram.quantile(l2Times, 0.5), LagHistogram.quantile(l2Times, 0.99),
-                LagHistogram.quantile(l2Times, 1));
+                LagHistogram.quantile(l2Times, 1), l2Timeouts);
     }
 
     /** The load times of a namespace's methods merged, as bucket counts of a {@link LagHistogram}. */
@@ -672,8 +673,21 @@ public final class TieredRuntime implements AutoCloseable {
     void l2Failed(MethodStats stats, RuntimeException e) {
         if (e != CircuitBreaker.OpenException.INSTANCE) {
             stats.l2Errors.increment();
+            if (timedOut(e)) {
+                stats.l2Timeouts.increment();
+            }
             reportL2Error(e);
         }
+    }
+
+    /** Whether Redis failed by not answering in time: a socket timeout, or no pooled connection within the wait. */
+    static boolean timedOut(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof java.net.SocketTimeoutException || t instanceof java.util.NoSuchElementException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

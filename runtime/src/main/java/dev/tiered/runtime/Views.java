@@ -227,6 +227,11 @@ final class Views {
         }
 
         @Override
+        public long getL2Timeouts() {
+            return s().l2Timeouts();
+        }
+
+        @Override
         public long getExpired() {
             return s().expired();
         }

@@ -1,6 +1,7 @@
 package dev.tiered.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
@@ -71,6 +72,17 @@ class ChaosTest {
     }
 
     @Test
+    void aTimeoutIsToldFromOtherFailures() {
+        assertTrue(TieredRuntime.timedOut(new redis.clients.jedis.exceptions.JedisConnectionException(
+                new java.net.SocketTimeoutException("Read timed out"))));
+        assertTrue(TieredRuntime.timedOut(new redis.clients.jedis.exceptions.JedisException(
+                "Could not get a resource from the pool", new java.util.NoSuchElementException("Timeout waiting"))));
+        assertFalse(TieredRuntime.timedOut(new redis.clients.jedis.exceptions.JedisConnectionException(
+                new java.net.ConnectException("Connection refused"))));
+        assertFalse(TieredRuntime.timedOut(new redis.clients.jedis.exceptions.JedisDataException("WRONGPASS")));
+    }
+
+    @Test
     void redisAnsweringSlowly() throws Exception {
         RedisServer redis = runtimes.own(debuggable());
         Traffic load = new Traffic(redis);
@@ -93,6 +105,8 @@ class ChaosTest {
         Traffic load = new Traffic(redis);
         load.during(redis::freeze, redis::thaw); // SIGSTOP: the kernel still accepts, nobody reads
         load.assertSurvived();
+        assertTrue(load.runtime[0].stats("catalog").l2Timeouts() + load.runtime[1].stats("catalog").l2Timeouts() > 0,
+                "a server that answers nothing is counted as timing out");
     }
 
     @Test

@@ -187,6 +187,7 @@ public final class JvmProcess implements AutoCloseable {
         private final Map<String, String> env = new LinkedHashMap<>();
         private final List<String> classpath = new ArrayList<>();
         private String mainClass;
+        private Path jar;
         private final List<String> args = new ArrayList<>();
 
         private Builder(String name) {
@@ -238,6 +239,13 @@ public final class JvmProcess implements AutoCloseable {
             return this;
         }
 
+        /** Runs an executable jar ({@code java -jar jar args...}) instead of a main class. */
+        public Builder jar(Path jar, String... args) {
+            this.jar = jar;
+            this.args.addAll(List.of(args));
+            return this;
+        }
+
         public JvmProcess start() {
             List<String> command = new ArrayList<>();
             command.add(javaExecutable());
@@ -247,7 +255,12 @@ public final class JvmProcess implements AutoCloseable {
                 command.add("-cp");
                 command.add(String.join(java.io.File.pathSeparator, classpath));
             }
-            command.add(mainClass);
+            if (jar != null) {
+                command.add("-jar");
+                command.add(jar.toAbsolutePath().toString());
+            } else {
+                command.add(mainClass);
+            }
             command.addAll(args);
             return new JvmProcess(name, command, env);
         }

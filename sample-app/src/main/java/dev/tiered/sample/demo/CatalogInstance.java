@@ -105,6 +105,15 @@ public final class CatalogInstance implements AutoCloseable {
         return client;
     }
 
+    public String name() {
+        return name;
+    }
+
+    /** The process id of the instance's JVM. */
+    public long pid() {
+        return process.pid();
+    }
+
     /** Everything the instance printed, the agent's log included, for failure messages. */
     public String transcript() {
         return process.transcript();

@@ -13,6 +13,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.LongStream;
 import java.util.stream.Stream;
 
+import dev.tiered.testkit.JvmProcess;
 import dev.tiered.testkit.RedisServer;
 
 /**
@@ -43,6 +44,8 @@ public final class Demo {
     private static final Workload.Settings WARM_UP =
             new Workload.Settings(4, 6_000, 2_000, PRODUCTS, 1.0, 0.01, Duration.ofMillis(100), 7);
     private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
+    /** The interval of the live view taken during the warm-up, which lasts several seconds. */
+    private static final String LIVE_VIEW_INTERVAL = "1s";
     private static final String NAMESPACE = "product";
 
     private Demo() {}
@@ -86,6 +89,8 @@ public final class Demo {
                 }
                 Phase baseline = plain.measure();
                 new Report(cached, baseline).print();
+                System.out.println();
+                cached.liveView().forEach(System.out::println);
                 System.out.printf("%ndemo took %.1f s%n", seconds(started));
                 return cached.staleReads() == 0 && baseline.staleReads() == 0;
             }
@@ -108,6 +113,7 @@ public final class Demo {
         private final List<CatalogInstance> instances = new ArrayList<>();
         private final List<CatalogClient> clients = new ArrayList<>();
         private Workload.Result warmUp;
+        private List<String> liveView = List.of();
 
         private Pair(String label, boolean withAgent) {
             this.label = label;
@@ -129,13 +135,42 @@ public final class Demo {
                 System.out.printf("%n%s: 2 instances ready in %.1f s%s%n", label, seconds(launched),
                         agentJar == null ? "" : " (-javaagent:" + agentJar + ")");
                 long warmUpStart = System.nanoTime();
+                JvmProcess stats = agentJar == null ? null : liveView(agentJar, pair.instances.get(0));
                 pair.warmUp = pair.run(WARM_UP);
+                if (stats != null) {
+                    pair.liveView = liveViewOutput(stats, pair.instances.get(0));
+                }
                 System.out.printf("%s: warmed up with %,d reads and %d price changes in %.1f s%n", label,
                         WARM_UP.reads(), pair.warmUp.priceChanges(), seconds(warmUpStart));
                 return pair;
             } catch (RuntimeException | Error | InterruptedException e) {
                 pair.close();
                 throw e;
+            }
+        }
+
+        /**
+         * Starts what an operator would run to watch an instance, {@code java -jar tiered-agent.jar stats <pid>
+         * --once}: attached during the warm-up, it prints one table over one interval of that traffic.
+         */
+        private static JvmProcess liveView(Path agentJar, CatalogInstance instance) {
+            return JvmProcess.builder("tiered stats")
+                    .jar(agentJar, "stats", Long.toString(instance.pid()), "--once", "--interval", LIVE_VIEW_INTERVAL)
+                    .start();
+        }
+
+        /** The command line and the table it printed, or what went wrong (which does not fail the demo). */
+        private static List<String> liveViewOutput(JvmProcess stats, CatalogInstance instance) {
+            try (stats) {
+                int status = stats.awaitExit(START_TIMEOUT);
+                List<String> lines = new ArrayList<>();
+                lines.add("live view of " + instance.name() + " during the warm-up: java -jar tiered-agent.jar stats "
+                        + instance.pid() + " --once --interval " + LIVE_VIEW_INTERVAL
+                        + (status == 0 ? "" : " exited with " + status));
+                lines.addAll(status == 0 ? stats.stdout() : stats.stderr());
+                return lines;
+            } catch (AssertionError e) {
+                return List.of("live view of " + instance.name() + " failed: " + e.getMessage());
             }
         }
 
@@ -154,7 +189,7 @@ public final class Demo {
             }
             System.out.printf("%s: measured %,d reads and %d price changes in %.1f s%n", label, WORKLOAD.reads(),
                     result.priceChanges(), seconds);
-            return new Phase(label, warmUp, result, seconds, stats);
+            return new Phase(label, warmUp, result, seconds, stats, liveView);
         }
 
         /** Runs a workload; if it fails, the instances' output goes with the failure. */
@@ -179,9 +214,11 @@ public final class Demo {
      * warm-up on, as their propagation and freshness do not depend on the JIT.
      *
      * @param stats each instance's counters during the measured run
+     * @param liveView what {@code tiered-agent.jar stats} printed for the first instance during the warm-up; empty
+     *     without the agent
      */
     private record Phase(String label, Workload.Result warmUp, Workload.Result measured, double seconds,
-                         List<CatalogClient.Stats> stats) {
+                         List<CatalogClient.Stats> stats, List<String> liveView) {
         long queries() {
             return stats.stream().mapToLong(CatalogClient.Stats::queries).sum();
         }

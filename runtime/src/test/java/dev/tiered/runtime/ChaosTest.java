@@ -176,7 +176,7 @@ class ChaosTest {
                 int key = ThreadLocalRandom.current().nextInt(KEYS);
                 long start = System.nanoTime();
                 try {
-                    Object result = serve(find[jvm], () -> Long.toString(db.get(key)), (long) key);
+                    Object result = Fixtures.serve(find[jvm], () -> Long.toString(db.get(key)), (long) key);
                     records.add(new StaleReads.Read(jvm, Integer.toString(key), Long.parseLong((String) result),
                             start));
                 } catch (Throwable t) {
@@ -261,23 +261,5 @@ class ChaosTest {
             assertEquals(0, result.stale(), result.toString());
             assertTrue(result.reads() > 10_000 && result.writes() >= 300, result.toString());
         }
-    }
-
-    /** One call the way the advice makes it, without waiting for the write behind it to land. */
-    private static Object serve(CachedMethod m, java.util.concurrent.Callable<?> body, Object arg) throws Exception {
-        Object outcome = m.begin1(arg);
-        if (outcome instanceof Load) {
-            Load load = (Load) outcome;
-            Object value;
-            try {
-                value = body.call();
-            } catch (Exception | Error e) {
-                load.fail(e);
-                throw e;
-            }
-            load.complete(value);
-            return value;
-        }
-        return outcome == null ? body.call() : outcome;
     }
 }

@@ -155,12 +155,6 @@ final class Namespace {
         scheduleClear();
     }
 
-    /**
-     * Forgets everything this JVM knew to be current: after the invalidation bus was lost and came back, messages
-     * sent in between are lost, and entries of entities they concerned cannot be told apart. Every L1 entry
-     * becomes stale and no load that began before this stores its result. (L2 needs none of this: every read
-     * compares an entry's stamp with its entity's current version in Redis.)
-     */
     /** Counts from now on (the propagation-lag quantiles too). */
     void resetCounters() {
         invalidationsSent.reset();
@@ -169,6 +163,12 @@ final class Namespace {
         methods.forEach(CachedMethod::resetCounters);
     }
 
+    /**
+     * Forgets everything this JVM knew to be current: after the invalidation bus was lost and came back, messages
+     * sent in between are lost, and entries of entities they concerned cannot be told apart. Every L1 entry
+     * becomes stale and no load that began before this stores its result. (L2 needs none of this: every read
+     * compares an entry's stamp with its entity's current version in Redis.)
+     */
     void forgetAll() {
         synchronized (this) {
             long now = sequence.incrementAndGet();

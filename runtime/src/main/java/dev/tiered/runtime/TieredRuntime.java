@@ -725,11 +725,12 @@ public final class TieredRuntime implements AutoCloseable {
             if (ns == null) {
                 return;
             }
-            if (bump && !origin.equals(from)) {
-                ns.invalidationsReceived.increment();
-                ns.propagationLag.record(Clocks.epochMicros() - sentAtMicros);
-            }
             ns.advanceTo(version);
+            // counted once applied: whoever sees the count sees the invalidation in effect
+            if (bump && !origin.equals(from)) {
+                ns.propagationLag.record(Clocks.epochMicros() - sentAtMicros);
+                ns.invalidationsReceived.increment();
+            }
         }
 
         @Override
@@ -738,9 +739,9 @@ public final class TieredRuntime implements AutoCloseable {
             if (ns == null || origin.equals(from)) {
                 return; // this JVM applied its own keyed writes before they returned
             }
-            ns.invalidationsReceived.increment();
-            ns.propagationLag.record(Clocks.epochMicros() - sentAtMicros);
             ns.invalidateEntity(entity);
+            ns.propagationLag.record(Clocks.epochMicros() - sentAtMicros);
+            ns.invalidationsReceived.increment();
         }
 
         @Override

@@ -112,7 +112,8 @@ class ModesIT {
         app.request("call dev.tiered.it.fixture.FileStore write product-70 new");
         assertEquals("ok new", app.request("call find 70"), "the verified hit returns what the method returns now");
         assertEquals("1", app.request("stat products VerifyMismatches"), app.transcript());
-        assertEquals(1, app.stderrMatching(l -> l.contains("WARN tiered - verify: dev.tiered.it.fixture.Products"
+        assertEquals(1, app.awaitStderrMatching("the mismatch", Duration.ofSeconds(10),
+                l -> l.contains("WARN tiered - verify: dev.tiered.it.fixture.Products"
                 + ".find(long) in namespace products returned a value that differs from the cached one for key #"))
                 .size(), app.transcript());
     }

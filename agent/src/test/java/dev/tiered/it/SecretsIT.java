@@ -121,8 +121,8 @@ class SecretsIT {
         assertEquals("ok cuatro", app.request("call find 4"), "a write is seen at once where it was made");
         // the bus says it once; a write that cannot bump says it once too (at most once a minute)
         for (String says : List.of("invalidation bus cannot subscribe", "could not bump namespace products")) {
-            assertEquals(1, app.stderrMatching(l -> l.contains("WARN tiered - " + says) && l.contains("WRONGPASS"))
-                    .size(), app.transcript());
+            assertEquals(1, app.awaitStderrMatching(says, WAIT, l -> l.contains("WARN tiered - " + says)
+                    && l.contains("WRONGPASS")).size(), app.transcript());
         }
         assertNowhere(MARK, List.of(app), List.of(app.request("mbeans")));
     }

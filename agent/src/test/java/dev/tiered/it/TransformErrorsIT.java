@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 
 import org.junit.jupiter.api.AfterAll;
@@ -81,7 +82,8 @@ class TransformErrorsIT {
     }
 
     private static void assertOneLine(String expected) {
-        List<String> lines = app.stderrMatching(line -> line.contains(expected));
+        List<String> lines = app.awaitStderrMatching("a line containing: " + expected, Duration.ofSeconds(10),
+                line -> line.contains(expected));
         assertEquals(1, lines.size(), "expected exactly one line containing: " + expected + "\n" + app.transcript());
         assertTrue(lines.get(0).contains(" WARN tiered - "), lines.get(0));
     }

@@ -117,6 +117,15 @@ public final class JvmProcess implements AutoCloseable {
         Await.until(name + " to log " + what, timeout, () -> stderr.stream().anyMatch(line));
     }
 
+    /**
+     * The lines of standard error that match, once one has been read: standard error is read by another thread, so
+     * a line the child wrote before answering a request may not have been read yet when the answer arrives.
+     */
+    public List<String> awaitStderrMatching(String what, Duration timeout, Predicate<String> filter) {
+        awaitStderr(what, timeout, filter);
+        return stderrMatching(filter);
+    }
+
     /** Waits for the child to exit on its own and returns its exit code. */
     public int awaitExit(Duration timeout) {
         try {

@@ -208,9 +208,8 @@ public final class CachedMethod {
 
     /**
      * What L1 adds per entry besides its key and result: Caffeine's node, its map's node and table slot, and the
-     * {@link Entry}. The Footprint benchmark measured 183 bytes per entry with a boxed {@code long} key (16 bytes)
-     * and a shared result on a 64-bit JVM with compressed references, before the entry gained its time of storing
-     * (8 bytes more).
+     * {@link Entry}. The Footprint benchmark measured 191 bytes per entry with a boxed {@code long} key (16 bytes)
+     * and a shared result on a 64-bit JVM with compressed references.
      */
     static final int ENTRY_OVERHEAD_BYTES = 176;
 

@@ -156,20 +156,14 @@ final class MetricsEndpoint {
         PrometheusText t = new PrometheusText();
         counter(t, all, "tiered_requests_total", "Calls of the namespace's cached methods.",
                 NamespaceStats::requests);
-        t.family("tiered_hits_total", "counter",
-                "Calls served from a tier: l1, this JVM's memory; l2, Redis (lease waits included).");
-        for (NamespaceStats s : all) {
-            t.sample("tiered_hits_total", s.l1Hits(), "namespace", s.namespace(), "tier", "l1");
-            t.sample("tiered_hits_total", s.l2Hits(), "namespace", s.namespace(), "tier", "l2");
-        }
+        counterBy(t, all, "tiered_hits_total",
+                "Calls served from a tier: l1, this JVM's memory; l2, Redis (lease waits included).",
+                "tier", "l1", NamespaceStats::l1Hits, "l2", NamespaceStats::l2Hits);
         counter(t, all, "tiered_misses_total", "Calls that ran the method because no tier had the entry.",
                 NamespaceStats::misses);
-        t.family("tiered_loads_total", "counter", "Runs of the method for a miss, by whether it returned (success) "
-                + "or threw (failure).");
-        for (NamespaceStats s : all) {
-            t.sample("tiered_loads_total", s.loads(), "namespace", s.namespace(), "result", "success");
-            t.sample("tiered_loads_total", s.loadFailures(), "namespace", s.namespace(), "result", "failure");
-        }
+        counterBy(t, all, "tiered_loads_total", "Runs of the method for a miss, by whether it returned (success) "
+                + "or threw (failure).",
+                "result", "success", NamespaceStats::loads, "failure", NamespaceStats::loadFailures);
         counter(t, all, "tiered_coalesced_total",
                 "Calls that waited for another thread's load of the same key and returned its result.",
                 NamespaceStats::coalesced);
@@ -194,14 +188,10 @@ final class MetricsEndpoint {
         counter(t, all, "tiered_not_stored_total", "Results kept out of L2 (not serializable, too large, not "
                 + "allowed, or the write-behind queue full).", NamespaceStats::notStored);
         counter(t, all, "tiered_faults_total", "Internal failures of tiered.", NamespaceStats::faults);
-        t.family("tiered_invalidations_total", "counter",
-                "Invalidations made by this JVM (sent) and made by other JVMs and received here (received).");
-        for (NamespaceStats s : all) {
-            t.sample("tiered_invalidations_total", s.invalidationsSent(), "namespace", s.namespace(),
-                    "direction", "sent");
-            t.sample("tiered_invalidations_total", s.invalidationsReceived(), "namespace", s.namespace(),
-                    "direction", "received");
-        }
+        counterBy(t, all, "tiered_invalidations_total",
+                "Invalidations made by this JVM (sent) and made by other JVMs and received here (received).",
+                "direction", "sent", NamespaceStats::invalidationsSent,
+                "received", NamespaceStats::invalidationsReceived);
         summary(t, all, "tiered_load_duration_seconds", "Time of a load (a run of the method for a miss), to within "
                 + "12.5%; quantile 1 is the longest.", 1e9, NamespaceStats::loadP50Nanos, NamespaceStats::loadP99Nanos,
                 NamespaceStats::loadMaxNanos, NamespaceStats::loadNanos, NamespaceStats::misses);
@@ -209,12 +199,9 @@ final class MetricsEndpoint {
                 + "within 12.5%; quantile 1 is the longest.", 1e9, NamespaceStats::l2P50Nanos,
                 NamespaceStats::l2P99Nanos, NamespaceStats::l2MaxNanos, NamespaceStats::l2ReadNanos,
                 NamespaceStats::l2Reads);
-        t.family("tiered_evictions_total", "counter", "L1 entries removed by Caffeine: to keep within the bound "
-                + "(cause size) or at the end of their lifetime (cause expired).");
-        for (NamespaceStats s : all) {
-            t.sample("tiered_evictions_total", s.evictedBySize(), "namespace", s.namespace(), "cause", "size");
-            t.sample("tiered_evictions_total", s.expired(), "namespace", s.namespace(), "cause", "expired");
-        }
+        counterBy(t, all, "tiered_evictions_total", "L1 entries removed by Caffeine: to keep within the bound "
+                + "(cause size) or at the end of their lifetime (cause expired).",
+                "cause", "size", NamespaceStats::evictedBySize, "expired", NamespaceStats::expired);
         counter(t, all, "tiered_stale_drops_total", "L1 entries found to be of an old version (invalidated) and "
                 + "dropped.", NamespaceStats::staleDrops);
         t.family("tiered_propagation_lag_seconds", "summary", "Time from a write in another JVM (its clock) to its "
@@ -264,6 +251,17 @@ final class MetricsEndpoint {
     private static void gauge(PrometheusText t, List<NamespaceStats> all, String name, String help,
                               ToDoubleFunction<NamespaceStats> value) {
         perNamespace(t, all, name, "gauge", help, value);
+    }
+
+    /** A counter per namespace split in two by one label, as hits by tier or loads by result. */
+    private static void counterBy(PrometheusText t, List<NamespaceStats> all, String name, String help, String label,
+                                  String first, ToLongFunction<NamespaceStats> firstValue, String second,
+                                  ToLongFunction<NamespaceStats> secondValue) {
+        t.family(name, "counter", help);
+        for (NamespaceStats s : all) {
+            t.sample(name, firstValue.applyAsLong(s), "namespace", s.namespace(), label, first);
+            t.sample(name, secondValue.applyAsLong(s), "namespace", s.namespace(), label, second);
+        }
     }
 
     /** A summary per namespace: quantiles 0.5, 0.99 and 1, the sum and the count; values in {@code perSecond}ths. */

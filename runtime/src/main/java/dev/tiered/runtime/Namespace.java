@@ -44,6 +44,9 @@ final class Namespace {
     final ReentrantLock syncLock = new ReentrantLock();
     final LongAdder invalidationsSent = new LongAdder();
     final LongAdder invalidationsReceived = new LongAdder();
+    /** Failures of the namespace's own Redis operations, its version reads and bumps; its methods count theirs. */
+    final LongAdder versionErrors = new LongAdder();
+    final LongAdder versionTimeouts = new LongAdder();
     /** How long invalidations from other JVMs took to arrive here. */
     final LagHistogram propagationLag = new LagHistogram();
     /** Bumps made only locally because Redis could not be reached; sent to Redis when it is back. */
@@ -159,6 +162,8 @@ final class Namespace {
     void resetCounters() {
         invalidationsSent.reset();
         invalidationsReceived.reset();
+        versionErrors.reset();
+        versionTimeouts.reset();
         propagationLag.reset();
         methods.forEach(CachedMethod::resetCounters);
     }

@@ -423,7 +423,8 @@ public final class TieredRuntime implements AutoCloseable {
         long l1 = 0, l2 = 0, coalesced = 0, loads = 0, failures = 0, uncached = 0, nanos = 0;
         long l2Errors = 0, decode = 0, notStored = 0, faults = 0, entries = 0, refreshes = 0, leaseWaits = 0;
         long bytes = 0, stale = 0, verified = 0, mismatches = 0, bySize = 0, expired = 0, staleDrops = 0;
-        long l2Reads = 0, l2ReadNanos = 0, l2Timeouts = 0;
+        long l2Reads = 0, l2ReadNanos = 0, l2Timeouts = ns.versionTimeouts.sum();
+        l2Errors += ns.versionErrors.sum();
         long[] loadTimes = loadTimes(ns);
         long[] l2Times = new long[LagHistogram.BUCKETS];
         for (CachedMethod m : ns.methods) {
@@ -502,6 +503,7 @@ public final class TieredRuntime implements AutoCloseable {
 
     /** The bump could not reach Redis: this JVM stops using L2 for the namespace and sends a bump when it can. */
     private void bumpLocally(Namespace ns, RuntimeException cause) {
+        versionFailed(ns, cause);
         ns.pendingBumps.incrementAndGet();
         ns.localGeneration(localGenerations.decrementAndGet());
         faults.warn("bump:" + ns.name, "could not bump namespace " + ns.name + " in Redis (" + cause
@@ -586,6 +588,7 @@ public final class TieredRuntime implements AutoCloseable {
                 ns.advanceTo(version);
                 return true;
             } catch (RuntimeException e) {
+                versionFailed(ns, e);
                 reportL2Error(e);
                 return false;
             }
@@ -677,6 +680,16 @@ public final class TieredRuntime implements AutoCloseable {
                 stats.l2Timeouts.increment();
             }
             reportL2Error(e);
+        }
+    }
+
+    /** Counts a failed version read or bump of a namespace, unless the circuit was open. */
+    private static void versionFailed(Namespace ns, RuntimeException e) {
+        if (e != CircuitBreaker.OpenException.INSTANCE) {
+            ns.versionErrors.increment();
+            if (timedOut(e)) {
+                ns.versionTimeouts.increment();
+            }
         }
     }
 

@@ -310,7 +310,9 @@ class RedisTiersTest {
         call(a, () -> "old", 1L);
         long before = ra.stats("catalog").version();
         redis.kill();
+        long errors = ra.stats("catalog").l2Errors();
         update.run();
+        assertEquals(errors + 1, ra.stats("catalog").l2Errors(), "the failed bump is the namespace's L2 error");
         assertEquals("new", call(a, () -> "new", 1L));
         assertTrue(ra.stats("catalog").version() <= 0, "a local generation until Redis is back");
         redis.restart();

@@ -1,6 +1,7 @@
 package dev.tiered.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -19,21 +20,26 @@ import org.junit.jupiter.api.Test;
 import dev.tiered.testkit.Await;
 import dev.tiered.testkit.JvmProcess;
 import dev.tiered.testkit.RedisServer;
+import dev.tiered.testkit.TlsFiles;
 
 /**
  * {@code rediss://} through the agent, against the harness's redis-server with its TLS port open and an ACL user:
  * the server's certificate is checked against the trust store named by the JVM's standard
- * {@code javax.net.ssl.trustStore} properties, and its host name against the URI's. The certificate is made at test
- * time with the JDK's keytool.
+ * {@code javax.net.ssl.trustStore} properties or by tiered's own {@code tiered.redis.trustStore}, and its host name
+ * against the URI's; a second server asks for client certificates ({@code tls-auth-clients yes}), which tiered
+ * presents from {@code tiered.redis.keyStore}. Certificates are made at test time with the JDK's keytool.
  */
 class TlsIT {
     private static final Duration WAIT = Duration.ofSeconds(20);
     /** Found nowhere in what the JVMs print or expose, whole or in part. */
     private static final String MARK = "Kj3";
     private static final String PASSWORD = "tls:Pw@Kj3/x";
+    private static final String KEY_STORE_PASSWORD = "client-Kj3-pw";
+    private static final String OWN_STORES_USER = "own";
 
     private static Path dir;
     private static TlsFiles tls;
+    private static TlsFiles client;
     private static RedisServer redis;
     private static AgentJvms jvms;
 
@@ -41,8 +47,10 @@ class TlsIT {
     static void start() throws IOException {
         dir = Files.createTempDirectory("tiered-tls-");
         tls = TlsFiles.forLocalhost(dir);
+        client = TlsFiles.forClient(dir, "app-client", KEY_STORE_PASSWORD);
         redis = RedisServer.startWithTls(tls.certificate(), tls.key(),
-                "--user", "app", "on", ">" + PASSWORD, "~*", "&*", "+@all");
+                "--user", "app", "on", ">" + PASSWORD, "~*", "&*", "+@all",
+                "--user", OWN_STORES_USER, "on", ">" + PASSWORD, "~*", "&*", "+@all"); // told apart in CLIENT LIST
         jvms = new AgentJvms();
     }
 
@@ -54,25 +62,48 @@ class TlsIT {
         if (redis != null) {
             redis.close();
         }
-        if (tls != null) {
-            for (Path p : List.of(tls.certificate(), tls.key(), tls.trustStore(), dir.resolve("server.p12"), dir)) {
-                p.toFile().delete();
+        for (TlsFiles files : new TlsFiles[] {tls, client}) {
+            if (files != null) {
+                files.files().forEach(p -> p.toFile().delete());
             }
+        }
+        if (dir != null) {
+            dir.toFile().delete();
         }
     }
 
-    private static String uri(String host) {
-        return "rediss://app:" + URLEncoder.encode(PASSWORD, StandardCharsets.UTF_8) + "@" + host + ":"
-                + redis.tlsPort();
+    private static String uri(String host, RedisServer server) {
+        return uri("app", host, server);
+    }
+
+    private static String uri(String user, String host, RedisServer server) {
+        return "rediss://" + user + ":" + URLEncoder.encode(PASSWORD, StandardCharsets.UTF_8) + "@" + host + ":"
+                + server.tlsPort();
     }
 
     private static JvmProcess jvm(String name, String host, boolean trusting) {
-        List<String> settings = new ArrayList<>(List.of("tiered.redis.uri=" + uri(host),
+        List<String> settings = new ArrayList<>(List.of("tiered.redis.uri=" + uri(host, redis),
                 "tiered.redis.keyPrefix=tls"));
         if (trusting) {
             settings.addAll(tls.trustProperties());
         }
         return jvms.withAgent(name, settings.toArray(String[]::new));
+    }
+
+    /** A JVM that trusts the server through tiered's own trust store, and presents a client certificate or not. */
+    private static JvmProcess ownStores(String name, RedisServer server, boolean presenting) {
+        List<String> settings = new ArrayList<>(List.of("tiered.redis.uri=" + uri(OWN_STORES_USER, "localhost", server),
+                "tiered.redis.keyPrefix=tls-own", "tiered.redis.trustStore=" + tls.trustStore(),
+                "tiered.redis.trustStorePassword=" + tls.password()));
+        if (presenting) {
+            settings.addAll(List.of("tiered.redis.keyStore=" + client.keyStore(),
+                    "tiered.redis.keyStorePassword=" + KEY_STORE_PASSWORD));
+        }
+        return jvms.withAgent(name, settings.toArray(String[]::new));
+    }
+
+    private static boolean busConnected(JvmProcess jvm) {
+        return jvm.request("mbeans").replaceAll(".*type=Runtime BusConnected=(\\w+).*", "$1").equals("true");
     }
 
     private static long stat(JvmProcess jvm, String attribute) {
@@ -133,9 +164,51 @@ class TlsIT {
         Await.until("the server to have refused both JVMs a few times each", WAIT, () -> refusedHandshakes() >= 8);
         for (JvmProcess jvm : List.of(otherHost, untrusted)) {
             assertEquals(1, jvm.stderrMatching(l -> l.contains("cannot subscribe")).size(), jvm.transcript());
-            assertEquals("false", jvm.request("mbeans").replaceAll(".*type=Runtime BusConnected=(\\w+).*", "$1"));
+            assertFalse(busConnected(jvm));
         }
         SecretsIT.assertNowhere(MARK, otherHost, untrusted);
+    }
+
+    @Test
+    void tieredsOwnTrustStoreNeedsNoJvmWideSetting() {
+        JvmProcess own = ownStores("tls-own-trust", redis, false);
+        own.request("call update 7 seven");
+        Await.until("the namespace's version read over TLS", WAIT, () -> stat(own, "Version") > 0);
+        Await.until("the bus subscribed over TLS", WAIT, () -> busConnected(own));
+        assertEquals("ok seven", own.request("call find 7"));
+        Await.until("the result to land in Redis", WAIT,
+                () -> !((List<?>) redis.command("KEYS", "tls-own:e:products:*")).isEmpty());
+        assertEquals(0, stat(own, "L2Errors"));
+        own.awaitStderr("the start-up line to name the trust store", WAIT,
+                l -> l.contains("INFO tiered - L2 and invalidations") && l.contains("trustStore=" + tls.trustStore()));
+    }
+
+    @Test
+    void aServerThatAsksForClientCertificatesAcceptsTheKeyStoresAndRefusesAJvmWithout() throws IOException {
+        RedisServer mutual = RedisServer.startWithTls(tls.certificate(), tls.key(), "--tls-auth-clients", "yes",
+                "--tls-ca-cert-file", client.certificate().toString(),
+                "--user", OWN_STORES_USER, "on", ">" + PASSWORD, "~*", "&*", "+@all");
+        try {
+            JvmProcess presenting = ownStores("tls-client-cert", mutual, true);
+            JvmProcess without = ownStores("tls-no-client-cert", mutual, false);
+            for (JvmProcess jvm : List.of(presenting, without)) {
+                jvm.request("call update 8 eight");
+                assertEquals("ok eight", jvm.request("call find 8"));
+            }
+            Await.until("the version read with a client certificate", WAIT, () -> stat(presenting, "Version") > 0);
+            Await.until("the bus subscribed with a client certificate", WAIT, () -> busConnected(presenting));
+            without.awaitStderr("why it cannot subscribe", WAIT, l -> l.contains("WARN tiered - invalidation bus "
+                    + "cannot subscribe"));
+            assertEquals("ok eight", without.request("call find 8"), "the JVM without a certificate runs on");
+            assertFalse(busConnected(without));
+            assertEquals(0, stat(without, "L2Hits"));
+            String clients = (String) mutual.command("CLIENT", "LIST");
+            assertTrue(clients.lines().anyMatch(l -> l.contains("name=tiered-bus ")
+                    && l.contains("user=" + OWN_STORES_USER + " ")), clients);
+            SecretsIT.assertNowhere(MARK, presenting, without);
+        } finally {
+            mutual.close();
+        }
     }
 
     /** TLS handshakes the server saw fail (it logs each at its default level). */

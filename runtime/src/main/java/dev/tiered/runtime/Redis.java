@@ -1,6 +1,7 @@
 package dev.tiered.runtime;
 
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
@@ -8,6 +9,8 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.function.Function;
+
+import javax.net.ssl.SSLSocketFactory;
 
 import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
 
@@ -140,7 +143,8 @@ final class Redis implements AutoCloseable {
         this.breaker = new CircuitBreaker(config.breakerFailures(), endpoint.toString());
         this.channelName = config.keyPrefix() + ":invalidations";
         this.channel = channelName.getBytes(StandardCharsets.UTF_8);
-        this.clientConfig = clientConfig(endpoint, config.redisConnectTimeout(), config.redisTimeout());
+        this.clientConfig = clientConfig(endpoint, config.redisTls(), config.redisConnectTimeout(),
+                config.redisTimeout());
         GenericObjectPoolConfig<Jedis> poolConfig = new GenericObjectPoolConfig<>();
         poolConfig.setMaxTotal(config.redisPoolSize());
         poolConfig.setMaxIdle(config.redisPoolSize());
@@ -153,7 +157,16 @@ final class Redis implements AutoCloseable {
         this.pool = new JedisPool(poolConfig, new HostAndPort(endpoint.host(), endpoint.port()), clientConfig);
     }
 
-    private static JedisClientConfig clientConfig(RedisEndpoint endpoint, Duration connect, Duration read) {
+    private static JedisClientConfig clientConfig(RedisEndpoint endpoint, RedisTls tls, Duration connect,
+                                                  Duration read) {
+        SSLSocketFactory sockets = null;
+        if (endpoint.tls() && tls.configured()) {
+            try {
+                sockets = tls.socketFactory(); // Jedis still checks the host name, as with the default factory
+            } catch (GeneralSecurityException e) {
+                throw new IllegalStateException("cannot make a TLS context from " + tls + ": " + e.getMessage(), e);
+            }
+        }
         return DefaultJedisClientConfig.builder()
                 .connectionTimeoutMillis((int) Math.min(Integer.MAX_VALUE, connect.toMillis()))
                 .socketTimeoutMillis((int) Math.min(Integer.MAX_VALUE, read.toMillis()))
@@ -161,6 +174,7 @@ final class Redis implements AutoCloseable {
                 .password(endpoint.password())
                 .database(endpoint.database())
                 .ssl(endpoint.tls())
+                .sslSocketFactory(sockets)
                 .clientName("tiered")
                 .clientSetInfoConfig(ClientSetInfoConfig.DISABLED)
                 .autoNegotiateProtocol(false) // RESP2, which every Redis since 2.6 speaks and pub/sub here relies on

@@ -1,5 +1,6 @@
 package dev.tiered.runtime;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -31,6 +32,10 @@ public final class TieredConfig {
     public static final String REDIS_CONNECT_TIMEOUT = "tiered.redis.connectTimeout";
     public static final String REDIS_POOL_SIZE = "tiered.redis.poolSize";
     public static final String REDIS_KEY_PREFIX = "tiered.redis.keyPrefix";
+    public static final String REDIS_TRUST_STORE = "tiered.redis.trustStore";
+    public static final String REDIS_TRUST_STORE_PASSWORD = "tiered.redis.trustStorePassword";
+    public static final String REDIS_KEY_STORE = "tiered.redis.keyStore";
+    public static final String REDIS_KEY_STORE_PASSWORD = "tiered.redis.keyStorePassword";
     public static final String L1_MAX_ENTRIES = "tiered.l1.maxEntries";
     public static final String L1_MAX_BYTES = "tiered.l1.maxBytes";
     public static final String L1_MAX_STALENESS = "tiered.l1.maxStaleness";
@@ -58,7 +63,8 @@ public final class TieredConfig {
             List.of("ttl", "l1Ttl", "tier", "enabled", "cacheNulls", "l1MaxEntries", "l1MaxBytes");
 
     private static final List<String> KNOWN = List.of(ENABLED, REDIS_URI, REDIS_TIMEOUT, REDIS_CONNECT_TIMEOUT,
-            REDIS_POOL_SIZE, REDIS_KEY_PREFIX, L1_MAX_ENTRIES, L1_MAX_BYTES, L1_MAX_STALENESS, L2_MAX_VALUE_BYTES, L2_WRITE_BEHIND_BYTES, CACHE_NULLS,
+            REDIS_POOL_SIZE, REDIS_KEY_PREFIX, REDIS_TRUST_STORE, REDIS_TRUST_STORE_PASSWORD, REDIS_KEY_STORE,
+            REDIS_KEY_STORE_PASSWORD, L1_MAX_ENTRIES, L1_MAX_BYTES, L1_MAX_STALENESS, L2_MAX_VALUE_BYTES, L2_WRITE_BEHIND_BYTES, CACHE_NULLS,
             COALESCE_MAX_WAIT, CODEC_ALLOW, BUS_HEARTBEAT, LOG_LEVEL, REFRESH_AHEAD, STAMPEDE_LEASE,
             BREAKER_FAILURES, BREAKER_PROBE_INTERVAL, STALE_IF_ERROR, VERIFY_RATE, PROVENANCE, METRICS_PORT, METRICS_HOST,
             METRICS_LOG_INTERVAL);
@@ -72,7 +78,11 @@ public final class TieredConfig {
             "[A-Za-z0-9][A-Za-z0-9.-]{0,252}|[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*|\\[[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*]");
     private static final Set<String> LOG_LEVELS = Set.of("error", "warn", "info", "debug", "trace");
 
+    /** Properties whose values are secrets: never shown, and with no form of their own to be malformed. */
+    static final Set<String> SECRETS = Set.of(REDIS_TRUST_STORE_PASSWORD, REDIS_KEY_STORE_PASSWORD);
+
     private final boolean enabled;
+    private final RedisTls redisTls;
     private final RedisEndpoint redis;
     private final Duration redisTimeout;
     private final Duration redisConnectTimeout;
@@ -108,6 +118,7 @@ public final class TieredConfig {
         redisTimeout = r.duration(REDIS_TIMEOUT, Duration.ofMillis(250));
         redisConnectTimeout = r.duration(REDIS_CONNECT_TIMEOUT, Duration.ofSeconds(1));
         redisPoolSize = (int) r.whole(REDIS_POOL_SIZE, 16, 1, 1024);
+        redisTls = redisTls(r, redis);
         keyPrefix = r.value(REDIS_KEY_PREFIX, "tiered", s -> {
             if (!KEY_PREFIX.matcher(s).matches()) {
                 throw new IllegalArgumentException();
@@ -169,6 +180,39 @@ public final class TieredConfig {
         problems = List.copyOf(r.problems);
     }
 
+    /**
+     * The stores for {@code rediss://}, read now so that a wrong path or password is told at start-up. A store that
+     * cannot be used is left out: the JVM's default trust, no client certificate.
+     */
+    private static RedisTls redisTls(Reader r, RedisEndpoint redis) {
+        char[] trustPassword = r.secret(REDIS_TRUST_STORE_PASSWORD);
+        char[] keyPassword = r.secret(REDIS_KEY_STORE_PASSWORD);
+        RedisTls trusting = r.value(REDIS_TRUST_STORE, RedisTls.DEFAULT, s -> RedisTls.DEFAULT.withTrust(Path.of(s),
+                RedisTls.readTrustStore(Path.of(s), trustPassword)), RedisTls.STORE_FORM + " of the certificates to "
+                + "trust, opened with " + REDIS_TRUST_STORE_PASSWORD + " if it needs a password", false,
+                "the JVM's default trust store");
+        RedisTls tls = r.value(REDIS_KEY_STORE, trusting, s -> trusting.withKeys(Path.of(s),
+                RedisTls.readKeyStore(Path.of(s), keyPassword), keyPassword), RedisTls.STORE_FORM + " holding one "
+                + "private key and its certificate, both opened with " + REDIS_KEY_STORE_PASSWORD, false,
+                "no client certificate");
+        if (trustPassword != null && !r.isSet(REDIS_TRUST_STORE)) {
+            r.ignoredWithout(REDIS_TRUST_STORE_PASSWORD, REDIS_TRUST_STORE);
+        }
+        if (keyPassword != null && !r.isSet(REDIS_KEY_STORE)) {
+            r.ignoredWithout(REDIS_KEY_STORE_PASSWORD, REDIS_KEY_STORE);
+        }
+        if (redis != null && redis.tls()) {
+            return tls;
+        }
+        if (trusting != RedisTls.DEFAULT) { // a store that could not be used was reported as such
+            r.ignoredWithout(REDIS_TRUST_STORE, "a rediss:// " + REDIS_URI);
+        }
+        if (tls != trusting) {
+            r.ignoredWithout(REDIS_KEY_STORE, "a rediss:// " + REDIS_URI);
+        }
+        return RedisTls.DEFAULT;
+    }
+
     /** Reads the JVM's system properties and environment. */
     public static TieredConfig fromEnvironment() {
         Map<String, String> props = new HashMap<>();
@@ -198,6 +242,11 @@ public final class TieredConfig {
     /** The Redis that holds L2 and carries invalidations, or {@code null}: L1 only. */
     public RedisEndpoint redis() {
         return redis;
+    }
+
+    /** The trust and key stores of tiered's own TLS connections; {@link RedisTls#configured()} is false if none. */
+    public RedisTls redisTls() {
+        return redisTls;
     }
 
     /** How long one Redis command may take before it counts as failed. */
@@ -350,7 +399,9 @@ public final class TieredConfig {
 
     /** The settings in effect, one line, for the start-up log (never a password). */
     public String summary() {
-        return "redis=" + (redis == null ? "none (L1 only)" : redis) + ", keyPrefix=" + keyPrefix
+        return "redis=" + (redis == null ? "none (L1 only)" : redis)
+                + (redisTls.configured() && redis != null && redis.tls() ? ", " + redisTls : "")
+                + ", keyPrefix=" + keyPrefix
                 + ", l1.maxEntries=" + l1MaxEntries + (l1MaxBytes > 0 ? ", l1.maxBytes=" + Bytes.format(l1MaxBytes) : "")
                 + ", l1.maxStaleness=" + Durations.format(l1MaxStaleness)
                 + ", redis.timeout=" + Durations.format(redisTimeout) + ", cacheNulls=" + cacheNulls
@@ -408,23 +459,49 @@ public final class TieredConfig {
         }
 
         <T> T value(String property, T fallback, Function<String, T> parser, String form, boolean secret) {
+            return value(property, fallback, parser, form, secret, null);
+        }
+
+        /** {@code using}: what the fallback means, when its value alone would not say it. */
+        <T> T value(String property, T fallback, Function<String, T> parser, String form, boolean secret,
+                    String using) {
             String[] raw = raw(property);
             if (raw == null) {
                 return fallback;
             }
-            return parse(raw[0], raw[1], fallback, parser, form, secret);
+            return parse(raw[0], raw[1], fallback, parser, form, secret, using);
         }
 
         private <T> T parse(String where, String text, T fallback, Function<String, T> parser, String form,
-                            boolean secret) {
+                            boolean secret, String using) {
             try {
                 return parser.apply(text.trim());
             } catch (RuntimeException e) {
                 String shown = secret ? RedisEndpoint.masked(text) : "\"" + text + "\"";
-                problems.add(where + " = " + shown + " is malformed; accepted: " + form + ". Using "
-                        + (fallback == null || (fallback instanceof List && ((List<?>) fallback).isEmpty())
+                String why = e instanceof RedisTls.Unusable ? " (" + e.getMessage() + ")" : "";
+                problems.add(where + " = " + shown + " is malformed" + why + "; accepted: " + form + ". Using "
+                        + (using != null ? using : fallback == null
+                                || (fallback instanceof List && ((List<?>) fallback).isEmpty())
                                 ? "none" : display(fallback)) + ".");
                 return fallback;
+            }
+        }
+
+        boolean isSet(String property) {
+            return raw(property) != null;
+        }
+
+        /** A secret, as given (not trimmed), or {@code null}; it is never part of a problem line. */
+        char[] secret(String property) {
+            String[] raw = raw(property);
+            return raw == null ? null : raw[1].toCharArray();
+        }
+
+        /** Reports {@code property} as ignored, if it is set, because it serves only {@code needed}, not set. */
+        void ignoredWithout(String property, String needed) {
+            String[] raw = raw(property);
+            if (raw != null) {
+                problems.add(raw[0] + " is set without " + needed + ", which it only serves; ignored.");
             }
         }
 
@@ -544,7 +621,7 @@ public final class TieredConfig {
             if (raw == null) {
                 return null;
             }
-            T value = parse(raw[0], raw[1], null, parser, form, false);
+            T value = parse(raw[0], raw[1], null, parser, form, false, null);
             if (value == null) {
                 // parse() said "Using none"; for an override that means the annotation applies
                 int last = problems.size() - 1;

@@ -83,6 +83,8 @@ class TieredConfigTest {
                 Arguments.of("tiered.redis.connectTimeout", "-1s", "ISO-8601"),
                 Arguments.of("tiered.redis.poolSize", "0", "a whole number from 1 to 1024"),
                 Arguments.of("tiered.redis.keyPrefix", "my prefix", "1 to 64 letters, digits or . _ -"),
+                Arguments.of("tiered.redis.trustStore", "/no/such/truststore.p12", "a readable PKCS12 or JKS file"),
+                Arguments.of("tiered.redis.keyStore", "/no/such/keystore.p12", "a readable PKCS12 or JKS file"),
                 Arguments.of("tiered.l1.maxEntries", "ten", "a whole number from 1 to"),
                 Arguments.of("tiered.l1.maxStaleness", "forever", "ISO-8601"),
                 Arguments.of("tiered.l1.maxBytes", "lots", "a number of bytes from 0 to"),
@@ -117,7 +119,9 @@ class TieredConfigTest {
         Set<String> covered = malformed()
                 .map(row -> ((String) row.get()[0]).replace("tiered.ns.product.", "tiered.ns.<namespace>."))
                 .collect(Collectors.toSet());
-        List<String> missing = TieredConfig.knownProperties().stream().filter(p -> !covered.contains(p)).toList();
+        // a password has no form to be malformed; a wrong one is told on its store (RedisTlsTest), never shown
+        List<String> missing = TieredConfig.knownProperties().stream()
+                .filter(p -> !covered.contains(p) && !TieredConfig.SECRETS.contains(p)).toList();
         assertEquals(List.of(), missing, "properties without a row in malformed()");
     }
 

@@ -1,4 +1,4 @@
-package dev.tiered.it;
+package dev.tiered.testkit;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -19,32 +19,46 @@ import java.util.concurrent.TimeUnit;
 /**
  * A self-signed certificate for {@code localhost} (and no other name or address), made at test time with the JDK's
  * own {@code keytool}, in the forms each side wants: PEM certificate and key for redis-server, a PKCS12 trust store
- * holding the certificate for a JVM's {@code javax.net.ssl.trustStore}.
+ * holding the certificate for a JVM (its {@code javax.net.ssl.trustStore}, or tiered's own
+ * {@code tiered.redis.trustStore}), and the PKCS12 key store keytool made, which holds the key and certificate.
  */
-record TlsFiles(Path certificate, Path key, Path trustStore, String trustStorePassword) {
+public record TlsFiles(Path certificate, Path key, Path trustStore, Path keyStore, String password) {
     private static final String PASSWORD = "changeit";
 
-    static TlsFiles forLocalhost(Path dir) {
-        Path keyStore = dir.resolve("server.p12");
-        keytool("-genkeypair", "-keystore", keyStore.toString(), "-storetype", "PKCS12", "-storepass", PASSWORD,
-                "-alias", "redis", "-keyalg", "EC", "-groupname", "secp256r1", "-sigalg", "SHA256withECDSA",
-                "-dname", "CN=localhost", "-ext", "san=dns:localhost", "-validity", "2");
+    /** A server identity for {@code localhost}: the certificate a Redis server presents. */
+    public static TlsFiles forLocalhost(Path dir) {
+        return make(dir, "redis", "CN=localhost", "san=dns:localhost", PASSWORD);
+    }
+
+    /**
+     * A client identity named {@code name}, its stores protected by {@code password}: the key store a JVM presents
+     * with {@code tiered.redis.keyStore}, and the certificate alone, for a server's {@code tls-ca-cert-file}.
+     */
+    public static TlsFiles forClient(Path dir, String name, String password) {
+        return make(dir, name, "CN=" + name, "eku=clientAuth", password);
+    }
+
+    private static TlsFiles make(Path dir, String name, String dname, String extension, String password) {
+        Path keyStore = dir.resolve(name + ".p12");
+        keytool("-genkeypair", "-keystore", keyStore.toString(), "-storetype", "PKCS12", "-storepass", password,
+                "-alias", name, "-keyalg", "EC", "-groupname", "secp256r1", "-sigalg", "SHA256withECDSA",
+                "-dname", dname, "-ext", extension, "-validity", "2");
         try {
-            KeyStore server = KeyStore.getInstance("PKCS12");
+            KeyStore own = KeyStore.getInstance("PKCS12");
             try (InputStream in = Files.newInputStream(keyStore)) {
-                server.load(in, PASSWORD.toCharArray());
+                own.load(in, password.toCharArray());
             }
-            Certificate certificate = server.getCertificate("redis");
-            PrivateKey key = (PrivateKey) server.getKey("redis", PASSWORD.toCharArray());
-            TlsFiles files = new TlsFiles(dir.resolve("redis.crt"), dir.resolve("redis.key"),
-                    dir.resolve("truststore.p12"), PASSWORD);
+            Certificate certificate = own.getCertificate(name);
+            PrivateKey key = (PrivateKey) own.getKey(name, password.toCharArray());
+            TlsFiles files = new TlsFiles(dir.resolve(name + ".crt"), dir.resolve(name + ".key"),
+                    dir.resolve(name + "-trust.p12"), keyStore, password);
             Files.writeString(files.certificate(), pem("CERTIFICATE", certificate.getEncoded()));
             Files.writeString(files.key(), pem("PRIVATE KEY", key.getEncoded())); // PKCS#8
             KeyStore trust = KeyStore.getInstance("PKCS12");
             trust.load(null, null);
-            trust.setCertificateEntry("redis", certificate);
+            trust.setCertificateEntry(name, certificate);
             try (OutputStream out = Files.newOutputStream(files.trustStore())) {
-                trust.store(out, PASSWORD.toCharArray());
+                trust.store(out, password.toCharArray());
             }
             return files;
         } catch (IOException e) {
@@ -54,10 +68,15 @@ record TlsFiles(Path certificate, Path key, Path trustStore, String trustStorePa
         }
     }
 
+    /** Every file made. */
+    public List<Path> files() {
+        return List.of(certificate, key, trustStore, keyStore);
+    }
+
     /** The system properties that make a JVM's default SSL context trust this certificate, as key=value. */
-    List<String> trustProperties() {
+    public List<String> trustProperties() {
         return List.of("javax.net.ssl.trustStore=" + trustStore, "javax.net.ssl.trustStoreType=PKCS12",
-                "javax.net.ssl.trustStorePassword=" + trustStorePassword);
+                "javax.net.ssl.trustStorePassword=" + password);
     }
 
     private static String pem(String type, byte[] der) {

@@ -116,6 +116,18 @@ class StatsCliIT {
         assertEquals(List.of(), stats.stdout(), stats.transcript());
     }
 
+    /** A runtime image with java.se but not jdk.attach, as a JRE is: the command says to use a JDK's java. */
+    @Test
+    void aJavaRuntimeWithoutJdkAttachIsOneLineAndExitCodeOne() {
+        JvmProcess stats = jvms.track(JvmProcess.builder("stats-jre").jvmArg("--limit-modules").jvmArg("java.se")
+                .jar(AgentJvms.agentJar(), "stats", Long.toString(app.pid()), "--once").start());
+        assertEquals(1, stats.awaitExit(EXIT_TIMEOUT), stats.transcript());
+        assertEquals(1, stats.stderr().size(), stats.transcript());
+        assertTrue(stats.stderr().get(0).matches("tiered: this Java runtime \\(.+\\) has no module jdk.attach, which "
+                + "reading another JVM takes: run the command with the java of a JDK"), stats.transcript());
+        assertEquals(List.of(), stats.stdout(), stats.transcript());
+    }
+
     @Test
     void aPidOfNoProcessIsOneLineAndExitCodeOne() {
         // above any pid this kernel hands out (Linux's pid_max is at most 2^22)

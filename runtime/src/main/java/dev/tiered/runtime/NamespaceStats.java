@@ -1,9 +1,10 @@
 package dev.tiered.runtime;
 
 /**
- * A snapshot of one namespace's counters, summed over its cached methods since start-up. See the README's metrics
- * table for the meaning of each; every request is counted in exactly one of {@code l1Hits}, {@code l2Hits},
- * {@code coalesced}, {@code loads}, {@code loadFailures} and {@code uncached}.
+ * A snapshot of one namespace's counters, summed over its cached methods since start-up, or of one method's (whose
+ * invalidation and propagation counters are then zero). See the README's metrics table for the meaning of each;
+ * every request is counted in exactly one of {@code l1Hits}, {@code l2Hits}, {@code coalesced}, {@code loads},
+ * {@code loadFailures} and {@code uncached}.
  */
 public record NamespaceStats(
         String namespace,

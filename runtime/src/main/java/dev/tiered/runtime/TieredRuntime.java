@@ -238,6 +238,9 @@ public final class TieredRuntime implements AutoCloseable {
         Namespace ns = namespace(nsName);
         CachedMethod method = new CachedMethod(this, spec, ns, tier, ttl, l1Ttl, cacheNulls, maxEntries, maxBytes);
         ns.methods.add(method);
+        if (!closed) {
+            maintenance.execute(() -> registerMBean(Views.Method.objectName(method), new Views.Method(method)));
+        }
         LOG.debug("caching {}", method);
         return method;
     }
@@ -420,14 +423,26 @@ public final class TieredRuntime implements AutoCloseable {
     }
 
     static NamespaceStats snapshot(Namespace ns) {
+        return snapshot(ns, ns.methods, true);
+    }
+
+    /** A snapshot of one method's counters: those of its namespace's own operations are left out. */
+    static NamespaceStats snapshot(CachedMethod method) {
+        return snapshot(method.namespace, List.of(method), false);
+    }
+
+    private static NamespaceStats snapshot(Namespace ns, List<CachedMethod> methods, boolean namespaceCounters) {
         long l1 = 0, l2 = 0, coalesced = 0, loads = 0, failures = 0, uncached = 0, nanos = 0;
         long l2Errors = 0, decode = 0, notStored = 0, faults = 0, entries = 0, refreshes = 0, leaseWaits = 0;
         long bytes = 0, stale = 0, verified = 0, mismatches = 0, bySize = 0, expired = 0, staleDrops = 0;
-        long l2Reads = 0, l2ReadNanos = 0, l2Timeouts = ns.versionTimeouts.sum();
-        l2Errors += ns.versionErrors.sum();
-        long[] loadTimes = loadTimes(ns);
+        long l2Reads = 0, l2ReadNanos = 0, l2Timeouts = 0;
+        if (namespaceCounters) {
+            l2Errors += ns.versionErrors.sum();
+            l2Timeouts += ns.versionTimeouts.sum();
+        }
+        long[] loadTimes = loadTimes(methods);
         long[] l2Times = new long[LagHistogram.BUCKETS];
-        for (CachedMethod m : ns.methods) {
+        for (CachedMethod m : methods) {
             MethodStats s = m.stats;
             l1 += m.l1Hits();
             l2 += s.l2Hits.sum();
@@ -455,10 +470,13 @@ public final class TieredRuntime implements AutoCloseable {
             l2ReadNanos += s.l2Times.sum();
             s.l2Times.addCountsTo(l2Times);
         }
+        LagHistogram lag = namespaceCounters ? ns.propagationLag : null;
         return new NamespaceStats(ns.name, ns.version(), l1 + l2 + coalesced + loads + failures + uncached, l1, l2,
                 coalesced, loads, failures, uncached, nanos, l2Errors, decode, notStored, faults,
-                ns.invalidationsSent.sum(), ns.invalidationsReceived.sum(), entries, bytes, refreshes, leaseWaits, stale,
-                ns.propagationLag.quantile(0.5), ns.propagationLag.quantile(0.99), ns.propagationLag.quantile(1),
+                namespaceCounters ? ns.invalidationsSent.sum() : 0,
+                namespaceCounters ? ns.invalidationsReceived.sum() : 0, entries, bytes, refreshes, leaseWaits, stale,
+                lag == null ? 0 : lag.quantile(0.5), lag == null ? 0 : lag.quantile(0.99),
+                lag == null ? 0 : lag.quantile(1),
                 LagHistogram.quantile(loadTimes, 0.5), LagHistogram.quantile(loadTimes, 0.99),
                 LagHistogram.quantile(loadTimes, 1), verified, mismatches, bySize, expired, staleDrops, l2Reads,
                 l2ReadNanos, LagHistogram.quantile(l2Times, 0.5), LagHistogram.quantile(l2Times, 0.99),
@@ -467,8 +485,12 @@ public final class TieredRuntime implements AutoCloseable {
 
     /** The load times of a namespace's methods merged, as bucket counts of a {@link LagHistogram}. */
     static long[] loadTimes(Namespace ns) {
+        return loadTimes(ns.methods);
+    }
+
+    private static long[] loadTimes(List<CachedMethod> methods) {
         long[] counts = new long[LagHistogram.BUCKETS];
-        for (CachedMethod m : ns.methods) {
+        for (CachedMethod m : methods) {
             m.stats.loadTimes.addCountsTo(counts);
         }
         return counts;

@@ -55,69 +55,9 @@ final class Views {
         }
     }
 
-    static final class Namespace implements NamespaceMXBean {
-        private final dev.tiered.runtime.Namespace ns;
-
-        private final TieredRuntime runtime;
-
-        Namespace(TieredRuntime runtime, dev.tiered.runtime.Namespace ns) {
-            this.runtime = runtime;
-            this.ns = ns;
-        }
-
-        @Override
-        public void setEnabled(boolean enabled) {
-            runtime.enabled(ns, enabled);
-        }
-
-        @Override
-        public void flush() {
-            runtime.flush(ns);
-        }
-
-        @Override
-        public void changeTtl(String ttl) {
-            runtime.lifetimes(ns, "ttl", ttl, false);
-        }
-
-        @Override
-        public void changeL1Ttl(String l1Ttl) {
-            runtime.lifetimes(ns, "l1Ttl", l1Ttl, true);
-        }
-
-        @Override
-        public void changeTier(String tier) {
-            runtime.tier(ns, tier);
-        }
-
-        @Override
-        public void resetCounters() {
-            runtime.resetCounters(ns);
-        }
-
-        private NamespaceStats s() {
-            return TieredRuntime.snapshot(ns);
-        }
-
-        @Override
-        public String getName() {
-            return ns.name;
-        }
-
-        @Override
-        public long getVersion() {
-            return ns.version();
-        }
-
-        @Override
-        public boolean isEnabled() {
-            return ns.enabled();
-        }
-
-        @Override
-        public String[] getMethods() {
-            return ns.methods.stream().map(CachedMethod::toString).toArray(String[]::new);
-        }
+    /** The counters shared by a namespace and a method, from a snapshot taken when an attribute is read. */
+    abstract static class Calls implements CallMetrics {
+        abstract NamespaceStats s();
 
         @Override
         public long getRequests() {
@@ -184,16 +124,6 @@ final class Views {
         @Override
         public long getFaults() {
             return s().faults();
-        }
-
-        @Override
-        public long getInvalidationsSent() {
-            return s().invalidationsSent();
-        }
-
-        @Override
-        public long getInvalidationsReceived() {
-            return s().invalidationsReceived();
         }
 
         @Override
@@ -267,6 +197,97 @@ final class Views {
         }
 
         @Override
+        public double getLoadMillisP50() {
+            return s().loadP50Nanos() / 1e6;
+        }
+
+        @Override
+        public double getLoadMillisP99() {
+            return s().loadP99Nanos() / 1e6;
+        }
+
+        @Override
+        public double getLoadMillisMax() {
+            return s().loadMaxNanos() / 1e6;
+        }
+    }
+
+    static final class Namespace extends Calls implements NamespaceMXBean {
+        private final dev.tiered.runtime.Namespace ns;
+
+        private final TieredRuntime runtime;
+
+        Namespace(TieredRuntime runtime, dev.tiered.runtime.Namespace ns) {
+            this.runtime = runtime;
+            this.ns = ns;
+        }
+
+        @Override
+        public void setEnabled(boolean enabled) {
+            runtime.enabled(ns, enabled);
+        }
+
+        @Override
+        public void flush() {
+            runtime.flush(ns);
+        }
+
+        @Override
+        public void changeTtl(String ttl) {
+            runtime.lifetimes(ns, "ttl", ttl, false);
+        }
+
+        @Override
+        public void changeL1Ttl(String l1Ttl) {
+            runtime.lifetimes(ns, "l1Ttl", l1Ttl, true);
+        }
+
+        @Override
+        public void changeTier(String tier) {
+            runtime.tier(ns, tier);
+        }
+
+        @Override
+        public void resetCounters() {
+            runtime.resetCounters(ns);
+        }
+
+        @Override
+        NamespaceStats s() {
+            return TieredRuntime.snapshot(ns);
+        }
+
+        @Override
+        public String getName() {
+            return ns.name;
+        }
+
+        @Override
+        public long getVersion() {
+            return ns.version();
+        }
+
+        @Override
+        public boolean isEnabled() {
+            return ns.enabled();
+        }
+
+        @Override
+        public String[] getMethods() {
+            return ns.methods.stream().map(CachedMethod::toString).toArray(String[]::new);
+        }
+
+        @Override
+        public long getInvalidationsSent() {
+            return s().invalidationsSent();
+        }
+
+        @Override
+        public long getInvalidationsReceived() {
+            return s().invalidationsReceived();
+        }
+
+        @Override
         public double getPropagationLagMillisP50() {
             return ns.propagationLag.quantile(0.5) / 1000.0;
         }
@@ -280,20 +301,49 @@ final class Views {
         public double getPropagationLagMillisMax() {
             return ns.propagationLag.quantile(1) / 1000.0;
         }
+    }
 
-        @Override
-        public double getLoadMillisP50() {
-            return LagHistogram.quantile(TieredRuntime.loadTimes(ns), 0.5) / 1e6;
+    /** One cached method: {@code dev.tiered:type=Method,namespace=<namespace>,name="<method>"}. */
+    static final class Method extends Calls implements MethodMXBean {
+        private final CachedMethod method;
+
+        Method(CachedMethod method) {
+            this.method = method;
+        }
+
+        static String objectName(CachedMethod method) {
+            return "dev.tiered:type=Method,namespace=" + method.namespace.name + ",name="
+                    + javax.management.ObjectName.quote(method.name);
         }
 
         @Override
-        public double getLoadMillisP99() {
-            return LagHistogram.quantile(TieredRuntime.loadTimes(ns), 0.99) / 1e6;
+        NamespaceStats s() {
+            return TieredRuntime.snapshot(method);
         }
 
         @Override
-        public double getLoadMillisMax() {
-            return LagHistogram.quantile(TieredRuntime.loadTimes(ns), 1) / 1e6;
+        public String getName() {
+            return method.name;
+        }
+
+        @Override
+        public String getNamespace() {
+            return method.namespace.name;
+        }
+
+        @Override
+        public String getTier() {
+            return method.tier.name();
+        }
+
+        @Override
+        public String getTtl() {
+            return Durations.format(method.ttl);
+        }
+
+        @Override
+        public String getL1Ttl() {
+            return Durations.format(method.l1Ttl);
         }
     }
 }

@@ -79,6 +79,31 @@ class JmxOperationsTest {
     }
 
     @Test
+    void eachMethodHasAnMBeanWithItsOwnCountsThatSumToTheNamespaces() throws Exception {
+        CachedMethod other = runtime.register(spec("other", "5m"));
+        ObjectName findName = name(Views.Method.objectName(find));
+        ObjectName otherName = name(Views.Method.objectName(other));
+        Await.until("the second method's MBean", Duration.ofSeconds(10), () -> server.isRegistered(otherName));
+        assertEquals(java.util.Set.of(findName, otherName),
+                server.queryNames(name("dev.tiered:type=Method,namespace=catalog,*"), null));
+        for (int i = 0; i < 3; i++) {
+            call(other, () -> "other", 7L);
+        }
+        assertEquals(1L, server.getAttribute(otherName, "Loads"));
+        assertEquals(2L, server.getAttribute(otherName, "L1Hits"));
+        assertEquals(3L, server.getAttribute(otherName, "Requests"));
+        for (String counter : new String[] {"Requests", "L1Hits", "Loads", "L1Entries"}) {
+            assertEquals((long) attribute(counter), (long) server.getAttribute(findName, counter)
+                    + (long) server.getAttribute(otherName, counter), counter);
+        }
+        assertEquals(find.name, server.getAttribute(findName, "Name"));
+        assertEquals("catalog", server.getAttribute(findName, "Namespace"));
+        assertEquals("5m", server.getAttribute(otherName, "Ttl"));
+        invoke("changeTier", "L1");
+        assertEquals("L1", server.getAttribute(otherName, "Tier"), "the namespace steers; its methods show it");
+    }
+
+    @Test
     void flushInvalidatesEveryEntryAtOnce() throws Exception {
         int before = runs.get();
         invoke("flush");

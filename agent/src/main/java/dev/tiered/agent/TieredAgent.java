@@ -1,6 +1,7 @@
 package dev.tiered.agent;
 
 import java.io.File;
+import java.net.JarURLConnection;
 import java.lang.instrument.Instrumentation;
 import java.net.URL;
 import java.util.jar.JarFile;
@@ -28,13 +29,30 @@ public final class TieredAgent {
         start(args, inst, true);
     }
 
+    /**
+     * The jar that holds the engine, found by its {@code inst/} folder wherever it is on the class path: the JVM
+     * appends the agent jar to it, but a plain copy of this class that came first (the agent module's thin jar, a
+     * Maven dependency of the application) is the one loaded, and its own jar has no engine.
+     */
+    private static URL agentJar() throws java.io.IOException {
+        URL launcher = ClassLoader.getSystemResource(AgentClassLoader.PREFIX
+                + "dev/tiered/agent/internal/Launcher.classdata");
+        if (launcher != null && launcher.getProtocol().equals("jar")) {
+            return ((JarURLConnection) launcher.openConnection()).getJarFileURL();
+        }
+        URL own = TieredAgent.class.getProtectionDomain().getCodeSource().getLocation();
+        throw new IllegalStateException(own + " is not the agent jar (it has no " + AgentClassLoader.PREFIX
+                + " folder, and none is on the class path): give -javaagent the tiered-agent.jar that the build "
+                + "makes, agent/target/tiered-agent.jar");
+    }
+
     private static synchronized void start(String args, Instrumentation inst, boolean attached) {
         if (started) {
             return;
         }
         started = true;
         try {
-            URL location = TieredAgent.class.getProtectionDomain().getCodeSource().getLocation();
+            URL location = agentJar();
             File file = new File(location.toURI());
             JarFile jar = new JarFile(file);
             ClassLoader loader = new AgentClassLoader(jar, location, ClassLoader.getPlatformClassLoader());

@@ -35,6 +35,40 @@ class IsolationIT {
         assertEquals("isolated-1 isolated-1 runs=1", reply, app.transcript());
     }
 
+    /**
+     * The agent module's plain jar (its classes without the engine, as a Maven dependency of the application would
+     * bring it) first on the class path: its copy of the entry point is the one loaded, and must still find the
+     * engine in the jar given to -javaagent.
+     */
+    @Test
+    void theAgentsPlainJarAheadOnTheClassPathDoesNotHideTheEngine() {
+        JvmProcess app = jvms.track(jvms.builder("thin-jar-first")
+                .classpath(AgentJvms.path("it.thinJar"))
+                .javaagent(AgentJvms.agentJar())
+                .main(FixtureApp.class.getName())
+                .start());
+        app.request("call update 41 forty-one");
+        assertEquals("ok forty-one", app.request("call find 41"));
+        assertEquals("ok forty-one", app.request("call find 41"));
+        assertEquals("1", app.request("runs find"), "cached\n" + app.transcript());
+    }
+
+    @Test
+    void thePlainJarGivenAsTheAgentIsOneLineAndTheApplicationRunsUncached() {
+        JvmProcess app = jvms.track(jvms.builder("thin-jar-agent")
+                .javaagent(AgentJvms.path("it.thinJar"))
+                .main(FixtureApp.class.getName())
+                .start());
+        app.request("call update 42 forty-two");
+        assertEquals("ok forty-two", app.request("call find 42"));
+        assertEquals("ok forty-two", app.request("call find 42"));
+        assertEquals("2", app.request("runs find"), "uncached\n" + app.transcript());
+        String line = app.awaitStderrMatching("the agent's one line", java.time.Duration.ofSeconds(5),
+                l -> l.startsWith("tiered: the agent could not start")).get(0);
+        assertTrue(line.contains("is not the agent jar") && line.contains("tiered-agent.jar"), line);
+        assertEquals(1, app.stderr().stream().filter(l -> l.startsWith("tiered")).count(), app.transcript());
+    }
+
     @Test
     void anApplicationWithOtherVersionsOfTheBundledLibrariesRunsCachedWithoutConflict() throws IOException {
         Path libs = AgentJvms.path("it.libs");

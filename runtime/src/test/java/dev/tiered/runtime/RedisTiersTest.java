@@ -312,7 +312,8 @@ class RedisTiersTest {
         redis.kill();
         long errors = ra.stats("catalog").l2Errors();
         update.run();
-        assertEquals(errors + 1, ra.stats("catalog").l2Errors(), "the failed bump is the namespace's L2 error");
+        // at least: the maintenance thread may fail a version read of its own meanwhile (TlsIT counts one exactly)
+        assertTrue(ra.stats("catalog").l2Errors() > errors, "the failed bump is one of the namespace's L2 errors");
         assertEquals("new", call(a, () -> "new", 1L));
         assertTrue(ra.stats("catalog").version() <= 0, "a local generation until Redis is back");
         redis.restart();

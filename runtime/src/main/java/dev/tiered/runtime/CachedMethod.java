@@ -7,7 +7,6 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
@@ -126,8 +125,8 @@ public final class CachedMethod {
     /** The count of {@link #hits} at the last reset of the counters. */
     private volatile long l1HitsBaseline;
     private final int index;
-    /** For a method with an entity key: its L1 keys by entity. May hold keys no longer in L1, never miss one. */
-    private final ConcurrentHashMap<String, Set<Object>> entityIndex;
+    /** For a method with an entity key: its L1 keys by entity. */
+    private final EntityIndex entityIndex;
     private final ConcurrentHashMap<Object, Load> inflight = new ConcurrentHashMap<>();
     /** The encoder of L2 keys while the tier includes L2, else {@code null}. */
     private volatile KeyEncoder keyEncoder;
@@ -161,7 +160,7 @@ public final class CachedMethod {
         this.entityParameter = spec.cacheKeyParameters().isEmpty() ? -1 : spec.cacheKeyParameters().get(0);
         this.entityEncoder = entityParameter < 0 ? null
                 : new KeyEncoder(List.of(spec.keyTypes().get(entityParameter)));
-        this.entityIndex = entityParameter < 0 ? null : new ConcurrentHashMap<>();
+        this.entityIndex = entityParameter < 0 ? null : new EntityIndex();
         {
             Caffeine<Object, Object> builder = Caffeine.newBuilder();
             if (l1MaxBytes > 0) {
@@ -185,7 +184,7 @@ public final class CachedMethod {
                     stats.expired.increment();
                 }
                 if (entityIndex != null) {
-                    unindex(entry.entity, key);
+                    entityIndex.remove(entry.entity, key);
                 }
             });
             l1Store = builder.build();
@@ -569,11 +568,7 @@ public final class CachedMethod {
         if (entityIndex != null) {
             // one atomic step: between a lookup and an add, an invalidation could detach the set, leaving a
             // current entry that the entity's next invalidation would not find
-            entityIndex.compute(entry.entity, (e, keys) -> {
-                Set<Object> indexed = keys != null ? keys : ConcurrentHashMap.newKeySet();
-                indexed.add(load.key);
-                return indexed;
-            });
+            entityIndex.add(entry.entity, load.key);
         }
         if (!current(load)) {
             l1Store.asMap().remove(load.key, entry);
@@ -583,18 +578,8 @@ public final class CachedMethod {
     /** Removes an entity's entries from L1 (called after the entity was recorded as invalidated). */
     void removeEntity(String entity) {
         if (entityIndex != null) {
-            Set<Object> keys = entityIndex.remove(entity);
-            if (keys != null) {
-                l1Store.invalidateAll(keys);
-            }
+            entityIndex.remove(entity, (java.util.function.Consumer<Object>) l1Store::invalidate);
         }
-    }
-
-    private void unindex(String entity, Object key) {
-        entityIndex.computeIfPresent(entity, (e, keys) -> {
-            keys.remove(key);
-            return keys.isEmpty() ? null : keys;
-        });
     }
 
     /** Drops L1 entries whose version is no longer current, and index entries of keys no longer in L1. */
@@ -610,12 +595,7 @@ public final class CachedMethod {
         if (entityIndex != null) {
             // each entity's set in one atomic step: a store registers its key only after its entry is in L1, so a
             // key found absent here is either dead or will be registered again after this step
-            for (String entity : entityIndex.keySet()) {
-                entityIndex.computeIfPresent(entity, (e, keys) -> {
-                    keys.removeIf(k -> !l1Store.asMap().containsKey(k));
-                    return keys.isEmpty() ? null : keys;
-                });
-            }
+            entityIndex.retain(l1Store.asMap()::containsKey);
         }
     }
 

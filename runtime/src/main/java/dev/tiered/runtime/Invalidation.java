@@ -73,9 +73,7 @@ public final class Invalidation {
             return;
         }
         for (Namespace ns : namespaces) {
-            for (String entity : entities) {
-                runtime.bumpEntity(ns, entity);
-            }
+            runtime.bumpEntities(ns, entities);
         }
     }
 

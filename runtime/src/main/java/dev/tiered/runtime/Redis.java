@@ -6,6 +6,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.function.Function;
@@ -102,20 +103,25 @@ final class Redis implements AutoCloseable {
                     + "return v");
 
     /**
-     * Bumps an entity's version and the namespace's any-entity version, both starting from the clock like namespace
-     * versions and kept at least as long as any entry stamped with them can live, and tells every JVM.
+     * Bumps the namespace's any-entity version and the version of each entity a write names, all starting from the
+     * clock like namespace versions and kept at least as long as any entry stamped with them can live, and tells
+     * every JVM, a message per entity: one atomic step and one round trip however many entities the write names.
+     * KEYS: the any-entity key, then one key per entity; ARGV: start, keep, channel, namespace, origin and time,
+     * then the entities in the order of their keys.
      */
-    private static final Script BUMP_ENTITY = new Script(
+    private static final Script BUMP_ENTITIES = new Script(
             "local function bump(key)\n"
                     + "  if not redis.call('GET', key) then redis.call('SET', key, ARGV[1]) end\n"
                     + "  local v = string.format('%.0f', redis.call('INCR', key))\n"
                     + "  redis.call('PEXPIRE', key, ARGV[2])\n"
                     + "  return v\n"
                     + "end\n"
-                    + "local v = bump(KEYS[1])\n"
-                    + "bump(KEYS[2])\n"
-                    + "redis.call('PUBLISH', ARGV[3], ARGV[4] .. ' ' .. v .. ' ' .. ARGV[5] .. ' key ' .. ARGV[6])\n"
-                    + "return v");
+                    + "bump(KEYS[1])\n"
+                    + "for i = 2, #KEYS do\n"
+                    + "  local v = bump(KEYS[i])\n"
+                    + "  redis.call('PUBLISH', ARGV[3], ARGV[4] .. ' ' .. v .. ' ' .. ARGV[5] .. ' key ' .. ARGV[i + 4])\n"
+                    + "end\n"
+                    + "return #KEYS - 1");
 
     /** Reads the version, starting it (or raising it above the floor, and telling every JVM) when needed. */
     private static final Script READ_VERSION = new Script(
@@ -250,17 +256,23 @@ final class Redis implements AutoCloseable {
     }
 
     /**
-     * Bumps one entity of a namespace and publishes it; returns its new version.
+     * Bumps entities of a namespace and publishes each, in one round trip.
      *
-     * @param keepMillis how long the entity's version must outlive this bump: at least the longest TTL of an entry
-     *                   that may be stamped with it
+     * @param keepMillis how long the entities' versions must outlive this bump: at least the longest TTL of an entry
+     *                   that may be stamped with them
      */
-    long bumpEntity(Namespace ns, String entity, long keepMillis) {
+    void bumpEntities(Namespace ns, Collection<String> entities, long keepMillis) {
         long start = System.currentTimeMillis() * 1000;
-        return call(jedis -> parse(BUMP_ENTITY.run(jedis,
-                List.of(bytes(ns.entityKeyPrefix + entity), bytes(ns.anyEntityKey)),
-                List.of(bytes(Long.toString(start)), bytes(Long.toString(keepMillis)), channel, bytes(ns.name),
-                        bytes(origin + " " + Clocks.epochMicros()), bytes(entity)))));
+        List<byte[]> keys = new ArrayList<>(entities.size() + 1);
+        keys.add(bytes(ns.anyEntityKey));
+        List<byte[]> args = new ArrayList<>(entities.size() + 5);
+        args.addAll(List.of(bytes(Long.toString(start)), bytes(Long.toString(keepMillis)), channel, bytes(ns.name),
+                bytes(origin + " " + Clocks.epochMicros())));
+        for (String entity : entities) {
+            keys.add(bytes(ns.entityKeyPrefix + entity));
+            args.add(bytes(entity));
+        }
+        call(jedis -> BUMP_ENTITIES.run(jedis, keys, args));
     }
 
     /** The current version of a namespace, started or raised first if needed. */

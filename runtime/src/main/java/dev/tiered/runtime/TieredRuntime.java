@@ -4,6 +4,7 @@ import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
@@ -532,18 +533,23 @@ public final class TieredRuntime implements AutoCloseable {
                 + "); it is invalidated in this JVM now and in the others once Redis accepts the bump");
     }
 
-    /** Invalidates one entity of a namespace, in Redis and here. */
-    void bumpEntity(Namespace ns, String entity) {
-        ns.invalidationsSent.increment();
+    /** Invalidates entities of a namespace, in Redis (one round trip) and here. */
+    void bumpEntities(Namespace ns, Collection<String> entities) {
+        if (entities.isEmpty()) {
+            return; // a write that names no entity (an empty list) changes none
+        }
+        ns.invalidationsSent.add(entities.size());
         if (redis != null) {
             try {
-                redis.bumpEntity(ns, entity, entityVersionLifetime(ns));
+                redis.bumpEntities(ns, entities, entityVersionLifetime(ns));
             } catch (RuntimeException e) {
                 bumpLocally(ns, e); // the whole namespace, later: safe, if coarser
                 return;
             }
         }
-        ns.invalidateEntity(entity);
+        for (String entity : entities) {
+            ns.invalidateEntity(entity);
+        }
     }
 
     /** An entity's version must outlive every entry stamped with it: the namespace's longest TTL, and a day. */

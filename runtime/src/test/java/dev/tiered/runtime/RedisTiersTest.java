@@ -153,6 +153,41 @@ class RedisTiersTest {
     }
 
     @Test
+    void aWriteOfSeveralEntitiesIsOneRoundTripAndReachesEachInTheOtherJvm() throws Exception {
+        RedisServer redis = runtimes.own(RedisServer.start()); // its own, to count the commands it runs
+        TieredRuntime ra = runtime(redis);
+        TieredRuntime rb = runtime(redis);
+        CachedMethod b = findByEntity(rb);
+        for (long id = 1; id <= 4; id++) {
+            long entity = id;
+            call(b, () -> "old " + entity, id);
+        }
+        Invalidation updateMany = ra.registerInvalidation(new InvalidationSpec("x.W", "updateMany",
+                List.of("java.util.List"), List.of("catalog"), List.of(0), KeyType.Scalar.LONG, true));
+        // nothing else runs a script meanwhile: the entries are written, the writer's namespace has its version
+        assertTrue(rb.awaitL2Writes(WAIT));
+        Await.until("the writer's runtime to read the version", WAIT, () -> ra.stats("catalog").version() > 0);
+        long scripts = scriptCalls(redis);
+        updateMany.run(new Object[] {List.of(1L, 2L, 3L)});
+        assertEquals(scripts + 1, scriptCalls(redis), "three entities, one script call");
+        Await.until("the other JVM to hear of each entity", WAIT,
+                () -> rb.stats("catalog").invalidationsReceived() == 3);
+        for (long id = 1; id <= 3; id++) {
+            long entity = id;
+            assertEquals("new " + id, call(b, () -> "new " + entity, id));
+        }
+        assertEquals("old 4", call(b, () -> "unexpected", 4L), "entity 4 keeps its entry");
+        assertEquals(3, ra.stats("catalog").invalidationsSent());
+    }
+
+    /** Lua script calls Redis has run, from INFO commandstats. */
+    private static long scriptCalls(RedisServer redis) {
+        String info = (String) redis.command("INFO", "commandstats");
+        return info.lines().filter(l -> l.startsWith("cmdstat_evalsha:") || l.startsWith("cmdstat_eval:"))
+                .mapToLong(l -> Long.parseLong(l.replaceAll(".*calls=(\\d+).*", "$1"))).sum();
+    }
+
+    @Test
     void aLoadThatBeganBeforeAKeyedWriteInAnotherJvmIsNotStoredAsCurrent() throws Exception {
         RedisServer redis = RedisServer.shared();
         TieredRuntime ra = runtime(redis);

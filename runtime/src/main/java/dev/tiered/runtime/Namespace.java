@@ -1,5 +1,6 @@
 package dev.tiered.runtime;
 
+import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
@@ -52,7 +53,9 @@ final class Namespace {
     /** Bumps made only locally because Redis could not be reached; sent to Redis when it is back. */
     final AtomicInteger pendingBumps = new AtomicInteger();
     /** Coalesces concurrent bumps of this namespace. */
-    final GroupCommit bumps = new GroupCommit();
+    final GroupCommit<Object> bumps = new GroupCommit<>();
+    /** Coalesces concurrent keyed writes to this namespace: each brings its entities. */
+    final GroupCommit<Collection<String>> keyedBumps = new GroupCommit<>();
 
     private final Executor clearer;
     private final AtomicBoolean clearScheduled = new AtomicBoolean();

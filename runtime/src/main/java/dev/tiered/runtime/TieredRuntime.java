@@ -6,7 +6,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HexFormat;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -29,6 +31,8 @@ import dev.tiered.Tier;
  * {@link Invalidation}. Thread-safe. Starting it does no network I/O on the calling thread.
  */
 public final class TieredRuntime implements AutoCloseable {
+    /** Most entities one script call bumps, so that a burst of keyed writes never holds Redis long. */
+    private static final int ENTITIES_PER_SCRIPT = 256;
     private static final Logger LOG = FaultReporter.LOG;
 
     private final TieredConfig config;
@@ -504,7 +508,7 @@ public final class TieredRuntime implements AutoCloseable {
      */
     void bump(Namespace ns) {
         ns.invalidationsSent.increment();
-        ns.bumps.run(() -> bumpNow(ns));
+        ns.bumps.run(null, writes -> bumpNow(ns));
     }
 
     private void bumpNow(Namespace ns) {
@@ -533,15 +537,29 @@ public final class TieredRuntime implements AutoCloseable {
                 + "); it is invalidated in this JVM now and in the others once Redis accepts the bump");
     }
 
-    /** Invalidates entities of a namespace, in Redis (one round trip) and here. */
+    /**
+     * Invalidates entities of a namespace, in Redis and here. Concurrent keyed writes to one namespace are coalesced
+     * as bumps are: a caller waits for a script call that started after it asked and bumps its entities with those
+     * of the writes that came meanwhile.
+     */
     void bumpEntities(Namespace ns, Collection<String> entities) {
         if (entities.isEmpty()) {
             return; // a write that names no entity (an empty list) changes none
         }
         ns.invalidationsSent.add(entities.size());
+        ns.keyedBumps.run(entities, writes -> bumpEntitiesNow(ns, writes));
+    }
+
+    private void bumpEntitiesNow(Namespace ns, List<Collection<String>> writes) {
+        Set<String> entities = new LinkedHashSet<>();
+        writes.forEach(entities::addAll);
         if (redis != null) {
             try {
-                redis.bumpEntities(ns, entities, entityVersionLifetime(ns));
+                List<String> all = new ArrayList<>(entities);
+                for (int from = 0; from < all.size(); from += ENTITIES_PER_SCRIPT) {
+                    redis.bumpEntities(ns, all.subList(from, Math.min(all.size(), from + ENTITIES_PER_SCRIPT)),
+                            entityVersionLifetime(ns));
+                }
             } catch (RuntimeException e) {
                 bumpLocally(ns, e); // the whole namespace, later: safe, if coarser
                 return;

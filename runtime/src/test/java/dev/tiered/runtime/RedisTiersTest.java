@@ -265,6 +265,45 @@ class RedisTiersTest {
     }
 
     @Test
+    void concurrentKeyedWritesAreEachCoveredWhenTheyReturnAndReachTheOtherJvm() throws Exception {
+        RedisServer redis = RedisServer.shared();
+        TieredRuntime ra = runtime(redis);
+        TieredRuntime rb = runtime(redis);
+        CachedMethod a = findByEntity(ra);
+        findByEntity(rb);
+        Invalidation update = keyedUpdate(ra);
+        update.run(new Object[] {-1L});
+        int writers = 8;
+        int writes = 25;
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(writers);
+        java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(writers);
+        List<java.util.concurrent.Future<Integer>> uncovered = new ArrayList<>();
+        for (int w = 0; w < writers; w++) {
+            long first = 1000L * w; // each writer its own entities: a write whose entity is cached just before
+            uncovered.add(pool.submit(() -> {
+                together.await();
+                int bad = 0;
+                for (long id = first; id < first + writes; id++) {
+                    call(a, () -> "old", id);
+                    update.run(new Object[] {id});
+                    if (!Fixtures.misses(a, id)) {
+                        bad++;
+                    }
+                }
+                return bad;
+            }));
+        }
+        for (java.util.concurrent.Future<Integer> f : uncovered) {
+            assertEquals(0, f.get(), "every keyed write returns after its entity's entries left L1");
+        }
+        pool.shutdown();
+        Await.until("the other JVM to hear of every entity", WAIT,
+                () -> rb.stats("catalog").invalidationsReceived() >= 1 + writers * writes);
+        assertEquals(1 + writers * writes, rb.stats("catalog").invalidationsReceived());
+        assertEquals(1 + writers * writes, ra.stats("catalog").invalidationsSent());
+    }
+
+    @Test
     void theL2TierReadsRedisOnEveryCall() throws Exception {
         RedisServer redis = RedisServer.shared();
         CachedMethod shared = runtime(redis).register(Specs.of(Fixtures.Catalog.class, "product", "10m", Tier.L2, "p"));

@@ -43,12 +43,22 @@ public final class RedisTls {
     /** Settings with neither store: connections use the JVM's default SSL context. */
     static final RedisTls DEFAULT = new RedisTls(null, null, null, null, null);
 
-    RedisTls withTrust(Path path, KeyStore store) {
-        return new RedisTls(store, path, keys, keysPath, keyPassword);
+    /**
+     * These settings with the trust store at {@code path}.
+     *
+     * @throws Unusable if it cannot be read, or holds no certificate
+     */
+    RedisTls withTrust(Path path, char[] password) {
+        return new RedisTls(readTrustStore(path, password), path, keys, keysPath, keyPassword);
     }
 
-    RedisTls withKeys(Path path, KeyStore store, char[] password) {
-        return new RedisTls(trust, trustPath, store, path, password);
+    /**
+     * These settings with the key store at {@code path}.
+     *
+     * @throws Unusable if it cannot be read, or does not hold exactly one private key readable with the password
+     */
+    RedisTls withKeys(Path path, char[] password) {
+        return new RedisTls(trust, trustPath, readKeyStore(path, password), path, password);
     }
 
     /** Whether either store is set: otherwise Jedis uses the JVM's default SSL context. */

@@ -188,17 +188,16 @@ public final class TieredConfig {
         char[] trustPassword = r.secret(REDIS_TRUST_STORE_PASSWORD);
         char[] keyPassword = r.secret(REDIS_KEY_STORE_PASSWORD);
         RedisTls trusting = r.value(REDIS_TRUST_STORE, RedisTls.DEFAULT, s -> RedisTls.DEFAULT.withTrust(Path.of(s),
-                RedisTls.readTrustStore(Path.of(s), trustPassword)), RedisTls.STORE_FORM + " of the certificates to "
+                trustPassword), RedisTls.STORE_FORM + " of the certificates to "
                 + "trust, opened with " + REDIS_TRUST_STORE_PASSWORD + " if it needs a password", false,
                 "the JVM's default trust store");
-        RedisTls tls = r.value(REDIS_KEY_STORE, trusting, s -> trusting.withKeys(Path.of(s),
-                RedisTls.readKeyStore(Path.of(s), keyPassword), keyPassword), RedisTls.STORE_FORM + " holding one "
+        RedisTls tls = r.value(REDIS_KEY_STORE, trusting, s -> trusting.withKeys(Path.of(s), keyPassword), RedisTls.STORE_FORM + " holding one "
                 + "private key and its certificate, both opened with " + REDIS_KEY_STORE_PASSWORD, false,
                 "no client certificate");
-        if (trustPassword != null && !r.isSet(REDIS_TRUST_STORE)) {
+        if (!r.isSet(REDIS_TRUST_STORE)) {
             r.ignoredWithout(REDIS_TRUST_STORE_PASSWORD, REDIS_TRUST_STORE);
         }
-        if (keyPassword != null && !r.isSet(REDIS_KEY_STORE)) {
+        if (!r.isSet(REDIS_KEY_STORE)) {
             r.ignoredWithout(REDIS_KEY_STORE_PASSWORD, REDIS_KEY_STORE);
         }
         if (redis != null && redis.tls()) {

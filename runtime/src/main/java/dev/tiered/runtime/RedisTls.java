@@ -71,7 +71,7 @@ public final class RedisTls {
      *
      * @throws Unusable naming what is wrong, without the password
      */
-    static KeyStore readTrustStore(Path path, char[] password) {
+    private static KeyStore readTrustStore(Path path, char[] password) {
         KeyStore store = open(path, password);
         try {
             for (String alias : Collections.list(store.aliases())) {
@@ -93,7 +93,7 @@ public final class RedisTls {
      *
      * @throws Unusable naming what is wrong, without the password
      */
-    static KeyStore readKeyStore(Path path, char[] password) {
+    private static KeyStore readKeyStore(Path path, char[] password) {
         KeyStore store = open(path, password);
         int keys = 0;
         try {

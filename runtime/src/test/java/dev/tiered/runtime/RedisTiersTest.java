@@ -180,6 +180,36 @@ class RedisTiersTest {
         assertEquals(3, ra.stats("catalog").invalidationsSent());
     }
 
+    /** One write of a writer, which tells whether the write was in effect when it returned. */
+    private interface Write {
+        boolean covered(int writer, int index) throws Exception;
+    }
+
+    /** Runs {@code writes} writes on each of {@code writers} threads started together; each must be covered. */
+    private static void writeTogether(int writers, int writes, Write write, String expectation) throws Exception {
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(writers);
+        try {
+            java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(writers);
+            List<java.util.concurrent.Future<Integer>> uncovered = new ArrayList<>();
+            for (int w = 0; w < writers; w++) {
+                int writer = w;
+                uncovered.add(pool.submit(() -> {
+                    together.await();
+                    int bad = 0;
+                    for (int i = 0; i < writes; i++) {
+                        bad += write.covered(writer, i) ? 0 : 1;
+                    }
+                    return bad;
+                }));
+            }
+            for (java.util.concurrent.Future<Integer> f : uncovered) {
+                assertEquals(0, f.get(), expectation);
+            }
+        } finally {
+            pool.shutdown();
+        }
+    }
+
     /** Lua script calls Redis has run, from INFO commandstats. */
     private static long scriptCalls(RedisServer redis) {
         String info = (String) redis.command("INFO", "commandstats");
@@ -239,27 +269,11 @@ class RedisTiersTest {
         long start = ra.stats("catalog").version();
         int writers = 8;
         int writes = 25;
-        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(writers);
-        java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(writers);
-        List<java.util.concurrent.Future<Integer>> uncovered = new ArrayList<>();
-        for (int w = 0; w < writers; w++) {
-            uncovered.add(pool.submit(() -> {
-                together.await();
-                int bad = 0;
-                for (int i = 0; i < writes; i++) {
-                    long before = ra.stats("catalog").version();
-                    update.run();
-                    if (ra.stats("catalog").version() <= before) {
-                        bad++;
-                    }
-                }
-                return bad;
-            }));
-        }
-        for (java.util.concurrent.Future<Integer> f : uncovered) {
-            assertEquals(0, f.get(), "every write returns after a bump that followed it");
-        }
-        pool.shutdown();
+        writeTogether(writers, writes, (writer, i) -> {
+            long before = ra.stats("catalog").version();
+            update.run();
+            return ra.stats("catalog").version() > before;
+        }, "every write returns after a bump that followed it");
         long bumps = ra.stats("catalog").version() - start;
         assertTrue(bumps >= 1 && bumps < writers * writes, writers * writes + " writes took " + bumps + " bumps");
     }
@@ -275,28 +289,12 @@ class RedisTiersTest {
         update.run(new Object[] {-1L});
         int writers = 8;
         int writes = 25;
-        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(writers);
-        java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(writers);
-        List<java.util.concurrent.Future<Integer>> uncovered = new ArrayList<>();
-        for (int w = 0; w < writers; w++) {
-            long first = 1000L * w; // each writer its own entities: a write whose entity is cached just before
-            uncovered.add(pool.submit(() -> {
-                together.await();
-                int bad = 0;
-                for (long id = first; id < first + writes; id++) {
-                    call(a, () -> "old", id);
-                    update.run(new Object[] {id});
-                    if (!Fixtures.misses(a, id)) {
-                        bad++;
-                    }
-                }
-                return bad;
-            }));
-        }
-        for (java.util.concurrent.Future<Integer> f : uncovered) {
-            assertEquals(0, f.get(), "every keyed write returns after its entity's entries left L1");
-        }
-        pool.shutdown();
+        writeTogether(writers, writes, (writer, i) -> {
+            long id = 1000L * writer + i; // each writer its own entities, each cached just before its write
+            call(a, () -> "old", id);
+            update.run(new Object[] {id});
+            return Fixtures.misses(a, id);
+        }, "every keyed write returns after its entity's entries left L1");
         Await.until("the other JVM to hear of every entity", WAIT,
                 () -> rb.stats("catalog").invalidationsReceived() >= 1 + writers * writes);
         assertEquals(1 + writers * writes, rb.stats("catalog").invalidationsReceived());

@@ -726,18 +726,14 @@ public final class CachedMethod {
         return entity == null ? namespace.anyEntityKey : namespace.entityKeyPrefix + entity;
     }
 
-    /** Gives back a lease this load held without storing a result, so that other JVMs need not wait for it. */
+    /**
+     * Gives back a lease this load held without storing a result, so that other JVMs need not wait for it: behind
+     * the call, like a write.
+     */
     void releaseLease(Load load) {
-        if (load.leaseToken == null) {
-            return;
-        }
-        String args = keyArguments(load.key);
-        try {
-            runtime.redis().release(leaseHead + load.version + ":" + name + ":" + args, load.leaseToken);
-        } catch (RuntimeException e) {
-            if (e != CircuitBreaker.OpenException.INSTANCE) {
-                stats.l2Errors.increment(); // the lease expires by itself
-            }
+        if (load.leaseToken != null) {
+            runtime.releaseLease(leaseHead + load.version + ":" + name + ":" + keyArguments(load.key), load.leaseToken,
+                    this);
         }
     }
 

@@ -55,8 +55,22 @@ final class Redis implements AutoCloseable {
      */
     record Fetched(byte[] value, long ttlMillis, long stamp, boolean leased) {}
 
-    /** An entry to store, and the lease at {@code leaseKey} to release if {@code token} holds it. */
-    record Store(String key, byte[] value, long ttlMillis, String leaseKey, String token) {}
+    /**
+     * An entry to store, and the lease at {@code leaseKey} to release if {@code token} holds it; or, made by
+     * {@link #release}, only the lease to release.
+     */
+    record Store(String key, byte[] value, long ttlMillis, String leaseKey, String token) {
+        private static final byte[] NOTHING = new byte[0];
+
+        /** Gives back the lease at {@code leaseKey} if {@code token} holds it, storing nothing. */
+        static Store release(String leaseKey, String token) {
+            return new Store(null, NOTHING, 0, leaseKey, token);
+        }
+
+        boolean releaseOnly() {
+            return key == null;
+        }
+    }
 
     /**
      * Reads an entry, its remaining TTL and the version its stamp must match, and takes the lease to compute it
@@ -217,20 +231,34 @@ final class Redis implements AutoCloseable {
 
     /**
      * Stores entries in one pipelined round trip (two if Redis has to learn the script first), releasing their
-     * leases. Throws if any of them failed.
+     * leases, and releases the leases of {@link Store#release releases} in another. Throws if any of them failed.
      */
     void setAll(List<Store> stores) {
+        List<Store> entries = new ArrayList<>(stores.size());
+        List<Store> releases = new ArrayList<>();
+        for (Store s : stores) {
+            (s.releaseOnly() ? releases : entries).add(s);
+        }
         call(jedis -> {
-            List<Store> failed = SET.runPipelined(jedis, stores, Redis::setKeys, Redis::setArgs);
-            if (!failed.isEmpty()) {
-                SET.load(jedis);
-                List<Store> again = SET.runPipelined(jedis, failed, Redis::setKeys, Redis::setArgs);
-                if (!again.isEmpty()) {
-                    throw new IllegalStateException(again.size() + " writes failed after loading the script");
-                }
-            }
+            runAll(jedis, SET, entries, Redis::setKeys, Redis::setArgs);
+            runAll(jedis, RELEASE, releases, s -> List.of(bytes(s.leaseKey())), s -> List.of(bytes(s.token())));
             return null;
         });
+    }
+
+    private static void runAll(Jedis jedis, Script script, List<Store> stores, Function<Store, List<byte[]>> keys,
+                               Function<Store, List<byte[]>> args) {
+        if (stores.isEmpty()) {
+            return;
+        }
+        List<Store> failed = script.runPipelined(jedis, stores, keys, args);
+        if (!failed.isEmpty()) {
+            script.load(jedis);
+            List<Store> again = script.runPipelined(jedis, failed, keys, args);
+            if (!again.isEmpty()) {
+                throw new IllegalStateException(again.size() + " writes failed after loading the script");
+            }
+        }
     }
 
     private static List<byte[]> setKeys(Store s) {

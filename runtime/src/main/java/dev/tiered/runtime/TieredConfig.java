@@ -257,6 +257,17 @@ public final class TieredConfig {
         return redisConnectTimeout;
     }
 
+    /**
+     * The longest one Redis operation can take: {@code tiered.redis.timeout} waiting for a pooled connection, or
+     * for a new one {@code tiered.redis.connectTimeout} to connect and {@code tiered.redis.timeout} for each step
+     * of its handshake (TLS, AUTH, the client name); then {@code tiered.redis.timeout} for the reply.
+     */
+    public Duration redisOperationBound() {
+        int handshake = 1 + (redis != null && redis.tls() ? 1 : 0) + (redis != null && redis.password() != null
+                ? 1 : 0);
+        return redisTimeout.multipliedBy(2L + handshake).plus(redisConnectTimeout);
+    }
+
     /** Most connections to Redis at once, and so most concurrent L2 operations. */
     public int redisPoolSize() {
         return redisPoolSize;

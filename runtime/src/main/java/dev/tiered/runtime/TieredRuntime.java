@@ -52,7 +52,7 @@ public final class TieredRuntime implements AutoCloseable {
     private final long coalesceMaxWaitNanos;
     private final long maxStalenessNanos;
     private final List<ObjectName> mbeans = new ArrayList<>();
-    /** The longest one Redis operation may take: a pooled connection, a new connection, the reply. */
+    /** The longest one Redis operation may take: {@link TieredConfig#redisOperationBound()}. */
     private final long redisOperationNanos;
     private volatile boolean cutOff;
     private volatile boolean closed;
@@ -63,7 +63,7 @@ public final class TieredRuntime implements AutoCloseable {
         this.config = config;
         this.coalesceMaxWaitNanos = config.coalesceMaxWait().toNanos();
         this.maxStalenessNanos = config.l1MaxStaleness().toNanos();
-        this.redisOperationNanos = config.redisTimeout().multipliedBy(2).plus(config.redisConnectTimeout()).toNanos();
+        this.redisOperationNanos = config.redisOperationBound().toNanos();
         this.maintenance = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "tiered-maintenance");
             t.setDaemon(true);
@@ -588,22 +588,24 @@ public final class TieredRuntime implements AutoCloseable {
         if (now - ns.nextSyncAttempt < 0) {
             return;
         }
-        // another thread may be reading the version: wait for it no longer than one Redis operation can take, so
-        // that a call never queues behind several; past that, this call goes without L2
+        if (ns.syncLock.tryLock()) {
+            try {
+                if (System.nanoTime() - ns.nextSyncAttempt >= 0) { // unless another thread just failed
+                    trySync(ns);
+                }
+            } finally {
+                ns.syncLock.unlock();
+            }
+            return;
+        }
+        // another thread is reading the version: this call waits for it (at most one Redis operation), then goes
+        // on with what it found rather than trying again itself, so that it never waits for two
         try {
-            if (!ns.syncLock.tryLock(redisOperationNanos, TimeUnit.NANOSECONDS)) {
-                return;
+            if (ns.syncLock.tryLock(redisOperationNanos, TimeUnit.NANOSECONDS)) {
+                ns.syncLock.unlock();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return;
-        }
-        try {
-            if (System.nanoTime() - ns.nextSyncAttempt >= 0) { // unless the other thread just failed
-                trySync(ns);
-            }
-        } finally {
-            ns.syncLock.unlock();
         }
     }
 
@@ -713,6 +715,22 @@ public final class TieredRuntime implements AutoCloseable {
         }
         try {
             redis.set(store);
+        } catch (RuntimeException e) {
+            l2Failed(method.stats, e);
+        }
+    }
+
+    /**
+     * Gives back a lease behind the call, as results are written, so that a call never waits on Redis for it; by
+     * the call itself only without write-behind. If that fails, or the queue is full, the lease expires by itself.
+     */
+    void releaseLease(String leaseKey, String token, CachedMethod method) {
+        if (writer != null) {
+            writer.offer(new L2Writer.Write(Redis.Store.release(leaseKey, token), method));
+            return;
+        }
+        try {
+            redis.release(leaseKey, token);
         } catch (RuntimeException e) {
             l2Failed(method.stats, e);
         }

@@ -20,6 +20,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import dev.tiered.Tier;
 import dev.tiered.testkit.Await;
@@ -152,11 +154,13 @@ class StampedeTest {
         slow.get(10, TimeUnit.SECONDS);
     }
 
-    @Test
-    void aFailedComputationReleasesItsLeaseAtOnce() throws Exception {
+    /** Behind the call by the writer thread, or (without write-behind) by the call itself. */
+    @ParameterizedTest(name = "tiered.l2.writeBehindBytes={0}")
+    @ValueSource(strings = {"16MB", "0"})
+    void aFailedComputationReleasesItsLeaseAtOnce(String writeBehind) throws Exception {
         RedisServer redis = RedisServer.shared();
-        CachedMethod a = runtime("tiered.redis.uri", redis.uri(), "tiered.stampede.lease", "30s")
-                .register(Fixtures.spec("find", "10m"));
+        CachedMethod a = runtime("tiered.redis.uri", redis.uri(), "tiered.stampede.lease", "30s",
+                "tiered.l2.writeBehindBytes", writeBehind).register(Fixtures.spec("find", "10m"));
         CachedMethod b = runtime("tiered.redis.uri", redis.uri(), "tiered.stampede.lease", "30s")
                 .register(Fixtures.spec("find", "10m"));
         CountDownLatch computing = new CountDownLatch(1);

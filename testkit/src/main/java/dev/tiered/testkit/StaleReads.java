@@ -10,6 +10,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * Counts stale reads in the records of several JVMs: a read that started after a write of a higher value returned
@@ -21,7 +22,7 @@ public final class StaleReads {
 
     public record Write(int jvm, String key, long value, long endNanos) {}
 
-    public record Result(int reads, int writes, int stale, List<String> examples) {
+    public record Result(long reads, int writes, long stale, List<String> examples) {
         @Override
         public String toString() {
             return stale + " stale of " + reads + " reads checked against " + writes + " writes"
@@ -31,6 +32,68 @@ public final class StaleReads {
 
     private final List<Read> reads = new ArrayList<>();
     private final List<Write> writes = new ArrayList<>();
+    private final List<ReadLog> logs = new ArrayList<>();
+
+    /**
+     * One thread's reads of keys {@code 0} to {@code keys - 1} (key {@code k} stands for {@code Integer.toString(k)}),
+     * for a load test's millions of reads. Of a run of reads of one key that returned the same value, only the last
+     * is kept: the value a read must see only grows with its start, so if the last read of a run is not stale, none
+     * of the run is (a stale run counts as one stale read). The log stays small and makes no garbage, so recording
+     * does not pause the JVM under test. Written by one thread; checked after that thread ended.
+     */
+    public static final class ReadLog {
+        private final int jvm;
+        private final long[] runValue;
+        private final long[] runStart;
+        private final boolean[] inRun;
+        private long[] ended = new long[3 * 1024]; // key, value, start of each ended run
+        private int used;
+        private long reads;
+
+        private ReadLog(int jvm, int keys) {
+            this.jvm = jvm;
+            runValue = new long[keys];
+            runStart = new long[keys];
+            inRun = new boolean[keys];
+        }
+
+        public void add(int key, long value, long startNanos) {
+            reads++;
+            if (inRun[key] && runValue[key] == value) {
+                runStart[key] = startNanos;
+                return;
+            }
+            if (inRun[key]) {
+                if (used == ended.length) {
+                    ended = Arrays.copyOf(ended, 2 * ended.length);
+                }
+                ended[used++] = key;
+                ended[used++] = runValue[key];
+                ended[used++] = runStart[key];
+            }
+            inRun[key] = true;
+            runValue[key] = value;
+            runStart[key] = startNanos;
+        }
+
+        private void forEach(Consumer<Read> action) {
+            for (int i = 0; i < used; i += 3) {
+                action.accept(new Read(jvm, Long.toString(ended[i]), ended[i + 1], ended[i + 2]));
+            }
+            for (int key = 0; key < inRun.length; key++) {
+                if (inRun[key]) {
+                    action.accept(new Read(jvm, Integer.toString(key), runValue[key], runStart[key]));
+                }
+            }
+        }
+    }
+
+    /** A new log for one thread's reads, in JVM {@code jvm}, of keys {@code 0} to {@code keys - 1}. */
+    public synchronized ReadLog log(int jvm, int keys) {
+        ReadLog log = new ReadLog(jvm, keys);
+        logs.add(log);
+        return log;
+    }
 
     public void read(Path file, int jvm) {
         try {
@@ -94,9 +157,9 @@ public final class StaleReads {
         }
         grouped.forEach((k, ws) -> all.put(k, new Timeline(ws)));
         groupedByJvm.forEach((k, ws) -> byJvm.put(k, new Timeline(ws)));
-        int stale = 0;
+        long[] stale = new long[1];
         List<String> examples = new ArrayList<>();
-        for (Read r : reads) {
+        Consumer<Read> check = r -> {
             long required = Long.MIN_VALUE;
             Timeline same = byJvm.get(r.jvm() + "/" + r.key());
             if (same != null) {
@@ -107,13 +170,16 @@ public final class StaleReads {
                 required = Math.max(required, any.highestBefore(r.startNanos() - windowNanos));
             }
             if (r.value() < required) {
-                stale++;
+                stale[0]++;
                 if (examples.size() < 5) {
                     examples.add("jvm " + r.jvm() + " read " + r.key() + " = " + r.value() + " but " + required
                             + " had been written");
                 }
             }
-        }
-        return new Result(reads.size(), writes.size(), stale, examples);
+        };
+        reads.forEach(check);
+        logs.forEach(log -> log.forEach(check));
+        long logged = logs.stream().mapToLong(log -> log.reads).sum();
+        return new Result(reads.size() + logged, writes.size(), stale[0], examples);
     }
 }

@@ -9,7 +9,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Writes computed results to L2 behind the calls that computed them, so that a miss costs the caller one round
- * trip (the read) rather than two. One daemon thread takes what is queued and writes it in pipelined batches;
+ * trip (the read) rather than two; gives back the leases of results not stored the same way. One daemon thread takes what is queued and writes it in pipelined batches;
  * the queue is bounded by bytes ({@code tiered.l2.writeBehindBytes}), and a result that would exceed the bound is
  * not written to L2 at all (counted as {@code NotStored}): it stays in L1, and its lease expires by itself.
  *

@@ -155,7 +155,7 @@ public final class TieredCli {
 
     /** One namespace's counters at one moment; {@code staleDrops} is -1 where the agent has no such attribute. */
     private static final class Counters {
-        final long requests;
+        final long calls;
         final long l1Hits;
         final long l2Hits;
         final long misses;
@@ -163,7 +163,7 @@ public final class TieredCli {
         final double loadMillisP99;
 
         Counters(Map<String, Object> attributes) {
-            requests = number(attributes, "Requests");
+            calls = number(attributes, "Calls");
             l1Hits = number(attributes, "L1Hits");
             l2Hits = number(attributes, "L2Hits");
             misses = number(attributes, "Misses");
@@ -183,14 +183,14 @@ public final class TieredCli {
         final long nanos;
         final String redis;
         final String bus;
-        final String circuit;
+        final String breaker;
         final Map<String, Counters> namespaces;
 
-        Reading(long nanos, String redis, String bus, String circuit, Map<String, Counters> namespaces) {
+        Reading(long nanos, String redis, String bus, String breaker, Map<String, Counters> namespaces) {
             this.nanos = nanos;
             this.redis = redis;
             this.bus = bus;
-            this.circuit = circuit;
+            this.breaker = breaker;
             this.namespaces = namespaces;
         }
     }
@@ -199,24 +199,24 @@ public final class TieredCli {
     static String table(long pid, Reading before, Reading now) {
         double seconds = Math.max(now.nanos - before.nanos, 1) / 1e9;
         List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"namespace", "requests/s", "L1 %", "L2 %", "miss %", "p99 load ms", "stale drops",
-                "circuit"});
+        rows.add(new String[] {"namespace", "calls/s", "L1 %", "L2 %", "miss %", "p99 load ms", "stale drops",
+                "breaker"});
         now.namespaces.forEach((name, c) -> {
             Counters b = before.namespaces.get(name);
-            if (b == null || c.requests < b.requests) {
+            if (b == null || c.calls < b.calls) {
                 b = new Counters(Map.of()); // new since the last read, or reset through JMX: count from zero
             }
-            long requests = c.requests - b.requests;
+            long calls = c.calls - b.calls;
             rows.add(new String[] {
                 name,
-                String.format(Locale.ROOT, "%,.1f", requests / seconds),
-                percent(c.l1Hits - b.l1Hits, requests),
-                percent(c.l2Hits - b.l2Hits, requests),
-                percent(c.misses - b.misses, requests),
+                String.format(Locale.ROOT, "%,.1f", calls / seconds),
+                percent(c.l1Hits - b.l1Hits, calls),
+                percent(c.l2Hits - b.l2Hits, calls),
+                percent(c.misses - b.misses, calls),
                 c.loadMillisP99 > 0 ? String.format(Locale.ROOT, "%,.1f", c.loadMillisP99) : "-",
                 c.staleDrops < 0 ? "-" : String.format(Locale.ROOT, "%,d", Math.max(0, c.staleDrops
                         - Math.max(0, b.staleDrops))),
-                now.circuit});
+                now.breaker});
         });
         int[] widths = new int[rows.get(0).length];
         for (String[] row : rows) {
@@ -230,7 +230,7 @@ public final class TieredCli {
                 .append(String.format(Locale.ROOT, ", over the last %.1f s", seconds)).append('\n');
         for (String[] row : rows) {
             for (int i = 0; i < row.length; i++) {
-                // the namespace and the circuit left-aligned, figures right-aligned
+                // the namespace and the breaker left-aligned, figures right-aligned
                 boolean left = i == 0 || i == row.length - 1;
                 String cell = pad(row[i], widths[i], left);
                 sb.append(i == 0 ? "" : "  ").append(i == row.length - 1 ? cell.stripTrailing() : cell);
@@ -255,7 +255,7 @@ public final class TieredCli {
     /** An attached JVM's tiered MBeans, read over its local JMX connector. */
     private static final class Session {
         private static final String[] NAMESPACE_ATTRIBUTES =
-                {"Name", "Requests", "L1Hits", "L2Hits", "Misses", "LoadMillisP99", "StaleDrops"};
+                {"Name", "Calls", "L1Hits", "L2Hits", "Misses", "LoadMillisP99", "StaleDrops"};
 
         private final MBeanServerConnection server;
         private final ObjectName runtime;
@@ -327,7 +327,7 @@ public final class TieredCli {
         /** @throws InstanceNotFoundException if the target has no tiered runtime MBean */
         Reading read() throws IOException, JMException {
             long start = System.nanoTime();
-            Map<String, Object> rt = attributes(runtime, "Redis", "BusConnected", "CutOff", "L2Circuit");
+            Map<String, Object> rt = attributes(runtime, "Redis", "BusConnected", "CutOff", "L2Breaker");
             String redis = String.valueOf(rt.get("Redis"));
             String bus = "none".equals(redis) ? "none" : Boolean.TRUE.equals(rt.get("CutOff")) ? "lost, calls uncached"
                     : Boolean.TRUE.equals(rt.get("BusConnected")) ? "connected" : "disconnected";
@@ -343,7 +343,7 @@ public final class TieredCli {
             }
             // the counters were read in between: the middle is the best estimate of their moment
             long middle = start + (System.nanoTime() - start) / 2;
-            return new Reading(middle, redis, bus, String.valueOf(rt.get("L2Circuit")), byName);
+            return new Reading(middle, redis, bus, String.valueOf(rt.get("L2Breaker")), byName);
         }
 
         /** The attributes of {@code name} that it has; an attribute of a newer agent is absent from an older one. */

@@ -20,7 +20,7 @@ import dev.tiered.testkit.RedisServer;
 /** {@code java -jar tiered-agent.jar stats <pid>}, run as a user runs it, against real JVMs. */
 class StatsCliIT {
     private static final Duration EXIT_TIMEOUT = Duration.ofSeconds(60);
-    /** A row of the table: namespace, requests/s, L1 %, L2 %, miss %, p99 load ms, stale drops, circuit. */
+    /** A row of the table: namespace, calls/s, L1 %, L2 %, miss %, p99 load ms, stale drops, breaker. */
     private static final Pattern ROW = Pattern.compile(
             "(\\S+) +([\\d,.]+) +([\\d.]+|-) +([\\d.]+|-) +([\\d.]+|-) +([\\d,.]+|-) +([\\d,]+|-) +(\\S+)");
 
@@ -71,7 +71,7 @@ class StatsCliIT {
         assertTrue(out.size() >= 3, "a header, the column names and a row per namespace\n" + stats.transcript());
         assertTrue(out.get(0).matches("\\d\\d:\\d\\d:\\d\\d JVM " + app.pid() + ", Redis "
                 + Pattern.quote(redis.uri()) + ", bus connected, over the last \\d+\\.\\d s"), stats.transcript());
-        assertTrue(out.get(1).matches("namespace +requests/s +L1 % +L2 % +miss % +p99 load ms +stale drops +circuit"),
+        assertTrue(out.get(1).matches("namespace +calls/s +L1 % +L2 % +miss % +p99 load ms +stale drops +breaker"),
                 stats.transcript());
         out.subList(2, out.size()).forEach(line -> assertTrue(ROW.matcher(line).matches(), line));
         Matcher row = out.stream().skip(2).map(ROW::matcher).filter(m -> m.matches() && m.group(1).equals("products"))

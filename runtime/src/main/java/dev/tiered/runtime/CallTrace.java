@@ -4,6 +4,8 @@ import java.util.concurrent.TimeUnit;
 
 import org.slf4j.Logger;
 
+import dev.tiered.runtime.stats.FaultReporter;
+
 /**
  * Where the last cached call on each thread was served from, under {@code tiered.provenance}: its tier (or the
  * method), the age of what it returned and the version it was valid under. The application reads it through
@@ -20,21 +22,23 @@ public final class CallTrace {
     private static final Logger LOG = FaultReporter.LOG;
     private static final ThreadLocal<CallTrace> LAST = ThreadLocal.withInitial(CallTrace::new);
 
-    private CachedMethod method;
+    private String namespace;
+    private String method;
     private int source;
     private long ageNanos;
     private long version;
 
     private CallTrace() {}
 
-    static void record(CachedMethod method, int source, long ageNanos, long version) {
+    static void record(String namespace, String method, int source, long ageNanos, long version) {
         CallTrace t = LAST.get();
+        t.namespace = namespace;
         t.method = method;
         t.source = source;
         t.ageNanos = ageNanos;
         t.version = version;
         if (LOG.isDebugEnabled()) {
-            LOG.debug("{} served from {} (age {} ms, version {})", method.name(), SOURCES[source],
+            LOG.debug("{} served from {} (age {} ms, version {})", method, SOURCES[source],
                     TimeUnit.NANOSECONDS.toMillis(ageNanos), version);
         }
     }
@@ -48,7 +52,7 @@ public final class CallTrace {
         if (t.method == null) {
             return null;
         }
-        return new Object[] {SOURCES[t.source], t.method.namespace(), t.method.name(),
+        return new Object[] {SOURCES[t.source], t.namespace, t.method,
                 TimeUnit.NANOSECONDS.toMillis(t.ageNanos), t.version};
     }
 }

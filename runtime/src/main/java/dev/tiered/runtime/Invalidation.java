@@ -1,10 +1,13 @@
 package dev.tiered.runtime;
 
-import java.lang.reflect.Array;
-import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+
+import dev.tiered.runtime.coherence.Namespace;
+import dev.tiered.runtime.coherence.Versions;
+import dev.tiered.runtime.l2.EntityKey;
+import dev.tiered.runtime.l2.KeyEncoder;
+import dev.tiered.runtime.stats.FaultReporter;
 
 /**
  * The effect of one {@code @Invalidates} method: bumping its namespaces, or, for a keyed write, the entities named
@@ -15,21 +18,20 @@ public final class Invalidation {
     /** A keyed write naming more entities than this bumps the whole namespaces instead: one round trip. */
     static final int MAX_ENTITIES = 16;
 
-    private final TieredRuntime runtime;
+    private final Versions versions;
+    private final FaultReporter faults;
     private final String name;
     private final List<Namespace> namespaces;
-    private final int keyParameter;
-    private final KeyEncoder keyEncoder;
-    private final boolean eachElement;
+    /** Names the entities a call writes; {@code null} for a write of whole namespaces. */
+    private final EntityKey entityKey;
 
-    Invalidation(TieredRuntime runtime, String name, List<Namespace> namespaces, int keyParameter,
-                 KeyType keyType, boolean eachElement) {
-        this.runtime = runtime;
+    Invalidation(Versions versions, FaultReporter faults, String name, List<Namespace> namespaces,
+                 EntityKey entityKey) {
+        this.versions = versions;
+        this.faults = faults;
         this.name = name;
         this.namespaces = List.copyOf(namespaces);
-        this.keyParameter = keyParameter;
-        this.keyEncoder = keyParameter < 0 ? null : new KeyEncoder(List.of(keyType));
-        this.eachElement = eachElement;
+        this.entityKey = entityKey;
     }
 
     public String name() {
@@ -38,13 +40,13 @@ public final class Invalidation {
 
     /** Whether this write is keyed: then {@link #run(Object[])} needs the method's arguments. */
     public boolean keyed() {
-        return keyParameter >= 0;
+        return entityKey != null;
     }
 
     /** Bumps every namespace whole. When this returns, no entry computed before the call is served by this JVM. */
     public void run() {
         for (Namespace ns : namespaces) {
-            runtime.bump(ns);
+            versions.bump(ns);
         }
     }
 
@@ -55,15 +57,15 @@ public final class Invalidation {
      * computed before the call is served by this JVM.
      */
     public void run(Object[] args) {
-        if (keyParameter < 0) {
+        if (entityKey == null) {
             run();
             return;
         }
         Set<String> entities;
         try {
-            entities = entities(args[keyParameter]);
+            entities = entityKey.all(args[entityKey.parameter()]);
         } catch (KeyEncoder.EncodingException e) {
-            runtime.faults().warn("invalidate:" + name, name + " invalidated its whole namespaces: its @CacheKey "
+            faults.warn("invalidate:" + name, name + " invalidated its whole namespaces: its @CacheKey "
                     + "argument cannot be encoded (" + e.getMessage() + ")");
             run();
             return;
@@ -73,29 +75,7 @@ public final class Invalidation {
             return;
         }
         for (Namespace ns : namespaces) {
-            runtime.bumpEntities(ns, entities);
+            versions.bumpEntities(ns, entities);
         }
-    }
-
-    private Set<String> entities(Object key) throws KeyEncoder.EncodingException {
-        List<Object> values = new ArrayList<>();
-        if (!eachElement || key == null) {
-            values.add(key);
-        } else if (key instanceof Iterable) {
-            for (Object element : (Iterable<?>) key) {
-                values.add(element);
-            }
-        } else if (key.getClass().isArray()) {
-            for (int i = 0; i < Array.getLength(key); i++) {
-                values.add(Array.get(key, i));
-            }
-        } else {
-            values.add(key);
-        }
-        Set<String> encoded = new LinkedHashSet<>();
-        for (Object value : values) {
-            encoded.add(keyEncoder.arguments(new Object[] {value}));
-        }
-        return encoded;
     }
 }

@@ -2,6 +2,8 @@ package dev.tiered.runtime;
 
 import java.util.List;
 
+import dev.tiered.runtime.l2.KeyType;
+
 /**
  * What the agent learns about one {@code @Invalidates} method when its class loads.
  *

@@ -5,6 +5,8 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
+import dev.tiered.runtime.l2.MethodL2;
+
 /**
  * One run of a cached method's body whose result the cache is waiting for.
  *
@@ -27,8 +29,6 @@ import java.util.concurrent.TimeUnit;
 public final class Load {
     /** What {@link #await(long)} returns when the load failed or took too long. */
     static final Object NO_RESULT = new Object();
-    /** The entity version in Redis is not known: the result is not written to L2. */
-    static final long NO_STAMP = Long.MIN_VALUE;
 
     private static final ThreadLocal<int[]> LEADING = ThreadLocal.withInitial(() -> new int[1]);
 
@@ -39,8 +39,8 @@ public final class Load {
     final long version;
     final long generation;
     final long sequence;
-    /** The Redis version of the entity (or the any-entity) when L2 was read: stored with the result in L2. */
-    long stamp = NO_STAMP;
+    /** The stamp: the Redis version of the entity (or the any-entity) when L2 was read, stored with the result. */
+    long stamp = MethodL2.NO_STAMP;
     /** The token of the lease this load holds to compute its entry for every JVM, or {@code null}. */
     String leaseToken;
     private boolean leader;
@@ -65,6 +65,13 @@ public final class Load {
         this.sequence = sequence;
     }
 
+    /** Keeps what an L2 read said this load's result must be stored with: its stamp and lease. Returns this. */
+    Load took(MethodL2.Read read) {
+        stamp = read.stamp();
+        leaseToken = read.leaseToken();
+        return this;
+    }
+
     /** Marks this load as the registered one for its key, which other callers may wait for. */
     void lead() {
         leader = true;
@@ -82,7 +89,6 @@ public final class Load {
     static boolean nestedOnThisThread() {
         return LEADING.get()[0] > 1;
     }
-
 
     /** Marks the moment the method's body starts running; returns this. */
     Load start() {

@@ -1,6 +1,12 @@
 package dev.tiered.runtime;
 
+import java.lang.invoke.MethodType;
+import java.lang.ref.WeakReference;
+import java.lang.reflect.Method;
 import java.util.List;
+import java.util.concurrent.Callable;
+
+import dev.tiered.runtime.l2.KeyType;
 
 /**
  * What the agent learns about one {@code @Tiered} method when its class loads: its identity, its shape, the raw
@@ -60,5 +66,23 @@ public record MethodSpec(
     /** The namespace this method's entries belong to. */
     public String effectiveNamespace() {
         return namespace.isEmpty() ? className : namespace;
+    }
+
+    /**
+     * Finds the method by reflection, from its class's loader (held weakly here), when called; fails if that loader
+     * is gone.
+     */
+    public Callable<Method> resolver() {
+        WeakReference<ClassLoader> loader = new WeakReference<>(classLoader);
+        boolean bootstrap = classLoader == null;
+        return () -> {
+            ClassLoader cl = loader.get();
+            if (cl == null && !bootstrap) {
+                throw new ClassNotFoundException(className + " (its class loader is gone)");
+            }
+            Class<?> owner = Class.forName(className, false, cl);
+            Class<?>[] parameters = MethodType.fromMethodDescriptorString(descriptor, cl).parameterArray();
+            return owner.getDeclaredMethod(methodName, parameters);
+        };
     }
 }

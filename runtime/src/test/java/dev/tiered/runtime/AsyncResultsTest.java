@@ -21,6 +21,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import dev.tiered.Tier;
+import dev.tiered.runtime.config.TieredConfig;
 import dev.tiered.testkit.Await;
 import dev.tiered.testkit.RedisServer;
 

@@ -29,6 +29,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import dev.tiered.Tier;
+import dev.tiered.runtime.config.TieredConfig;
+import dev.tiered.runtime.l1.HeapEstimator;
+import dev.tiered.runtime.l1.MethodL1;
 import dev.tiered.testkit.Await;
 
 /** The semantics of one cached method in L1-only mode: no Redis involved. */
@@ -66,7 +69,7 @@ class CachedMethodTest {
         assertEquals(1, runs.get());
         assertEquals(1, find.stats.loads.sum());
         assertEquals(1, find.l1Hits());
-        assertEquals(2, runtime.stats("catalog").requests());
+        assertEquals(2, runtime.stats("catalog").calls());
     }
 
     @Test
@@ -245,7 +248,7 @@ class CachedMethodTest {
     @Test
     void anL1TtlShorterThanTheTtlBoundsTheL1Copy() throws Exception {
         CachedMethod find = runtime.register(Specs.of(Fixtures.Catalog.class, "find", "1h", "200ms", "L1", "c"));
-        assertEquals(Duration.ofMillis(200), find.l1Ttl);
+        assertEquals(Duration.ofMillis(200), find.l1Ttl());
         call(find, () -> "x", 1L);
         Await.until("the L1 copy to expire", Duration.ofSeconds(5), () -> Fixtures.misses(find, 1L));
     }
@@ -282,7 +285,7 @@ class CachedMethodTest {
         CachedMethod find = findWith(Map.of("tiered.l1.maxEntries", "1000000", "tiered.l1.maxBytes", "1MB"));
         // every result a distinct string of 1,000 Latin-1 characters: some 1,060 bytes, estimated exactly
         Callable<Object> kilobyte = () -> new String(new char[1000]).replace('\0', 'x');
-        long perEntry = CachedMethod.ENTRY_OVERHEAD_BYTES + HeapEstimator.bytes(1_000_000L)
+        long perEntry = MethodL1.ENTRY_OVERHEAD_BYTES + HeapEstimator.bytes(1_000_000L)
                 + HeapEstimator.bytes(kilobyte.call());
         long bound = 1 << 20;
         long max = peakUnderConcurrentWrites(find, kilobyte, CachedMethod::l1WeightedBytes);
@@ -404,7 +407,7 @@ class CachedMethodTest {
                 seen[0] = CallTrace.lastOnThisThread();
                 call(find, () -> "v", 1L);
                 seen[1] = CallTrace.lastOnThisThread();
-                runtime.enabled(find.namespace, false);
+                runtime.operations().enabled(find.namespace, false);
                 call(find, () -> "v", 1L);
                 seen[2] = CallTrace.lastOnThisThread();
             } catch (Exception e) {
@@ -529,7 +532,7 @@ class CachedMethodTest {
         runtime = TieredRuntime.start(TieredConfig.from(Map.of("tiered.ns.catalog.ttl", "5s",
                 "tiered.ns.catalog.tier", "L1", "tiered.ns.catalog.l1MaxEntries", "3"), Map.of()));
         CachedMethod find = runtime.register(spec("find", "not even a duration"));
-        assertEquals(Duration.ofSeconds(5), find.ttl);
+        assertEquals(Duration.ofSeconds(5), find.ttl());
         assertEquals(Tier.L1, find.tier());
     }
 }

@@ -27,6 +27,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import dev.tiered.runtime.l2.ValueCodec;
+
 /**
  * A class that changed between two deploys: the old deploy's L2 entries are misses for the new one, never an error
  * or a wrong value. Each pair is two versions of the same class names, compiled here and loaded each in a class

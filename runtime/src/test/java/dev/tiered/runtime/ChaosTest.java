@@ -15,11 +15,12 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
+import dev.tiered.runtime.config.TieredConfig;
+import dev.tiered.runtime.l2.L2Errors;
+import dev.tiered.runtime.stats.NamespaceStats;
 import dev.tiered.testkit.Await;
 import dev.tiered.testkit.RedisServer;
 import dev.tiered.testkit.StaleReads;
@@ -41,17 +42,8 @@ class ChaosTest {
     private static final Duration FAULT_WINDOW = Duration.ofSeconds(2);
     private static final int KEYS = 20;
 
-    private RedisRuntimes runtimes;
-
-    @BeforeEach
-    void prefix(TestInfo test) {
-        runtimes = new RedisRuntimes("c", test);
-    }
-
-    @AfterEach
-    void stop() {
-        runtimes.close();
-    }
+    @RegisterExtension
+    final RedisRuntimes runtimes = new RedisRuntimes("c");
 
     @Test
     void redisKilledMidRunAndRestartedOnTheSamePort() throws Exception {
@@ -63,13 +55,13 @@ class ChaosTest {
 
     @Test
     void aTimeoutIsToldFromOtherFailures() {
-        assertTrue(TieredRuntime.timedOut(new redis.clients.jedis.exceptions.JedisConnectionException(
+        assertTrue(L2Errors.timedOut(new redis.clients.jedis.exceptions.JedisConnectionException(
                 new java.net.SocketTimeoutException("Read timed out"))));
-        assertTrue(TieredRuntime.timedOut(new redis.clients.jedis.exceptions.JedisException(
+        assertTrue(L2Errors.timedOut(new redis.clients.jedis.exceptions.JedisException(
                 "Could not get a resource from the pool", new java.util.NoSuchElementException("Timeout waiting"))));
-        assertFalse(TieredRuntime.timedOut(new redis.clients.jedis.exceptions.JedisConnectionException(
+        assertFalse(L2Errors.timedOut(new redis.clients.jedis.exceptions.JedisConnectionException(
                 new java.net.ConnectException("Connection refused"))));
-        assertFalse(TieredRuntime.timedOut(new redis.clients.jedis.exceptions.JedisDataException("WRONGPASS")));
+        assertFalse(L2Errors.timedOut(new redis.clients.jedis.exceptions.JedisDataException("WRONGPASS")));
     }
 
     @Test
@@ -103,7 +95,7 @@ class ChaosTest {
     void redisRestartedEmptyNeverBringsBackAnOldVersion() throws Exception {
         RedisServer redis = runtimes.own(RedisServer.start());
         Traffic load = new Traffic(redis);
-        String versionKey = runtimes.prefix + ":v:catalog";
+        String versionKey = runtimes.prefix() + ":v:catalog";
         Await.until("a version in Redis", RedisRuntimes.WAIT, () -> redis.command("GET", versionKey) != null);
         long before = Long.parseLong((String) redis.command("GET", versionKey));
         load.during(redis::stop, redis::restart); // stopped until the circuits open, then started empty

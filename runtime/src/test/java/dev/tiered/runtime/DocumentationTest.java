@@ -11,6 +11,11 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
+import dev.tiered.runtime.config.TieredConfig;
+import dev.tiered.runtime.observe.MethodMXBean;
+import dev.tiered.runtime.observe.NamespaceMXBean;
+import dev.tiered.runtime.observe.TieredMXBean;
+
 /** Every setting and every metric is in the README, under the name the code uses. */
 class DocumentationTest {
     private static final String README = readme();

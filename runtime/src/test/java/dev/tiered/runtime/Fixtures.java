@@ -12,12 +12,12 @@ import java.util.stream.Stream;
  * call protocol the agent's advice follows, for driving a {@link CachedMethod} by hand.
  */
 @SuppressWarnings("unused")
-final class Fixtures {
-    record Product(long id, String name) implements Serializable {}
+public final class Fixtures {
+    public record Product(long id, String name) implements Serializable {}
 
-    enum Color { RED, GREEN }
+    public enum Color { RED, GREEN }
 
-    static final class Catalog {
+    public static final class Catalog {
         String find(long id) { return null; }
         String findWithReviews(long id, boolean hidden) { return null; }
         List<String> byCategory(String category) { return null; }
@@ -41,7 +41,7 @@ final class Fixtures {
 
     private Fixtures() {}
 
-    static MethodSpec spec(String method, String ttl) {
+    public static MethodSpec spec(String method, String ttl) {
         return Specs.of(Catalog.class, method, ttl, dev.tiered.Tier.L1_L2, "catalog");
     }
 
@@ -49,7 +49,7 @@ final class Fixtures {
      * Whether a call with this argument would run the method: begins it and, if so, ends the load at once without
      * storing anything, so that no load is left open on this thread.
      */
-    static boolean misses(CachedMethod m, Object arg) {
+    public static boolean misses(CachedMethod m, Object arg) {
         Object outcome = m.begin1(arg);
         if (outcome instanceof Load) {
             ((Load) outcome).fail(new IllegalStateException("a probe, not a call"));
@@ -62,12 +62,12 @@ final class Fixtures {
      * Runs one call the way the agent's advice does: begin, then serve, or run the body and report; then waits
      * until what it wrote to L2 has landed.
      */
-    static Object call(CachedMethod m, Callable<?> body, Object... args) throws Exception {
+    public static Object call(CachedMethod m, Callable<?> body, Object... args) throws Exception {
         return call(m, body, true, args);
     }
 
     /** {@link #call} without waiting for the write behind it: the call as the application's thread sees it. */
-    static Object serve(CachedMethod m, Callable<?> body, Object... args) throws Exception {
+    public static Object serve(CachedMethod m, Callable<?> body, Object... args) throws Exception {
         return call(m, body, false, args);
     }
 
@@ -92,7 +92,7 @@ final class Fixtures {
             }
             load.complete(value);
             // results reach L2 behind the call: tests that look there next need it landed
-            if (awaitWrites && !m.runtime().awaitL2Writes(java.time.Duration.ofSeconds(10))) {
+            if (awaitWrites && !m.awaitL2Writes(java.time.Duration.ofSeconds(10))) {
                 throw new AssertionError("the write-behind queue did not drain");
             }
             return value;

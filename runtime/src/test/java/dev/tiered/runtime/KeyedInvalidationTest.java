@@ -21,6 +21,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import dev.tiered.Tier;
+import dev.tiered.runtime.config.TieredConfig;
+import dev.tiered.runtime.l2.KeyType;
 
 /** Keyed (entity) invalidation within one JVM: which entries a write reaches, and its races. */
 class KeyedInvalidationTest {

@@ -25,18 +25,22 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongFunction;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import dev.tiered.Tier;
-import dev.tiered.testkit.Await;
-import dev.tiered.testkit.RedisServer;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.params.ScanParams;
 import redis.clients.jedis.params.SetParams;
 import redis.clients.jedis.resps.ScanResult;
+
+import dev.tiered.Tier;
+import dev.tiered.runtime.l2.KeyType;
+import dev.tiered.runtime.l2.MethodL2;
+import dev.tiered.runtime.l2.ValueCodec;
+import dev.tiered.runtime.stats.NamespaceStats;
+import dev.tiered.testkit.Await;
+import dev.tiered.testkit.RedisServer;
 
 /**
  * Corrupted L2 entries, written under the real key of a real entry on a real redis-server, with its TTL kept: every
@@ -94,17 +98,12 @@ class L2FuzzTest {
         }
     }
 
-    private RedisRuntimes runtimes;
+    @RegisterExtension
+    final RedisRuntimes runtimes = new RedisRuntimes("f");
 
     @BeforeEach
-    void start(TestInfo test) {
-        runtimes = new RedisRuntimes("f", test);
+    void start() {
         Planted.READ.set(false);
-    }
-
-    @AfterEach
-    void stop() {
-        runtimes.close();
     }
 
     @Test
@@ -166,13 +165,15 @@ class L2FuzzTest {
         long baseDecodeFailures = m.stats.decodeFailures.sum();
         Object first = target.body().apply(0);
         assertEquals(first, Fixtures.call(m, () -> first, ARGUMENT));
-        ValueCodec codec = m.codec();
+        // the codec the method writes with: from its return type, with the default allow-list and size
+        ValueCodec codec = ValueCodec.of(Lookup.class.getDeclaredMethod(target.method(), long.class), List.of(),
+                1 << 20);
         byte[] envelope = codec.encode(first);
-        String key = entryKey(jedis, runtimes.prefix, envelope);
+        String key = entryKey(jedis, runtimes.prefix(), envelope);
         byte[] keyBytes = key.getBytes(StandardCharsets.UTF_8);
         byte[] good = jedis.get(keyBytes);
         int stampBytes = good.length - envelope.length;
-        assertEquals(CachedMethod.STAMP_BYTES, stampBytes, "the entry is its stamp, then the envelope");
+        assertEquals(MethodL2.STAMP_BYTES, stampBytes, "the entry is its stamp, then the envelope");
         byte[] stamp = Arrays.copyOf(good, stampBytes);
         if (target.keyed()) {
             assertNotEquals(0, ByteBuffer.wrap(stamp).getLong(), "the entity's version, not the absent one");
@@ -245,7 +246,7 @@ class L2FuzzTest {
         assertEquals(0, stats.faults());
         assertEquals(0, stats.uncached() - base.uncached());
         assertEquals(0, stats.loadFailures() - base.loadFailures());
-        assertEquals(n + 3, stats.requests() - base.requests(), "each call counted once");
+        assertEquals(n + 3, stats.calls() - base.calls(), "each call counted once");
         return new long[] {n, expectedDecodeFailures};
     }
 

@@ -11,12 +11,14 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import dev.tiered.Tier;
+import dev.tiered.runtime.l2.KeyEncoder;
+import dev.tiered.runtime.l2.KeyType;
+import dev.tiered.runtime.l2.ValueCodec;
 import dev.tiered.testkit.RedisServer;
 
 /**
@@ -24,7 +26,8 @@ import dev.tiered.testkit.RedisServer;
  * long as the arguments they are made of.
  */
 class L2LimitsTest {
-    private RedisRuntimes runtimes;
+    @RegisterExtension
+    final RedisRuntimes runtimes = new RedisRuntimes("m");
     private RedisServer redis;
 
     /** The cached methods; a test supplies the body of every call. */
@@ -35,14 +38,8 @@ class L2LimitsTest {
     }
 
     @BeforeEach
-    void start(TestInfo test) {
-        runtimes = new RedisRuntimes("m", test);
+    void start() {
         redis = RedisServer.shared();
-    }
-
-    @AfterEach
-    void stop() {
-        runtimes.close();
     }
 
     /**
@@ -62,7 +59,7 @@ class L2LimitsTest {
     /** Every key under this test's prefix: entries, versions, leases. */
     private Set<String> keys() {
         Set<String> keys = new TreeSet<>();
-        for (Object key : (List<?>) redis.command("KEYS", runtimes.prefix + ":*")) {
+        for (Object key : (List<?>) redis.command("KEYS", runtimes.prefix() + ":*")) {
             keys.add(key.toString());
         }
         return keys;

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.lang.management.ManagementFactory;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -17,15 +16,17 @@ import java.util.concurrent.atomic.AtomicInteger;
 import javax.management.ObjectName;
 
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import dev.tiered.Tier;
+import dev.tiered.runtime.config.TieredConfig;
+import dev.tiered.runtime.l2.KeyType;
+import dev.tiered.runtime.observe.Observation;
 import dev.tiered.testkit.Await;
 import dev.tiered.testkit.RedisServer;
 import dev.tiered.testkit.StderrCopy;
@@ -52,7 +53,8 @@ class RedisCredentialsTest {
 
     private static RedisServer redis;
     private static StderrCopy stderr;
-    private RedisRuntimes runtimes;
+    @RegisterExtension
+    final RedisRuntimes runtimes = new RedisRuntimes("c");
 
     @BeforeAll
     static void start() {
@@ -72,16 +74,10 @@ class RedisCredentialsTest {
     }
 
     @BeforeEach
-    void empty(TestInfo test) {
-        runtimes = new RedisRuntimes("c", test);
+    void empty() {
         redis.command("FLUSHALL");
         redis.command("SCRIPT", "FLUSH"); // so that each user's runtime has to send and load scripts itself
         redis.command("ACL", "LOG", "RESET");
-    }
-
-    @AfterEach
-    void close() {
-        runtimes.close();
     }
 
     private static String uri(String user, String password) {
@@ -190,6 +186,7 @@ class RedisCredentialsTest {
     @Test
     void thePasswordIsInNoDescriptionOrJmxAttribute() throws Exception {
         TieredRuntime runtime = runtime(uri("app", APP_PASSWORD));
+        Observation.attach(runtime);
         find(runtime);
         ObjectName name = new ObjectName("dev.tiered:type=Runtime");
         String shown = "redis://app:***@127.0.0.1:" + redis.port();

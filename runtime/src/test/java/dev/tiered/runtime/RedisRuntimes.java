@@ -6,48 +6,79 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
+import dev.tiered.runtime.config.TieredConfig;
 import dev.tiered.testkit.Await;
 import dev.tiered.testkit.RedisServer;
 
 /**
  * The runtimes of one test on real redis-servers: a key prefix of the test's own on a shared server, runtimes
  * started with the bus connected, and everything (runtimes, servers the test started for itself) closed after it.
+ * A test class registers it once: {@code @RegisterExtension final RedisRuntimes runtimes = new RedisRuntimes("t");}.
  */
-final class RedisRuntimes implements AutoCloseable {
-    static final Duration WAIT = Duration.ofSeconds(10);
+public final class RedisRuntimes implements BeforeEachCallback, AfterEachCallback {
+    public static final Duration WAIT = Duration.ofSeconds(10);
 
-    final String prefix;
-    private final List<TieredRuntime> runtimes = new ArrayList<>();
-    private final List<RedisServer> ownServers = new ArrayList<>();
+    private final String letter;
+    private String prefix;
+    private final List<AutoCloseable> closing = new ArrayList<>();
+    private final List<RedisServer> servers = new ArrayList<>();
 
-    RedisRuntimes(String letter, TestInfo test) {
-        prefix = letter + Integer.toHexString(test.getDisplayName().hashCode() & 0xfffffff);
+    /** {@code letter} starts every prefix, so that test classes sharing a server never share keys. */
+    public RedisRuntimes(String letter) {
+        this.letter = letter;
     }
 
-    /** A runtime on {@code redis} under this test's prefix, with {@code settings} as name, value pairs. */
-    TieredRuntime start(RedisServer redis, String... settings) {
+    @Override
+    public void beforeEach(ExtensionContext context) {
+        prefix = letter + Integer.toHexString(context.getDisplayName().hashCode() & 0xfffffff);
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) throws Exception {
+        for (AutoCloseable c : closing) {
+            c.close();
+        }
+        closing.clear();
+        servers.forEach(RedisServer::close);
+        servers.clear();
+    }
+
+    /** The key prefix of the running test. */
+    public String prefix() {
+        return prefix;
+    }
+
+    /** The configuration of a runtime on {@code redis} under this test's prefix, with {@code settings} as pairs. */
+    public TieredConfig config(RedisServer redis, String... settings) {
         Map<String, String> props = new HashMap<>(Map.of("tiered.redis.uri", redis.uri(),
                 "tiered.redis.keyPrefix", prefix));
         for (int i = 0; i < settings.length; i += 2) {
             props.put(settings[i], settings[i + 1]);
         }
-        TieredRuntime runtime = TieredRuntime.start(TieredConfig.from(props, Map.of()));
-        runtimes.add(runtime);
+        return TieredConfig.from(props, Map.of());
+    }
+
+    /** A runtime on {@code redis} under this test's prefix, with {@code settings} as name, value pairs. */
+    public TieredRuntime start(RedisServer redis, String... settings) {
+        TieredRuntime runtime = TieredRuntime.start(config(redis, settings));
+        closing.add(runtime);
         Await.until("the invalidation bus to subscribe", WAIT, runtime::busConnected);
         return runtime;
     }
 
-    /** A server of this test's own (one it stops or freezes), closed after it. */
-    RedisServer own(RedisServer redis) {
-        ownServers.add(redis);
-        return redis;
+    /** Closes {@code resource} after the test, with the runtimes, before the servers. */
+    public <T extends AutoCloseable> T closing(T resource) {
+        closing.add(resource);
+        return resource;
     }
 
-    @Override
-    public void close() {
-        runtimes.forEach(TieredRuntime::close);
-        ownServers.forEach(RedisServer::close);
+    /** A server of this test's own (one it stops or freezes), closed after it. */
+    public RedisServer own(RedisServer redis) {
+        servers.add(redis);
+        return redis;
     }
 }

@@ -12,11 +12,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import dev.tiered.Tier;
+import dev.tiered.runtime.l2.KeyType;
+import dev.tiered.runtime.stats.NamespaceStats;
 import dev.tiered.testkit.Await;
 import dev.tiered.testkit.RedisServer;
 
@@ -26,26 +27,15 @@ import dev.tiered.testkit.RedisServer;
  */
 class RedisTiersTest {
     private static final Duration WAIT = RedisRuntimes.WAIT;
-    private RedisRuntimes runtimes;
-    private String prefix;
-
-    @org.junit.jupiter.api.BeforeEach
-    void prefix(TestInfo test) {
-        runtimes = new RedisRuntimes("t", test);
-        prefix = runtimes.prefix;
-    }
-
-    @AfterEach
-    void stop() {
-        runtimes.close();
-    }
+    @RegisterExtension
+    final RedisRuntimes runtimes = new RedisRuntimes("t");
 
     private TieredRuntime runtime(RedisServer redis, String... settings) {
         return runtimes.start(redis, settings);
     }
 
     private static NamespaceStats rb(CachedMethod m) {
-        return TieredRuntime.snapshot(m.namespace);
+        return Snapshots.of(m.namespace);
     }
 
     private static CachedMethod find(TieredRuntime runtime) throws RejectedException {
@@ -90,9 +80,10 @@ class RedisTiersTest {
         RedisServer redis = RedisServer.shared();
         CachedMethod a = find(runtime(redis));
         call(a, () -> "x", 42L);
-        long version = Long.parseLong((String) redis.command("GET", prefix + ":v:catalog"));
-        String key = prefix + ":e:catalog:" + version + ":dev.tiered.runtime.Fixtures$Catalog.find(long):42";
-        assertEquals(List.of(key), redis.command("KEYS", prefix + ":e:*"));
+        long version = Long.parseLong((String) redis.command("GET", runtimes.prefix() + ":v:catalog"));
+        String key = runtimes.prefix() + ":e:catalog:" + version
+                + ":dev.tiered.runtime.Fixtures$Catalog.find(long):42";
+        assertEquals(List.of(key), redis.command("KEYS", runtimes.prefix() + ":e:*"));
         long ttl = (Long) redis.command("PTTL", key);
         assertTrue(ttl > 590_000 && ttl <= 600_000, "ttl " + ttl);
         long micros = System.currentTimeMillis() * 1000;
@@ -115,7 +106,7 @@ class RedisTiersTest {
                 () -> rb.stats("catalog").version() != before);
         assertEquals(1, rb.stats("catalog").invalidationsReceived());
         assertEquals("new", call(b, () -> "unexpected", 1L), "served from L2 under the new version");
-        assertEquals(2, redis.command("KEYS", prefix + ":e:*") instanceof List<?> l ? l.size() : -1,
+        assertEquals(2, redis.command("KEYS", runtimes.prefix() + ":e:*") instanceof List<?> l ? l.size() : -1,
                 "the old entry is left to expire, never deleted or scanned for");
     }
 
@@ -230,7 +221,7 @@ class RedisTiersTest {
         Await.until("jvm b to hear of the write", WAIT, () -> rb.stats("catalog").invalidationsReceived() == 1);
         early.complete("read before the write");
         assertEquals("after", call(b, () -> "after", 6L), "not in L1");
-        for (Object key : (List<?>) redis.command("KEYS", prefix + ":e:*")) {
+        for (Object key : (List<?>) redis.command("KEYS", runtimes.prefix() + ":e:*")) {
             redis.command("DEL", key.toString());
         }
         Load late = assertInstanceOf(Load.class, b.begin1(66L));
@@ -321,7 +312,7 @@ class RedisTiersTest {
         CachedMethod a = runtime(redis).register(Fixtures.spec("find", "2s"));
         CachedMethod b = runtime(redis).register(Fixtures.spec("find", "2s"));
         call(a, () -> "x", 5L);
-        String key = ((List<?>) redis.command("KEYS", prefix + ":e:*")).get(0).toString();
+        String key = ((List<?>) redis.command("KEYS", runtimes.prefix() + ":e:*")).get(0).toString();
         Await.until("the L2 entry to have under a second left", WAIT, () -> (Long) redis.command("PTTL", key) < 1000);
         assertEquals("x", call(b, () -> "unexpected", 5L));
         assertEquals(1, b.stats.l2Hits.sum());
@@ -336,7 +327,7 @@ class RedisTiersTest {
         Object unstorable = new ArrayList<>(List.of(new Object()));
         call(ranges, () -> unstorable, List.of(1L), Fixtures.Color.RED);
         assertEquals(1, ranges.stats.notStored.sum());
-        assertEquals(List.of(), redis.command("KEYS", prefix + ":e:*"));
+        assertEquals(List.of(), redis.command("KEYS", runtimes.prefix() + ":e:*"));
         assertEquals(unstorable, call(ranges, () -> "unexpected", List.of(1L), Fixtures.Color.RED));
     }
 
@@ -347,7 +338,7 @@ class RedisTiersTest {
         CachedMethod a = find(ra);
         call(a, () -> "cached", 1L);
         long before = ra.stats("catalog").version();
-        for (Object key : (List<?>) redis.command("KEYS", prefix + ":*")) {
+        for (Object key : (List<?>) redis.command("KEYS", runtimes.prefix() + ":*")) {
             redis.command("DEL", key.toString()); // as if Redis restarted empty
         }
         CachedMethod fresh = find(runtime(redis));
@@ -366,10 +357,10 @@ class RedisTiersTest {
         call(a, () -> "x", 1L);
         update.run();
         long known = ra.stats("catalog").version();
-        redis.command("SET", prefix + ":v:catalog", "1000"); // as if restored from an old snapshot
+        redis.command("SET", runtimes.prefix() + ":v:catalog", "1000"); // as if restored from an old snapshot
         update.run();
         assertTrue(ra.stats("catalog").version() > known, ra.stats("catalog").version() + " <= " + known);
-        assertTrue(Long.parseLong((String) redis.command("GET", prefix + ":v:catalog")) > known);
+        assertTrue(Long.parseLong((String) redis.command("GET", runtimes.prefix() + ":v:catalog")) > known);
     }
 
     @Test
@@ -390,7 +381,7 @@ class RedisTiersTest {
         assertTrue(ra.stats("catalog").version() <= 0, "a local generation until Redis is back");
         redis.restart();
         Await.until("the pending bump to reach Redis", WAIT, () -> ra.stats("catalog").version() > before);
-        long inRedis = Long.parseLong((String) redis.command("GET", prefix + ":v:catalog"));
+        long inRedis = Long.parseLong((String) redis.command("GET", runtimes.prefix() + ":v:catalog"));
         assertEquals(inRedis, ra.stats("catalog").version());
     }
 
@@ -414,5 +405,29 @@ class RedisTiersTest {
         call(a, runs::incrementAndGet, 1L);
         assertEquals(runs.get(), call(a, () -> -1, 1L));
         assertNotEquals(0, a.stats.uncached.sum());
+    }
+
+    private int entries(RedisServer redis) {
+        return ((List<?>) redis.command("KEYS", runtimes.prefix() + ":e:*")).size();
+    }
+
+    @Test
+    void writesSurviveRedisForgettingTheScript() throws Exception {
+        RedisServer redis = RedisServer.shared();
+        CachedMethod method = runtime(redis).register(Fixtures.spec("find", "10m"));
+        call(method, () -> "one", 1L);
+        redis.command("SCRIPT", "FLUSH"); // as after a restart or failover
+        call(method, () -> "two", 2L);
+        assertEquals(2, entries(redis));
+        assertEquals(0, method.stats.l2Errors.sum());
+    }
+
+    @Test
+    void withWriteBehindOffTheCallWritesItself() throws Exception {
+        RedisServer redis = RedisServer.shared();
+        CachedMethod method = runtime(redis, "tiered.l2.writeBehindBytes", "0").register(Fixtures.spec("find", "10m"));
+        Object outcome = method.begin1(1L);
+        ((Load) outcome).complete("computed");
+        assertEquals(1, entries(redis), "written before the call returned");
     }
 }

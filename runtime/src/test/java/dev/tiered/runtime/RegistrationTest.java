@@ -14,6 +14,9 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import dev.tiered.Tier;
+import dev.tiered.runtime.config.Durations;
+import dev.tiered.runtime.config.TieredConfig;
+import dev.tiered.runtime.l2.KeyType;
 
 /** Every annotation the runtime cannot honour gets one line: the method, the problem, the accepted form. */
 class RegistrationTest {

@@ -10,29 +10,32 @@ import java.util.Arrays;
 import java.util.List;
 
 import dev.tiered.Tier;
+import dev.tiered.runtime.l2.KeyType;
 
 /**
  * Builds the {@link MethodSpec} the agent would build, from reflection on a real test class, so that runtime tests
  * exercise real methods (the codec reflects on them) without the agent.
  */
-final class Specs {
+public final class Specs {
     private Specs() {}
 
-    static MethodSpec of(Class<?> owner, String method, String ttl, Tier tier, String namespace) {
+    public static MethodSpec of(Class<?> owner, String method, String ttl, Tier tier, String namespace) {
         return of(owner, method, ttl, "", tier.name(), namespace);
     }
 
-    static MethodSpec of(Class<?> owner, String methodName, String ttl, String l1Ttl, String tier, String namespace) {
+    public static MethodSpec of(Class<?> owner, String methodName, String ttl, String l1Ttl, String tier,
+                                String namespace) {
         return of(owner, methodName, ttl, l1Ttl, tier, namespace, List.of());
     }
 
     /** With the given parameters marked {@code @CacheKey}. */
-    static MethodSpec keyed(Class<?> owner, String method, String ttl, Tier tier, String namespace, int... keys) {
+    public static MethodSpec keyed(Class<?> owner, String method, String ttl, Tier tier, String namespace,
+                                   int... keys) {
         return of(owner, method, ttl, "", tier.name(), namespace, Arrays.stream(keys).boxed().toList());
     }
 
-    static MethodSpec of(Class<?> owner, String methodName, String ttl, String l1Ttl, String tier, String namespace,
-                         List<Integer> cacheKeys) {
+    public static MethodSpec of(Class<?> owner, String methodName, String ttl, String l1Ttl, String tier,
+                                String namespace, List<Integer> cacheKeys) {
         Method m = Arrays.stream(owner.getDeclaredMethods()).filter(x -> x.getName().equals(methodName))
                 .findFirst().orElseThrow(() -> new IllegalArgumentException(methodName));
         List<String> parameters = new ArrayList<>();
@@ -47,7 +50,7 @@ final class Specs {
     }
 
     /** What the agent's KeyTypes computes from a Byte Buddy description, here from reflection. */
-    static KeyType keyType(Type type) {
+    public static KeyType keyType(Type type) {
         if (type instanceof ParameterizedType p && p.getRawType() == List.class) {
             return new KeyType.ListOf(keyType(p.getActualTypeArguments()[0]));
         }

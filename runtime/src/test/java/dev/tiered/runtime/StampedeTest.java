@@ -24,6 +24,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import dev.tiered.Tier;
+import dev.tiered.runtime.config.TieredConfig;
 import dev.tiered.testkit.Await;
 import dev.tiered.testkit.RedisServer;
 

@@ -21,7 +21,7 @@ import javax.management.ObjectName;
  */
 final class CacheMetrics {
     /** The namespace counters reported, by their JMX attribute names; the last four should stay at zero. */
-    static final List<String> COUNTERS = List.of("Version", "Requests", "L1Hits", "L2Hits", "Coalesced", "Loads",
+    static final List<String> COUNTERS = List.of("Version", "Calls", "L1Hits", "L2Hits", "Coalesced", "Loads",
             "Misses", "LoadFailures", "Uncached", "InvalidationsSent", "InvalidationsReceived", "L2Errors",
             "NotStored", "DecodeFailures", "Faults");
 

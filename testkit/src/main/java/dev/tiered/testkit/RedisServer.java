@@ -118,10 +118,6 @@ public final class RedisServer implements AutoCloseable {
         return workDir.resolve("redis.log");
     }
 
-    public Path binaryPath() {
-        return binary;
-    }
-
     /** Runs one command on a fresh connection; see {@link Resp}. */
     public Object command(String... args) {
         return Resp.command(port, password(), args);

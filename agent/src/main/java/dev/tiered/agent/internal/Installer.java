@@ -14,12 +14,14 @@ import org.slf4j.LoggerFactory;
 
 import dev.tiered.agent.bootstrap.Bridge;
 import dev.tiered.runtime.CallTrace;
-import dev.tiered.runtime.TieredConfig;
 import dev.tiered.runtime.TieredRuntime;
+import dev.tiered.runtime.config.TieredConfig;
+import dev.tiered.runtime.observe.Observation;
 
 /**
  * Runs inside the agent's class loader, on the {@link Launcher}'s thread once the bridge is in place: reads the
- * configuration, starts the runtime, opens the class file filter to the {@link Rewriter}, and rehearses a rewrite
+ * configuration, starts the runtime and attaches what observes it (JMX, Prometheus, the log summary), opens the
+ * class file filter to the {@link Rewriter}, and rehearses a rewrite
  * so that the application's first annotated class finds Byte Buddy loaded.
  */
 public final class Installer {
@@ -37,6 +39,7 @@ public final class Installer {
             return;
         }
         TieredRuntime runtime = TieredRuntime.start(config);
+        Observation.attach(runtime);
         if (config.provenance()) {
             Bridge.lastCall(CallTrace::lastOnThisThread);
         }

@@ -5,10 +5,11 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
-import dev.tiered.runtime.KeyType;
 import net.bytebuddy.description.type.RecordComponentDescription;
 import net.bytebuddy.description.type.TypeDefinition;
 import net.bytebuddy.description.type.TypeDescription;
+
+import dev.tiered.runtime.l2.KeyType;
 
 /** Decides, from a parameter's declared type and without loading any class, how it encodes into an L2 key. */
 final class KeyTypes {

@@ -13,16 +13,6 @@ import java.util.WeakHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import dev.tiered.agent.bootstrap.Bridge;
-import dev.tiered.agent.internal.advice.InvalidateAdvice;
-import dev.tiered.agent.internal.advice.ReadAdvice;
-import dev.tiered.agent.internal.advice.SiteId;
-import dev.tiered.runtime.CachedMethod;
-import dev.tiered.runtime.InvalidationSpec;
-import dev.tiered.runtime.KeyType;
-import dev.tiered.runtime.MethodSpec;
-import dev.tiered.runtime.RejectedException;
-import dev.tiered.runtime.TieredRuntime;
 import net.bytebuddy.asm.Advice;
 import net.bytebuddy.asm.AsmVisitorWrapper;
 import net.bytebuddy.description.annotation.AnnotationDescription;
@@ -36,6 +26,17 @@ import net.bytebuddy.dynamic.ClassFileLocator;
 import net.bytebuddy.implementation.bytecode.assign.Assigner;
 import net.bytebuddy.implementation.bytecode.constant.IntegerConstant;
 import net.bytebuddy.pool.TypePool;
+
+import dev.tiered.agent.bootstrap.Bridge;
+import dev.tiered.agent.internal.advice.InvalidateAdvice;
+import dev.tiered.agent.internal.advice.ReadAdvice;
+import dev.tiered.agent.internal.advice.SiteId;
+import dev.tiered.runtime.CachedMethod;
+import dev.tiered.runtime.InvalidationSpec;
+import dev.tiered.runtime.MethodSpec;
+import dev.tiered.runtime.RejectedException;
+import dev.tiered.runtime.TieredRuntime;
+import dev.tiered.runtime.l2.KeyType;
 
 /**
  * Decides the advice of the {@code @Tiered} and {@code @Invalidates} methods of one class: reads each annotation,

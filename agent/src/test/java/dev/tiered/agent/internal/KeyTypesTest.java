@@ -8,9 +8,10 @@ import java.util.UUID;
 
 import org.junit.jupiter.api.Test;
 
-import dev.tiered.runtime.KeyType;
 import net.bytebuddy.description.method.MethodDescription;
 import net.bytebuddy.description.type.TypeDescription;
+
+import dev.tiered.runtime.l2.KeyType;
 
 /** The agent decides each parameter's L2 encoding from its declared type, without loading classes. */
 class KeyTypesTest {

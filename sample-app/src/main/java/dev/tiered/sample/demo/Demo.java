@@ -261,7 +261,7 @@ public final class Demo {
             System.out.printf("%-40s %,14.0f %,14.0f%n", "reads per second", WORKLOAD.reads() / cached.seconds,
                     WORKLOAD.reads() / baseline.seconds);
 
-            long requests = cached.counter("Requests");
+            long requests = cached.counter("Calls");
             System.out.printf("%ncalls to cached methods on both instances: %,d, served from%n", requests);
             tier("L1, the instance's own memory", cached.counter("L1Hits"), requests);
             tier("L2, Redis", cached.counter("L2Hits"), requests);

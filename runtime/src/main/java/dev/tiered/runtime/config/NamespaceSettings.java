@@ -1,0 +1,33 @@
+package dev.tiered.runtime.config;
+
+import java.time.Duration;
+
+import dev.tiered.Tier;
+
+/**
+ * Start-up overrides for one namespace ({@code tiered.ns.<namespace>.*}); a {@code null} component is not
+ * overridden and the annotation (or the global property) applies.
+ */
+public record NamespaceSettings(
+        Duration ttl,
+        Duration l1Ttl,
+        Tier tier,
+        Boolean enabled,
+        Boolean cacheNulls,
+        Long l1MaxEntries,
+        Long l1MaxBytes) {
+
+    public static final NamespaceSettings NONE = new NamespaceSettings(null, null, null, null, null, null, null);
+
+    /** This, with every component that is {@code null} here taken from {@code fallback}. */
+    NamespaceSettings orElse(NamespaceSettings fallback) {
+        return new NamespaceSettings(
+                ttl != null ? ttl : fallback.ttl,
+                l1Ttl != null ? l1Ttl : fallback.l1Ttl,
+                tier != null ? tier : fallback.tier,
+                enabled != null ? enabled : fallback.enabled,
+                cacheNulls != null ? cacheNulls : fallback.cacheNulls,
+                l1MaxEntries != null ? l1MaxEntries : fallback.l1MaxEntries,
+                l1MaxBytes != null ? l1MaxBytes : fallback.l1MaxBytes);
+    }
+}

@@ -1,0 +1,52 @@
+package dev.tiered.runtime.observe;
+
+import javax.management.ObjectName;
+
+import dev.tiered.runtime.CachedMethod;
+import dev.tiered.runtime.Snapshots;
+import dev.tiered.runtime.config.Durations;
+import dev.tiered.runtime.stats.NamespaceStats;
+
+/** One cached method: {@code dev.tiered:type=Method,namespace=<namespace>,name="<method>"}. */
+final class MethodView extends CallCounters implements MethodMXBean {
+    private final CachedMethod method;
+
+    MethodView(CachedMethod method) {
+        this.method = method;
+    }
+
+    static String objectName(CachedMethod method) {
+        return "dev.tiered:type=Method,namespace=" + method.namespace() + ",name="
+                + ObjectName.quote(method.name());
+    }
+
+    @Override
+    NamespaceStats s() {
+        return Snapshots.of(method);
+    }
+
+    @Override
+    public String getName() {
+        return method.name();
+    }
+
+    @Override
+    public String getNamespace() {
+        return method.namespace();
+    }
+
+    @Override
+    public String getTier() {
+        return method.tier().name();
+    }
+
+    @Override
+    public String getTtl() {
+        return Durations.format(method.ttl());
+    }
+
+    @Override
+    public String getL1Ttl() {
+        return Durations.format(method.l1Ttl());
+    }
+}

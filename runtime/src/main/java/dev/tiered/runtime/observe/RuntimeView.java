@@ -1,0 +1,56 @@
+package dev.tiered.runtime.observe;
+
+import dev.tiered.runtime.TieredRuntime;
+import dev.tiered.runtime.l2.CircuitBreaker;
+
+/** The runtime in JMX, as {@code dev.tiered:type=Runtime}: a live view, computed when an attribute is read. */
+final class RuntimeView implements TieredMXBean {
+    private final TieredRuntime runtime;
+
+    RuntimeView(TieredRuntime runtime) {
+        this.runtime = runtime;
+    }
+
+    @Override
+    public String getRedis() {
+        return runtime.config().redis() == null ? "none" : runtime.config().redis().toString();
+    }
+
+    @Override
+    public boolean isBusConnected() {
+        return runtime.busConnected();
+    }
+
+    @Override
+    public boolean isCutOff() {
+        return runtime.cutOff();
+    }
+
+    @Override
+    public long getReportedProblems() {
+        return runtime.reportedProblems();
+    }
+
+    @Override
+    public String[] getNamespaces() {
+        return runtime.namespaces().toArray(new String[0]);
+    }
+
+    @Override
+    public String getL2Breaker() {
+        CircuitBreaker breaker = runtime.breaker();
+        return breaker == null ? "none" : breaker.isOpen() ? "open" : "closed";
+    }
+
+    @Override
+    public long getL2BreakerOpenings() {
+        CircuitBreaker breaker = runtime.breaker();
+        return breaker == null ? 0 : breaker.openings.sum();
+    }
+
+    @Override
+    public long getL2CallsSkipped() {
+        CircuitBreaker breaker = runtime.breaker();
+        return breaker == null ? 0 : breaker.skipped.sum();
+    }
+}

@@ -1,0 +1,30 @@
+package dev.tiered.runtime.observe;
+
+/** The runtime in JMX, as {@code dev.tiered:type=Runtime}. */
+public interface TieredMXBean {
+    /** The Redis URI without its password, or {@code none} in L1-only mode. */
+    String getRedis();
+
+    /** Whether the invalidation bus is subscribed. */
+    boolean isBusConnected();
+
+    /** Whether calls run uncached because the bus has been lost for longer than {@code tiered.l1.maxStaleness}. */
+    boolean isCutOff();
+
+    /** Problems logged with rate limiting (internal faults, L2 errors, results not stored), all namespaces. */
+    long getReportedProblems();
+
+    String[] getNamespaces();
+
+    /**
+     * The L2 breaker: {@code closed}, calls use Redis; {@code open}, they skip it until a probe finds it answering;
+     * {@code none} without Redis.
+     */
+    String getL2Breaker();
+
+    /** Times the L2 breaker opened since start-up. */
+    long getL2BreakerOpenings();
+
+    /** Redis operations skipped at once because the breaker was open. */
+    long getL2CallsSkipped();
+}

@@ -1,0 +1,54 @@
+package dev.tiered.runtime.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class RedisEndpointTest {
+
+    @Test
+    void parsesHostPortDatabaseAndDefaults() {
+        RedisEndpoint e = RedisEndpoint.parse("redis://cache.internal:6380/2");
+        assertEquals("cache.internal", e.host());
+        assertEquals(6380, e.port());
+        assertEquals(2, e.database());
+        assertFalse(e.tls());
+        assertNull(e.user());
+        assertNull(e.password());
+        assertEquals(6379, RedisEndpoint.parse("redis://localhost").port());
+    }
+
+    @Test
+    void parsesAclCredentialsAndTls() {
+        RedisEndpoint e = RedisEndpoint.parse("rediss://app:s%40cr%3Aet@redis.example:6390");
+        assertTrue(e.tls());
+        assertEquals("app", e.user());
+        assertEquals("s@cr:et", e.password());
+        RedisEndpoint defaultUser = RedisEndpoint.parse("redis://:hunter2@localhost");
+        assertNull(defaultUser.user());
+        assertEquals("hunter2", defaultUser.password());
+    }
+
+    @Test
+    void neverShowsThePassword() {
+        RedisEndpoint e = RedisEndpoint.parse("redis://app:hunter2@localhost:6379");
+        assertEquals("redis://app:***@localhost:6379", e.toString());
+        assertFalse(e.toString().contains("hunter2"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"http://localhost:6379", "localhost:6379", "redis://", "redis://user@host",
+            "redis://:hunter2@host/db", "redis://:hunter2@host:notaport", "redis ://x", "redis:/:hunter2@host",
+            "redis:hunter2@host", ":hunter2@host:6379", "redis//:hunter2@host", "redis://:hunter2@"})
+    void rejectsMalformedUrisWithoutRevealingThePassword(String text) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> RedisEndpoint.parse(text));
+        assertTrue(e.getMessage().contains(RedisEndpoint.ACCEPTED_FORM), e.getMessage());
+        assertFalse(e.getMessage().contains("hunter2"), e.getMessage());
+    }
+}

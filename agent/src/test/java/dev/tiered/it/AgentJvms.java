@@ -1,5 +1,8 @@
 package dev.tiered.it;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -7,11 +10,21 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-import dev.tiered.testkit.JvmProcess;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
-/** Child JVMs running {@link FixtureApp}, with or without the agent, sharing one fixture store directory. */
-final class AgentJvms implements AutoCloseable {
+import dev.tiered.testkit.JvmProcess;
+import dev.tiered.testkit.RedisServer;
+
+/**
+ * Child JVMs running {@link FixtureApp}, with or without the agent, sharing one fixture store directory; and what a
+ * test class starts for them (servers, files). A test class registers it once,
+ * {@code @RegisterExtension static final AgentJvms jvms = new AgentJvms();}, and everything is closed after its
+ * last test: the JVMs first, then what they used.
+ */
+final class AgentJvms implements AutoCloseable, AfterAllCallback {
     private final List<JvmProcess> started = new ArrayList<>();
+    private final List<AutoCloseable> owned = new ArrayList<>();
     private final Path store;
 
     AgentJvms() {
@@ -65,13 +78,61 @@ final class AgentJvms implements AutoCloseable {
         return track(b.main(FixtureApp.class.getName()).start());
     }
 
+    /** Agent JVMs named {@code <name>-a}, {@code <name>-b}, ... on one Redis, under one key prefix. */
+    List<JvmProcess> onRedis(int count, String name, RedisServer redis, String keyPrefix) {
+        List<JvmProcess> jvms = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            jvms.add(withAgent(name + "-" + (char) ('a' + i), "tiered.redis.uri=" + redis.uri(),
+                    "tiered.redis.keyPrefix=" + keyPrefix));
+        }
+        return jvms;
+    }
+
     JvmProcess track(JvmProcess jvm) {
         started.add(jvm);
         return jvm;
     }
 
+    /** Closes {@code resource} (a server the JVMs use, files they read) after the JVMs. */
+    <T extends AutoCloseable> T own(T resource) {
+        owned.add(0, resource);
+        return resource;
+    }
+
+    /** {@code mark} is in no line the JVMs printed, in none of their MBean attributes now, nor in {@code dumps}. */
+    static void assertNowhere(String mark, JvmProcess... jvms) {
+        assertNowhere(mark, List.of(jvms), List.of());
+    }
+
+    static void assertNowhere(String mark, List<JvmProcess> jvms, List<String> dumps) {
+        for (JvmProcess jvm : jvms) {
+            List<String> everything = new ArrayList<>(jvm.stdout());
+            everything.addAll(jvm.stderr());
+            everything.add(jvm.request("mbeans"));
+            everything.addAll(dumps);
+            assertFalse(everything.get(everything.size() - 1 - dumps.size()).equals("absent"),
+                    "the JVM registered its MBeans");
+            List<String> leaks = everything.stream().filter(l -> l.contains(mark)).toList();
+            assertEquals(List.of(), leaks, "a password appears in what the JVM printed or exposed");
+        }
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) throws Exception {
+        close();
+    }
+
     @Override
     public void close() {
         started.forEach(JvmProcess::close);
+        started.clear();
+        for (AutoCloseable resource : owned) {
+            try {
+                resource.close();
+            } catch (Exception e) {
+                throw new IllegalStateException("could not close " + resource, e);
+            }
+        }
+        owned.clear();
     }
 }

@@ -7,9 +7,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import dev.tiered.testkit.Await;
 import dev.tiered.testkit.JvmProcess;
@@ -20,22 +20,16 @@ import dev.tiered.testkit.RedisServer;
  * keys, so the JVMs are started once for all of them.
  */
 class CachingIT {
-    private static AgentJvms jvms;
+    @RegisterExtension
+    static final AgentJvms jvms = new AgentJvms();
     private static JvmProcess a;
     private static JvmProcess b;
 
     @BeforeAll
     static void start() {
-        RedisServer redis = RedisServer.shared();
-        jvms = new AgentJvms();
-        String[] settings = {"tiered.redis.uri=" + redis.uri(), "tiered.redis.keyPrefix=caching"};
-        a = jvms.withAgent("jvm-a", settings);
-        b = jvms.withAgent("jvm-b", settings);
-    }
-
-    @AfterAll
-    static void stop() {
-        jvms.close();
+        List<JvmProcess> two = jvms.onRedis(2, "jvm", RedisServer.shared(), "caching");
+        a = two.get(0);
+        b = two.get(1);
     }
 
     private static int runs(JvmProcess jvm, String method) {

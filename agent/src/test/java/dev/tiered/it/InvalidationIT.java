@@ -5,10 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
+import java.util.List;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import dev.tiered.testkit.Await;
 import dev.tiered.testkit.JvmProcess;
@@ -21,22 +22,16 @@ import dev.tiered.testkit.RedisServer;
 class InvalidationIT {
     /** Generous on purpose: the bound under test is "eventually, promptly"; lag itself is measured by benchmarks. */
     private static final Duration WINDOW = Duration.ofSeconds(5);
-    private static AgentJvms jvms;
+    @RegisterExtension
+    static final AgentJvms jvms = new AgentJvms();
     private static JvmProcess a;
     private static JvmProcess b;
 
     @BeforeAll
     static void start() {
-        RedisServer redis = RedisServer.shared();
-        jvms = new AgentJvms();
-        String[] settings = {"tiered.redis.uri=" + redis.uri(), "tiered.redis.keyPrefix=invalidation"};
-        a = jvms.withAgent("jvm-a", settings);
-        b = jvms.withAgent("jvm-b", settings);
-    }
-
-    @AfterAll
-    static void stop() {
-        jvms.close();
+        List<JvmProcess> two = jvms.onRedis(2, "jvm", RedisServer.shared(), "invalidation");
+        a = two.get(0);
+        b = two.get(1);
     }
 
     private static long version(JvmProcess jvm) {

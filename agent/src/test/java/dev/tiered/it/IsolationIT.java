@@ -8,25 +8,15 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import dev.tiered.testkit.JvmProcess;
 
 /** The agent and the application never see each other's classes, libraries or logging configuration. */
 class IsolationIT {
-    private static AgentJvms jvms;
-
-    @BeforeAll
-    static void start() {
-        jvms = new AgentJvms();
-    }
-
-    @AfterAll
-    static void stop() {
-        jvms.close();
-    }
+    @RegisterExtension
+    static final AgentJvms jvms = new AgentJvms();
 
     @Test
     void aClassFromALoaderThatSeesNeitherTheApplicationNorTheAgentIsCached() {

@@ -7,9 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Duration;
 import java.util.List;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import dev.tiered.testkit.Await;
 import dev.tiered.testkit.JvmProcess;
@@ -17,17 +16,8 @@ import dev.tiered.testkit.RedisServer;
 
 /** Without the agent, disabled, and without Redis. */
 class ModesIT {
-    private static AgentJvms jvms;
-
-    @BeforeAll
-    static void start() {
-        jvms = new AgentJvms();
-    }
-
-    @AfterAll
-    static void stop() {
-        jvms.close();
-    }
+    @RegisterExtension
+    static final AgentJvms jvms = new AgentJvms();
 
     private static void assertRunsEveryTime(JvmProcess app) {
         app.request("call update 50 fifty");

@@ -1,7 +1,6 @@
 package dev.tiered.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URLEncoder;
@@ -11,9 +10,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import dev.tiered.testkit.Await;
 import dev.tiered.testkit.JvmProcess;
@@ -33,23 +32,13 @@ class SecretsIT {
     private static final String PASSWORD = "s3cr:t@Vw9/Zp";
     private static final String WRONG_PASSWORD = "wr0ng@Vw9";
 
+    @RegisterExtension
+    static final AgentJvms jvms = new AgentJvms();
     private static RedisServer redis;
-    private static AgentJvms jvms;
 
     @BeforeAll
     static void start() {
-        redis = RedisServer.start("--user", "app", "on", ">" + PASSWORD, "~*", "&*", "+@all");
-        jvms = new AgentJvms();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (jvms != null) {
-            jvms.close();
-        }
-        if (redis != null) {
-            redis.close();
-        }
+        redis = jvms.own(RedisServer.start("--user", "app", "on", ">" + PASSWORD, "~*", "&*", "+@all"));
     }
 
     /** An agent JVM on this class's Redis as user app with {@code password}, logging all it can. */
@@ -100,7 +89,7 @@ class SecretsIT {
         assertTrue(app.stderr().stream().anyMatch(l -> l.startsWith("redis.clients.jedis.exceptions.")),
                 "faults were logged with their stack traces\n" + app.transcript());
         assertTrue(app.stderr().stream().anyMatch(l -> l.contains("invalidation bus lost (")), app.transcript());
-        assertNowhere(MARK, List.of(app), dumps);
+        AgentJvms.assertNowhere(MARK, List.of(app), dumps);
     }
 
     @Test
@@ -124,24 +113,6 @@ class SecretsIT {
             assertEquals(1, app.awaitStderrMatching(says, WAIT, l -> l.contains("WARN tiered - " + says)
                     && l.contains("WRONGPASS")).size(), app.transcript());
         }
-        assertNowhere(MARK, List.of(app), List.of(app.request("mbeans")));
-    }
-
-    /** {@code mark} is in no line the JVMs printed, in none of their MBean attributes now, nor in {@code dumps}. */
-    static void assertNowhere(String mark, JvmProcess... jvms) {
-        assertNowhere(mark, List.of(jvms), List.of());
-    }
-
-    static void assertNowhere(String mark, List<JvmProcess> jvms, List<String> dumps) {
-        for (JvmProcess jvm : jvms) {
-            List<String> everything = new ArrayList<>(jvm.stdout());
-            everything.addAll(jvm.stderr());
-            everything.add(jvm.request("mbeans"));
-            everything.addAll(dumps);
-            assertFalse(everything.get(everything.size() - 1 - dumps.size()).equals("absent"),
-                    "the JVM registered its MBeans");
-            List<String> leaks = everything.stream().filter(l -> l.contains(mark)).toList();
-            assertEquals(List.of(), leaks, "a password appears in what the JVM printed or exposed");
-        }
+        AgentJvms.assertNowhere(MARK, List.of(app), List.of(app.request("mbeans")));
     }
 }

@@ -16,9 +16,9 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import org.h2.tools.Server;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import dev.tiered.testkit.Await;
 import dev.tiered.testkit.JvmProcess;
@@ -42,16 +42,19 @@ class StaleReadCheckerIT {
     private static final Duration HEALTHY_WINDOW = Duration.ofMillis(500);
     private static final Duration FAULT_WINDOW = Duration.ofSeconds(2);
 
+    @RegisterExtension
+    static final AgentJvms jvms = new AgentJvms();
     private static RedisServer redis;
-    private static Server database;
-    private static AgentJvms jvms;
     private static final List<JvmProcess> checkers = new ArrayList<>();
     private static final ExecutorService pool = Executors.newFixedThreadPool(JVMS);
 
     @BeforeAll
     static void start() throws Exception {
-        redis = RedisServer.start();
-        database = Server.createTcpServer("-tcpPort", Integer.toString(RedisServer.freePort()), "-ifNotExists").start();
+        jvms.own(pool::shutdownNow);
+        redis = jvms.own(RedisServer.start());
+        Server database = Server.createTcpServer("-tcpPort", Integer.toString(RedisServer.freePort()),
+                "-ifNotExists").start();
+        jvms.own(database::stop);
         String url = "jdbc:h2:tcp://127.0.0.1:" + database.getPort() + "/mem:ledger;DB_CLOSE_DELAY=-1";
         try (Connection c = DriverManager.getConnection(url, "sa", ""); Statement s = c.createStatement()) {
             s.execute("CREATE TABLE account (id BIGINT PRIMARY KEY, amount BIGINT NOT NULL)");
@@ -59,7 +62,6 @@ class StaleReadCheckerIT {
                 s.execute("INSERT INTO account VALUES (" + i + ", 0)");
             }
         }
-        jvms = new AgentJvms();
         for (int i = 0; i < JVMS; i++) {
             checkers.add(jvms.track(jvms.builder("checker-" + i)
                     .classpath(AgentJvms.path("it.h2Jar"))
@@ -73,14 +75,6 @@ class StaleReadCheckerIT {
                     .main(FixtureApp.class.getName())
                     .start()));
         }
-    }
-
-    @AfterAll
-    static void stop() {
-        pool.shutdownNow();
-        jvms.close();
-        database.stop();
-        redis.close();
     }
 
     /** Runs the workload in every JVM at once, with a fault injected meanwhile, and checks the records. */

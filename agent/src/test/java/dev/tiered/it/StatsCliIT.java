@@ -9,9 +9,9 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import dev.tiered.testkit.Await;
 import dev.tiered.testkit.JvmProcess;
@@ -24,14 +24,14 @@ class StatsCliIT {
     private static final Pattern ROW = Pattern.compile(
             "(\\S+) +([\\d,.]+) +([\\d.]+|-) +([\\d.]+|-) +([\\d.]+|-) +([\\d,.]+|-) +([\\d,]+|-) +(\\S+)");
 
-    private static AgentJvms jvms;
+    @RegisterExtension
+    static final AgentJvms jvms = new AgentJvms();
     private static RedisServer redis;
     /** A JVM with the agent, Redis and a connected invalidation bus, and one cached entry: find 80. */
     private static JvmProcess app;
 
     @BeforeAll
     static void start() {
-        jvms = new AgentJvms();
         redis = RedisServer.shared();
         app = jvms.withAgent("stats-target", "tiered.redis.uri=" + redis.uri(), "tiered.redis.keyPrefix=stats");
         app.request("call update 80 eighty");
@@ -40,11 +40,6 @@ class StatsCliIT {
                 () -> app.request("namespaces").contains("products"));
         Await.until("the invalidation bus", Duration.ofSeconds(30), () -> app.request("mbeans")
                 .contains("dev.tiered:type=Runtime BusConnected=true"));
-    }
-
-    @AfterAll
-    static void stop() {
-        jvms.close();
     }
 
     private static JvmProcess stats(String name, String... args) {

@@ -13,9 +13,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import dev.tiered.testkit.Await;
 import dev.tiered.testkit.JvmProcess;
@@ -40,36 +40,22 @@ class TlsIT {
     private static Path dir;
     private static TlsFiles tls;
     private static TlsFiles client;
+    @RegisterExtension
+    static final AgentJvms jvms = new AgentJvms();
     private static RedisServer redis;
-    private static AgentJvms jvms;
 
     @BeforeAll
     static void start() throws IOException {
         dir = Files.createTempDirectory("tiered-tls-");
+        jvms.own(() -> dir.toFile().delete());
         tls = TlsFiles.forLocalhost(dir);
         client = TlsFiles.forClient(dir, "app-client", KEY_STORE_PASSWORD);
-        redis = RedisServer.startWithTls(tls.certificate(), tls.key(),
-                "--user", "app", "on", ">" + PASSWORD, "~*", "&*", "+@all",
-                "--user", OWN_STORES_USER, "on", ">" + PASSWORD, "~*", "&*", "+@all"); // told apart in CLIENT LIST
-        jvms = new AgentJvms();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (jvms != null) {
-            jvms.close();
-        }
-        if (redis != null) {
-            redis.close();
-        }
         for (TlsFiles files : new TlsFiles[] {tls, client}) {
-            if (files != null) {
-                files.files().forEach(p -> p.toFile().delete());
-            }
+            jvms.own(() -> files.files().forEach(p -> p.toFile().delete()));
         }
-        if (dir != null) {
-            dir.toFile().delete();
-        }
+        redis = jvms.own(RedisServer.startWithTls(tls.certificate(), tls.key(),
+                "--user", "app", "on", ">" + PASSWORD, "~*", "&*", "+@all",
+                "--user", OWN_STORES_USER, "on", ">" + PASSWORD, "~*", "&*", "+@all")); // told apart in CLIENT LIST
     }
 
     private static String uri(String host, RedisServer server) {
@@ -142,7 +128,7 @@ class TlsIT {
                 && l.contains(tlsPort)).count(), clients);
         assertTrue(clients.lines().filter(l -> l.contains("user=app ")).allMatch(l -> l.contains(tlsPort)),
                 "every connection of the JVMs is on the TLS port:\n" + clients);
-        SecretsIT.assertNowhere(MARK, a, b);
+        AgentJvms.assertNowhere(MARK, a, b);
     }
 
     @Test
@@ -166,7 +152,7 @@ class TlsIT {
             assertEquals(1, jvm.stderrMatching(l -> l.contains("cannot subscribe")).size(), jvm.transcript());
             assertFalse(busConnected(jvm));
         }
-        SecretsIT.assertNowhere(MARK, otherHost, untrusted);
+        AgentJvms.assertNowhere(MARK, otherHost, untrusted);
     }
 
     @Test
@@ -205,7 +191,7 @@ class TlsIT {
             String clients = (String) mutual.command("CLIENT", "LIST");
             assertTrue(clients.lines().anyMatch(l -> l.contains("name=tiered-bus ")
                     && l.contains("user=" + OWN_STORES_USER + " ")), clients);
-            SecretsIT.assertNowhere(MARK, presenting, without);
+            AgentJvms.assertNowhere(MARK, presenting, without);
         } finally {
             mutual.close();
         }

@@ -9,15 +9,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-import dev.tiered.Tier;
-import dev.tiered.Tiered;
-import dev.tiered.testkit.JvmProcess;
 import net.bytebuddy.ByteBuddy;
 import net.bytebuddy.description.annotation.AnnotationDescription;
 import net.bytebuddy.description.enumeration.EnumerationDescription;
@@ -28,20 +25,24 @@ import net.bytebuddy.dynamic.scaffold.subclass.ConstructorStrategy;
 import net.bytebuddy.implementation.FixedValue;
 import net.bytebuddy.implementation.MethodCall;
 
+import dev.tiered.Tier;
+import dev.tiered.Tiered;
+import dev.tiered.testkit.JvmProcess;
+
 /**
  * Annotations the agent cannot honour, and malformed properties: one line each naming the method or property, the
  * problem and the accepted form; the application starts, and those methods run uncached.
  */
 class TransformErrorsIT {
     private static final String BROKEN = "dev.tiered.it.fixture.Broken";
-    private static AgentJvms jvms;
+    @RegisterExtension
+    static final AgentJvms jvms = new AgentJvms();
     private static JvmProcess app;
 
     @BeforeAll
     static void start() throws IOException, NoSuchMethodException {
         Path generated = Files.createTempDirectory("tiered-generated");
         generateWhatJavacCannot(generated);
-        jvms = new AgentJvms();
         app = jvms.track(jvms.builder("broken-app")
                 .classpath(generated)
                 .javaagent(AgentJvms.agentJar())
@@ -74,11 +75,6 @@ class TransformErrorsIT {
                 .intercept(FixedValue.value("made"))
                 .annotateMethod(unknownTier)
                 .make().saveIn(dir.toFile());
-    }
-
-    @AfterAll
-    static void stop() {
-        jvms.close();
     }
 
     private static void assertOneLine(String expected) {

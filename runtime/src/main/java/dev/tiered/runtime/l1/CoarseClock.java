@@ -15,7 +15,7 @@ import com.github.benmanes.caffeine.cache.Ticker;
  * measured to within {@value #PERIOD_MILLIS} ms.
  */
 public final class CoarseClock implements Ticker, AutoCloseable {
-    public static final long PERIOD_MILLIS = 10;
+    static final long PERIOD_MILLIS = 10;
 
     private final Thread thread;
     private volatile long now = System.nanoTime();

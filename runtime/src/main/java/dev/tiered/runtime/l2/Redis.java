@@ -247,7 +247,7 @@ public final class Redis implements AutoCloseable {
      * Stores entries in one pipelined round trip (two if Redis has to learn the script first), releasing their
      * leases, and releases the leases of {@link Store#release releases} in another. Throws if any of them failed.
      */
-    public void setAll(List<Store> stores) {
+    void setAll(List<Store> stores) {
         List<Store> entries = new ArrayList<>(stores.size());
         List<Store> releases = new ArrayList<>();
         for (Store s : stores) {

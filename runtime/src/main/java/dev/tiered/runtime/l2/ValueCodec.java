@@ -36,9 +36,9 @@ import java.util.zip.CRC32C;
  * instantiated), exceeds the size, depth or reference limits, or is not an instance of the declared return type.
  */
 public final class ValueCodec {
-    public static final byte MAGIC = 'T';
+    static final byte MAGIC = 'T';
     /** 2: the checksum covers the kind too (in format 1 a flipped kind bit could turn a long into a double). */
-    public static final byte FORMAT = 2;
+    static final byte FORMAT = 2;
     public static final int HEADER = 15;
 
     private static final int NULL = 0;

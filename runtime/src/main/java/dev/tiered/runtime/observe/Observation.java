@@ -66,7 +66,7 @@ public final class Observation implements TieredRuntime.Observer {
     }
 
     /** Where the Prometheus endpoint listens, or {@code null} when it does not (yet). */
-    public InetSocketAddress metricsAddress() {
+    InetSocketAddress metricsAddress() {
         return metrics == null ? null : metrics.address();
     }
 

@@ -53,7 +53,7 @@ public final class LagHistogram {
     }
 
     /** The upper bound of a bucket's values. */
-    public static long upperBound(int bucket) {
+    static long upperBound(int bucket) {
         if (bucket < SUB_BUCKETS) {
             return bucket;
         }

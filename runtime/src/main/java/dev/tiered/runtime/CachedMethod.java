@@ -1,7 +1,6 @@
 package dev.tiered.runtime;
 
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
@@ -54,7 +53,6 @@ public final class CachedMethod implements Namespace.Member {
     /** Stands for a cached {@code null} result. */
     public static final Object NULL_RESULT = Entry.NULL;
 
-    final MethodSpec spec;
     /** Returns a CompletableFuture or CompletionStage: its completed value is what is cached. */
     final boolean async;
     /** Returns a CompletionStage: callers get stages they cannot complete, as the method's own might be. */
@@ -106,7 +104,6 @@ public final class CachedMethod implements Namespace.Member {
         this.coalesceMaxWaitNanos = shared.config().coalesceMaxWait().toNanos();
         this.hits = shared.hits();
         this.index = shared.methodIndexes().getAndIncrement();
-        this.spec = spec;
         this.stage = spec.returnType().equals("java.util.concurrent.CompletionStage");
         this.async = stage || spec.returnType().equals("java.util.concurrent.CompletableFuture");
         this.name = spec.displayName();
@@ -145,11 +142,6 @@ public final class CachedMethod implements Namespace.Member {
     public void resetCounters() {
         l1HitsBaseline = hits.sum(index);
         stats.reset();
-    }
-
-    /** The cached methods of a namespace: its members, which only cached methods are. */
-    static List<CachedMethod> of(Namespace ns) {
-        return ns.members().stream().map(CachedMethod.class::cast).toList();
     }
 
     /** {@code com.acme.ProductRepository.find(long)}. */
@@ -271,10 +263,8 @@ public final class CachedMethod implements Namespace.Member {
      * long ago; {@code null} (the exception stands) otherwise, and always for errors and asynchronous methods.
      */
     Object staleAfterError(Load load, Throwable thrown) {
-        if (!l1Store.keepsStale() || l1 == null || async || !(thrown instanceof Exception)) {
-            return null;
-        }
-        Entry e = l1Store.staleIfError(load.key, generation(namespace));
+        Entry e = l1 == null || async || !(thrown instanceof Exception) ? null
+                : l1Store.staleIfError(load.key, generation(namespace));
         if (e == null) {
             return null;
         }
@@ -356,19 +346,8 @@ public final class CachedMethod implements Namespace.Member {
         while (true) {
             Load current = inflight.get(key);
             // an earlier call computing a result that is current for this call too is joined
-            boolean joinable = current != null && current(current);
-            if (joinable && async && System.nanoTime() - current.createdNanos < coalesceMaxWaitNanos) {
-                stats.coalesced.increment();
-                if (provenance) {
-                    trace(CallTrace.METHOD, 0, current.version);
-                }
-                return stage ? current.shared.minimalCompletionStage() : current.shared.copy();
-            }
-            if (joinable && !async) {
-                if (Load.leadingOnThisThread()) {
-                    return newLoad(key, entity, ns).start();
-                }
-                Object result = current.await(coalesceMaxWaitNanos);
+            if (current != null && current(current)) {
+                Object result = current.joined(coalesceMaxWaitNanos, stage);
                 if (result != Load.NO_RESULT) {
                     stats.coalesced.increment();
                     if (provenance) {
@@ -376,7 +355,9 @@ public final class CachedMethod implements Namespace.Member {
                     }
                     return result;
                 }
-                return newLoad(key, entity, ns).start();
+                if (!async) { // it failed or took too long, or this thread leads a load and must not wait
+                    return newLoad(key, entity, ns).start();
+                }
             }
             mine = newLoad(key, entity, ns);
             if (current == null ? inflight.putIfAbsent(key, mine) == null : inflight.replace(key, current, mine)) {
@@ -439,7 +420,7 @@ public final class CachedMethod implements Namespace.Member {
             return null;
         }
         try {
-            return entityKey.of(Keys.arguments(key, arity)[entityKey.parameter()]);
+            return entityKey.ofCall(key, arity);
         } catch (KeyEncoder.EncodingException e) {
             throw new IllegalArgumentException("the @CacheKey argument of " + name + " cannot be encoded: "
                     + e.getMessage(), e);

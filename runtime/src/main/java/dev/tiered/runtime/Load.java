@@ -201,8 +201,21 @@ public final class Load {
         }
     }
 
+    /**
+     * What a later call of the same key gets from this load in flight: for an asynchronous method, a future of its
+     * result if it began less than {@code maxWaitNanos} ago; for another, its result once it has one. {@link
+     * #NO_RESULT} if it failed, took longer, began too long ago, or this thread leads a load itself and must not wait.
+     */
+    Object joined(long maxWaitNanos, boolean stage) {
+        if (shared != null) {
+            return System.nanoTime() - createdNanos >= maxWaitNanos ? NO_RESULT
+                    : stage ? shared.minimalCompletionStage() : shared.copy();
+        }
+        return leadingOnThisThread() ? NO_RESULT : await(maxWaitNanos);
+    }
+
     /** Waits for the outcome: a result (possibly {@link CachedMethod#NULL_RESULT}) or {@link #NO_RESULT}. */
-    Object await(long timeoutNanos) {
+    private Object await(long timeoutNanos) {
         try {
             if (!done.await(timeoutNanos, TimeUnit.NANOSECONDS)) {
                 return NO_RESULT;

@@ -57,7 +57,7 @@ public final class Operations {
             throw new IllegalArgumentException("namespace " + ns.name + ": " + what + " \"" + value
                     + "\" is malformed; accepted: " + Durations.ACCEPTED_FORM + ". Nothing was changed.");
         }
-        for (CachedMethod m : CachedMethod.of(ns)) {
+        for (CachedMethod m : Snapshots.methods(ns)) {
             m.lifetimes(l1Only ? m.ttl() : d, l1Only ? d : m.l1Ttl());
         }
         LOG.info("namespace {}: {} set to {} through JMX, for entries stored from now on{}", ns.name, what,
@@ -73,7 +73,7 @@ public final class Operations {
             throw new IllegalArgumentException("namespace " + ns.name + ": tier \"" + value + "\" is malformed; "
                     + "accepted: L1, L2 or L1_L2. Nothing was changed.");
         }
-        List<CachedMethod> methods = CachedMethod.of(ns);
+        List<CachedMethod> methods = Snapshots.methods(ns);
         if (tier != Tier.L1) {
             for (CachedMethod m : methods) {
                 if (!m.l2Capable()) {

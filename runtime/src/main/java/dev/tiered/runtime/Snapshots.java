@@ -11,9 +11,14 @@ import dev.tiered.runtime.stats.NamespaceStats;
 public final class Snapshots {
     private Snapshots() {}
 
+    /** The cached methods of a namespace: its members, which only cached methods are. */
+    static List<CachedMethod> methods(Namespace ns) {
+        return ns.members().stream().map(CachedMethod.class::cast).toList();
+    }
+
     /** A snapshot of one namespace's counters, summed over its methods. */
     public static NamespaceStats of(Namespace ns) {
-        return snapshot(ns, CachedMethod.of(ns), true);
+        return snapshot(ns, methods(ns), true);
     }
 
     /** A snapshot of one method's counters: those of its namespace's own operations are left out. */
@@ -75,7 +80,7 @@ public final class Snapshots {
 
     /** The load times of a namespace's methods merged, as bucket counts of a {@link LagHistogram}. */
     public static long[] loadTimes(Namespace ns) {
-        return loadTimes(CachedMethod.of(ns));
+        return loadTimes(methods(ns));
     }
 
     private static long[] loadTimes(List<CachedMethod> methods) {

@@ -143,11 +143,6 @@ public final class MethodL1 {
         return e;
     }
 
-    /** Whether entries may be returned after they expired when the method throws. */
-    public boolean keepsStale() {
-        return staleIfErrorNanos != 0;
-    }
-
     /** Removes an entity's entries (called after the entity was recorded as invalidated). */
     public void removeEntity(String entity) {
         if (index != null) {

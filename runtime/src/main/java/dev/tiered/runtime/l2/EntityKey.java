@@ -6,6 +6,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
+import dev.tiered.runtime.l1.Keys;
+
 /**
  * How a call names the entity it reads or writes: its {@code @CacheKey} argument, encoded as in L2 keys, so that
  * every JVM names an entity alike. Immutable.
@@ -29,6 +31,11 @@ public final class EntityKey {
     /** The index of the {@code @CacheKey} parameter. */
     public int parameter() {
         return parameter;
+    }
+
+    /** The entity a call names, from its L1 key ({@link Keys}) and the method's number of parameters. */
+    public String ofCall(Object key, int arity) throws KeyEncoder.EncodingException {
+        return of(Keys.arguments(key, arity)[parameter]);
     }
 
     /** The entity the argument names. */

@@ -193,8 +193,9 @@ class CachingIT {
             return found.isEmpty() ? null : found;
         });
         assertEquals(1, keys.size(), keys.toString());
-        // a current stamp (no keyed write has touched this namespace: 0) in front of bytes that are no entry
-        redis.command("SET", keys.get(0).toString(), "\0\0\0\0\0\0\0\0not an entry", "PX", "60000");
+        // the entry's own stamp (its first 8 bytes, still current) in front of bytes that are no entry
+        redis.command("EVAL", "return redis.call('SET', KEYS[1], string.sub(redis.call('GET', KEYS[1]), 1, 8) "
+                + ".. 'not an entry', 'PX', 60000)", "1", keys.get(0).toString());
         long failures = Long.parseLong(b.request("stat products DecodeFailures").replace("absent", "0"));
         int before = runs(b, "find");
         assertEquals("ok twelve", b.request("call find 12"));

@@ -305,7 +305,7 @@ public final class CachedMethod implements Namespace.Member {
             // an L2 entry that outlives this one by a margin was refreshed by another JVM: adopt it instead
             long margin = Math.max(TimeUnit.MILLISECONDS.toNanos(50), ttl.toNanos() / 20);
             long refreshBelow = TimeUnit.NANOSECONDS.toMillis(e.deadline - clock.read() + margin);
-            MethodL2.Read read = shared.readForRefresh(key, load.version, load.entity, Math.max(1, refreshBelow));
+            MethodL2.Read read = shared.readForRefresh(key, load.version, load.entity, ttl, Math.max(1, refreshBelow));
             if (read != null && load.took(read).leaseToken == null) {
                 Object newer = adopt(load, read);
                 Object result = newer != null ? newer : e.result;
@@ -368,7 +368,7 @@ public final class CachedMethod implements Namespace.Member {
         if (shared != null && mine.version > 0) {
             Object fromL2;
             try {
-                MethodL2.Read read = shared.read(key, mine.version, entity, !async && !Load.nestedOnThisThread());
+                MethodL2.Read read = shared.read(key, mine.version, entity, ttl, !async && !Load.nestedOnThisThread());
                 fromL2 = read == null ? null : adopt(mine.took(read), read);
             } catch (RuntimeException | Error e) {
                 mine.abandon();
@@ -449,7 +449,7 @@ public final class CachedMethod implements Namespace.Member {
             putL1(load, result, l1Ttl.toNanos());
         }
         if (shared != null && load.version > 0 && load.stamp != MethodL2.NO_STAMP) {
-            shared.write(load.key, load.version, load.stamp, load.leaseToken, value, ttl);
+            shared.write(load.key, load.version, load.entity, load.stamp, load.leaseToken, value, ttl);
         } else {
             releaseLease(load);
         }

@@ -48,7 +48,7 @@ class RedisCredentialsTest {
     /** What an ACL user needs, as the README lists it: tiered's keys, its channel and its commands. */
     private static final List<String> APP_ACL = List.of("app", "on", ">" + APP_PASSWORD, "resetchannels",
             "~" + PREFIX + ":*", "&" + PREFIX + ":invalidations", "-@all", "+evalsha", "+eval", "+script|load",
-            "+get", "+set", "+pttl", "+del", "+incr", "+pexpire", "+publish", "+subscribe", "+unsubscribe", "+ping",
+            "+get", "+set", "+pttl", "+del", "+time", "+pexpire", "+publish", "+subscribe", "+unsubscribe", "+ping",
             "+client|setname");
 
     private static RedisServer redis;

@@ -139,7 +139,7 @@ class RedisTiersTest {
         long l1Hits = b.l1Hits();
         assertEquals("two", call(b, () -> "unexpected", 2L), "entity 2 keeps its entries");
         assertEquals(l1Hits + 1, b.l1Hits());
-        assertEquals("new one", call(find(runtime(redis)), () -> "unexpected", 1L),
+        assertEquals("new one", call(findByEntity(runtime(redis)), () -> "unexpected", 1L),
                 "a third JVM reads the new entry from L2 in one round trip");
     }
 

@@ -20,6 +20,7 @@ import dev.tiered.runtime.config.Durations;
 import dev.tiered.runtime.config.NamespaceSettings;
 import dev.tiered.runtime.config.TieredConfig;
 import dev.tiered.runtime.l2.L2Errors;
+import dev.tiered.runtime.l2.MethodL2;
 import dev.tiered.runtime.l2.Redis;
 import dev.tiered.runtime.stats.Clocks;
 import dev.tiered.runtime.stats.FaultReporter;
@@ -198,13 +199,17 @@ public final class Versions implements AutoCloseable {
         }
     }
 
-    /** An entity's version must outlive every entry stamped with it: the namespace's longest TTL, and a day. */
+    /**
+     * How long an entity's version is kept when a write bumps it: as long as the namespace's longest TTL here, and a
+     * day. Entries stored later keep it longer where they live longer (in any JVM), and a version key that is gone
+     * anyway is made fresh, above every stamp it ever had.
+     */
     private static long entityVersionLifetime(Namespace ns) {
-        long longest = TimeUnit.DAYS.toMillis(1);
+        long longest = 0;
         for (Namespace.Member m : ns.members()) {
-            longest = Math.max(longest, m.ttl().toMillis());
+            longest = Math.max(longest, MethodL2.versionLifetime(m.ttl()));
         }
-        return longest;
+        return Math.max(longest, MethodL2.versionLifetime(java.time.Duration.ZERO));
     }
 
     /** Reads a namespace's version on first use, so that the first calls can already use L2. */

@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
 
 import dev.tiered.runtime.l1.Entry;
 import dev.tiered.runtime.l1.Keys;
@@ -60,8 +61,8 @@ public final class MethodL2 {
      * {@code tiered.stampede.lease}) for its result rather than computing it too. {@code null} (counted) if Redis
      * failed or the key cannot be encoded.
      */
-    public Read read(Object key, long version, String entity, boolean mayWait) {
-        Redis.Fetched fetched = fetch(key, version, entity, 0);
+    public Read read(Object key, long version, String entity, Duration ttl, boolean mayWait) {
+        Redis.Fetched fetched = fetch(key, version, entity, ttl, 0);
         if (fetched == null) {
             return null;
         }
@@ -73,7 +74,7 @@ public final class MethodL2 {
                     break;
                 }
                 pauseMillis = Math.min(pauseMillis * 2, 50);
-                Redis.Fetched next = fetch(key, version, entity, 0);
+                Redis.Fetched next = fetch(key, version, entity, ttl, 0);
                 if (next == null) {
                     break; // what the last answer said stands: the stamp, and no lease
                 }
@@ -92,8 +93,8 @@ public final class MethodL2 {
      * For a refresh of an entry that lives {@code refreshBelowMillis} or less: reads the L2 entry, and takes the lease
      * to recompute it unless it lives longer than that (another JVM refreshed it) or another JVM holds the lease.
      */
-    public Read readForRefresh(Object key, long version, String entity, long refreshBelowMillis) {
-        Redis.Fetched fetched = fetch(key, version, entity, refreshBelowMillis);
+    public Read readForRefresh(Object key, long version, String entity, Duration ttl, long refreshBelowMillis) {
+        Redis.Fetched fetched = fetch(key, version, entity, ttl, refreshBelowMillis);
         if (fetched == null) {
             return null;
         }
@@ -115,10 +116,11 @@ public final class MethodL2 {
     }
 
     /**
-     * One round trip: the entry, the version its stamp must match, and the lease if the entry is absent or, for a
-     * refresh, has less than {@code refreshBelowMillis} left. {@code null} (counted) if Redis failed.
+     * One round trip: the entry, the version its stamp must match (made fresh if Redis holds none), and the lease if
+     * the entry is absent or, for a refresh, has less than {@code refreshBelowMillis} left. {@code null} (counted) if
+     * Redis failed.
      */
-    private Redis.Fetched fetch(Object key, long version, String entity, long refreshBelowMillis) {
+    private Redis.Fetched fetch(Object key, long version, String entity, Duration ttl, long refreshBelowMillis) {
         String args = arguments(key);
         if (args == null || codec() == null) {
             return null;
@@ -126,9 +128,9 @@ public final class MethodL2 {
         String token = l2.redis().leaseToken();
         long started = System.nanoTime();
         try {
-            Redis.Fetched fetched = l2.redis().get(keys.entry(version, name, args),
-                    entity == null ? keys.anyEntity() : keys.entity(entity), keys.lease(version, name, args),
-                    l2.config().stampedeLease().toMillis(), token, refreshBelowMillis);
+            Redis.Fetched fetched = l2.redis().get(keys.entry(version, name, args), stampKey(entity),
+                    keys.lease(version, name, args), l2.config().stampedeLease().toMillis(), token, refreshBelowMillis,
+                    versionLifetime(ttl));
             stats.l2Times.record(System.nanoTime() - started);
             return fetched;
         } catch (RuntimeException e) {
@@ -158,11 +160,26 @@ public final class MethodL2 {
         return value == null ? Entry.NULL : value;
     }
 
+    /** The key of the version an entry's stamp must match: its entity's, or the namespace's any-entity. */
+    private String stampKey(String entity) {
+        return entity == null ? keys.anyEntity() : keys.entity(entity);
+    }
+
     /**
-     * Writes a result computed under the namespace's {@code version} and {@code stamp}, behind the call, and gives
-     * back {@code leaseToken}'s lease; only gives back the lease if the result cannot be stored (counted).
+     * How long a version key must be kept once it is stamped on entries that live {@code ttl}: a minute longer than
+     * they, and a day at least, so that one read of a seldom-written entity does not make its version key anew.
      */
-    public void write(Object key, long version, long stamp, String leaseToken, Object value, Duration ttl) {
+    public static long versionLifetime(Duration ttl) {
+        return Math.max(TimeUnit.DAYS.toMillis(1), ttl.toMillis() + TimeUnit.MINUTES.toMillis(1));
+    }
+
+    /**
+     * Writes a result of {@code entity} computed under the namespace's {@code version} and {@code stamp}, behind the
+     * call, and gives back {@code leaseToken}'s lease; only gives back the lease if the result cannot be stored
+     * (counted). Redis stores it only if the stamp is still current.
+     */
+    public void write(Object key, long version, String entity, long stamp, String leaseToken, Object value,
+                      Duration ttl) {
         String args = arguments(key);
         ValueCodec codec = codec();
         if (args == null || codec == null) {
@@ -182,7 +199,8 @@ public final class MethodL2 {
         }
         byte[] stored = ByteBuffer.allocate(STAMP_BYTES + envelope.length).putLong(stamp).put(envelope).array();
         l2.write(new Redis.Store(keys.entry(version, name, args), stored, ttl.toMillis(),
-                keys.lease(version, name, args), leaseToken == null ? "" : leaseToken), stats);
+                keys.lease(version, name, args), leaseToken == null ? "" : leaseToken, stampKey(entity), stamp,
+                versionLifetime(ttl)), stats);
     }
 
     /**

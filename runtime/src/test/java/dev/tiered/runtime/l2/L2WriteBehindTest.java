@@ -29,9 +29,16 @@ class L2WriteBehindTest {
         return runtimes.closing(new L2(config, new Redis(config, "test"), new FaultReporter()));
     }
 
+    /** An entry stamped with version 1 of the version key {@link #stamp}. */
     private Redis.Store store(int i) {
         String prefix = runtimes.prefix();
-        return new Redis.Store(prefix + ":e:x:" + i, new byte[100], 60_000, prefix + ":l:x:" + i, "");
+        return new Redis.Store(prefix + ":e:x:" + i, new byte[100], 60_000, prefix + ":l:x:" + i, "",
+                prefix + ":k:x", 1, 60_000);
+    }
+
+    /** Sets the version key the entries are stamped with, so that Redis stores them. */
+    private void stamp(RedisServer redis) {
+        redis.command("SET", runtimes.prefix() + ":k:x", "1");
     }
 
     private int entries(RedisServer redis) {
@@ -42,6 +49,7 @@ class L2WriteBehindTest {
     void aFullQueueKeepsResultsInL1OnlyAndCountsThem() throws Exception {
         RedisServer redis = runtimes.own(RedisServer.start());
         L2 l2 = l2(redis, "tiered.l2.writeBehindBytes", "150", "tiered.redis.timeout", "5s");
+        stamp(redis);
         redis.freeze(); // the first write is taken and waits on Redis; nothing queued behind it is taken
         try {
             l2.write(store(1), stats); // alone over the bound: accepted, never starved
@@ -60,6 +68,7 @@ class L2WriteBehindTest {
     void closingLandsWhatIsQueued() throws Exception {
         RedisServer redis = RedisServer.shared();
         L2 l2 = l2(redis);
+        stamp(redis);
         for (int i = 0; i < 2000; i++) {
             l2.write(store(i), stats);
         }
@@ -77,6 +86,7 @@ class L2WriteBehindTest {
         assertTrue(l2.awaitWrites(WAIT));
         assertEquals(1, stats.l2Errors.sum());
         redis.restart();
+        stamp(redis);
         l2.write(store(2), stats);
         assertTrue(l2.awaitWrites(WAIT));
         assertEquals(List.of(runtimes.prefix() + ":e:x:2"), redis.command("KEYS", runtimes.prefix() + ":e:*"));

@@ -121,6 +121,10 @@ public final class FixtureApp {
             case "checker":
                 return CheckerWorkload.run(Long.parseLong(cmd[1]), Integer.parseInt(cmd[2]),
                         Integer.parseInt(cmd[3]), Long.parseLong(cmd[4]), Path.of(cmd[5]));
+            case "exit":
+                // a thread of its own: the reply goes out first, then the JVM runs its shutdown hooks and ends
+                new Thread(() -> System.exit(0), "exit").start();
+                return "exiting";
             case "probe":
                 return (String) Class.forName("dev.tiered.it.IsolationProbe").getMethod("run", String.class)
                         .invoke(null, cmd[1]);

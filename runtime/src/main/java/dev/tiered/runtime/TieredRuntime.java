@@ -14,6 +14,7 @@ import org.slf4j.Logger;
 
 import dev.tiered.runtime.coherence.Namespace;
 import dev.tiered.runtime.coherence.Versions;
+import dev.tiered.runtime.config.Durations;
 import dev.tiered.runtime.config.TieredConfig;
 import dev.tiered.runtime.l1.CoarseClock;
 import dev.tiered.runtime.l2.CircuitBreaker;
@@ -59,6 +60,8 @@ public final class TieredRuntime implements AutoCloseable {
     private final Versions versions;
     private final Registrar registrar;
     private final Operations operations;
+    /** Sends the bumps still waiting for Redis when the JVM exits; {@code null} without Redis. */
+    private final Thread exitHook;
     /** Both touched on the maintenance thread only, so that an observer hears of each method once. */
     private final List<CachedMethod> methods = new ArrayList<>();
     private final List<Observer> observers = new ArrayList<>();
@@ -91,6 +94,31 @@ public final class TieredRuntime implements AutoCloseable {
         registrar = new Registrar(new Shared(config, versions, l2, clock, new HitCounter(), faults,
                 new AtomicInteger()));
         operations = new Operations(versions);
+        exitHook = l2 == null ? null : new Thread(this::sendPendingBumps, "tiered-exit");
+        if (exitHook != null) {
+            Runtime.getRuntime().addShutdownHook(exitHook);
+        }
+    }
+
+    /**
+     * On the way out of the JVM: the writes whose bumps Redis has not taken yet would otherwise never reach the
+     * other JVMs. Tries for at most four Redis operations' time, and says how it went.
+     */
+    private void sendPendingBumps() {
+        int pending = versions.pendingNamespaces();
+        if (pending == 0) {
+            return;
+        }
+        LOG.info("sending the bumps of {} namespaces that Redis has not taken yet, before the JVM exits", pending);
+        long deadline = System.nanoTime() + 4 * config.redisOperationBound().toNanos();
+        int left = versions.flushPending(deadline);
+        if (left == 0) {
+            LOG.info("the bumps of {} namespaces were sent before the JVM exits", pending);
+        } else {
+            LOG.warn("the bumps of {} namespaces could not be sent before the JVM exits: other JVMs may serve their "
+                    + "old entries until they expire, or until they cut off ({} after Redis last took a write)",
+                    left, Durations.format(config.l1MaxStaleness()));
+        }
     }
 
     /**
@@ -174,6 +202,21 @@ public final class TieredRuntime implements AutoCloseable {
         return l2 == null ? null : l2.redis().breaker();
     }
 
+    /** What Redis answered the last write it refused, while it refuses writes; {@code null} while it takes them. */
+    public String writesRefused() {
+        return versions.writesRefused();
+    }
+
+    /** Writes of this JVM that Redis refused since start-up. */
+    public long writeRefusals() {
+        return versions.refusals();
+    }
+
+    /** Messages on the invalidation channel that no tiered JVM sends, ignored since start-up. */
+    public long rejectedBusMessages() {
+        return versions.rejectedMessages();
+    }
+
     /** Problems logged with rate limiting since start-up. */
     public long reportedProblems() {
         return faults.total.sum();
@@ -215,6 +258,13 @@ public final class TieredRuntime implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        if (exitHook != null) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(exitHook);
+            } catch (IllegalStateException exiting) {
+                // closed by another hook while the JVM exits: the hook runs anyway
+            }
+        }
         versions.close();
         maintenance.shutdownNow();
         try {

@@ -14,6 +14,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Predicate;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -103,6 +104,16 @@ class ChaosTest {
                 () -> redis.command("GET", versionKey)));
         assertTrue(after > before, "versions never go back: " + before + " before the restart, " + after + " after");
         load.assertSurvived();
+    }
+
+    @Test
+    void redisRefusingWritesWhileServingReadsAndPubSub() throws Exception {
+        RedisServer redis = runtimes.own(RedisServer.start());
+        Traffic load = new Traffic(redis);
+        load.during(() -> redis.command("CONFIG", "SET", "min-replicas-to-write", "1"), "writes refused",
+                r -> r.writesRefused() != null, () -> redis.command("CONFIG", "SET", "min-replicas-to-write", "0"));
+        load.assertSurvived();
+        assertTrue(load.runtime[0].writeRefusals() + load.runtime[1].writeRefusals() > 0);
     }
 
     /** A server that takes DEBUG commands: Redis 7 refuses them unless told otherwise, Redis 6 has no such setting. */
@@ -232,11 +243,16 @@ class ChaosTest {
             }
         }
 
-        /** Injects the fault, keeps it until both runtimes have served calls with the circuit open, then heals it. */
+        /** Injects the fault, keeps it until both runtimes have served calls with the breaker open, then heals it. */
         void during(Runnable fault, Runnable recovery) {
+            during(fault, "the breaker to open", this::opened, recovery);
+        }
+
+        /** Injects the fault, keeps it until both runtimes have noticed it, and past maxStaleness, then heals it. */
+        void during(Runnable fault, String noticed, Predicate<TieredRuntime> inEffect, Runnable recovery) {
             fault.run();
-            Await.until("the circuit to open in both runtimes", RedisRuntimes.WAIT,
-                    () -> opened(runtime[0]) && opened(runtime[1]));
+            Await.until(noticed + " in both runtimes", RedisRuntimes.WAIT,
+                    () -> inEffect.test(runtime[0]) && inEffect.test(runtime[1]));
             awaitWrites(150); // most of a second or more: past tiered.l1.maxStaleness where the bus is lost
             recovery.run();
             long l2Hits = l2Hits();

@@ -430,4 +430,26 @@ class RedisTiersTest {
         ((Load) outcome).complete("computed");
         assertEquals(1, entries(redis), "written before the call returned");
     }
+
+    @Test
+    void aMessageNoTieredJvmSendsIsCountedAndNeverAdopted() throws Exception {
+        RedisServer redis = RedisServer.shared();
+        TieredRuntime ra = runtime(redis);
+        TieredRuntime rb = runtime(redis);
+        CachedMethod b = find(rb);
+        L2FuzzTest.awaitSynced(rb, b, -1L);
+        long version = rb.stats("catalog").version();
+        String channel = runtimes.prefix() + ":invalidations";
+        for (String bad : List.of("catalog 9007199254740992 0a1b2c3d 1 bump", // past 2^53: Lua counts no more
+                "catalog 9223372036854775807 0a1b2c3d 1 bump", // every later bump would fail
+                "catalog 5 intruder 1 bump", "catalog 12 0a1b2c3d 1 key")) {
+            redis.command("PUBLISH", channel, bad);
+        }
+        Await.until("the messages to be rejected", WAIT, () -> rb.rejectedBusMessages() == 4);
+        assertEquals(version, rb.stats("catalog").version(), "no version adopted");
+        update(ra).run();
+        Await.until("a real bump to arrive", WAIT, () -> rb.stats("catalog").version() > version);
+        assertTrue(rb.stats("catalog").version() < (1L << 53), "versions stay where Lua counts exactly");
+        assertEquals(0, rb.stats("catalog").l2Errors());
+    }
 }

@@ -25,10 +25,11 @@ import dev.tiered.runtime.stats.FaultReporter;
  * reports {@link Listener#connected()}, and {@link Versions}
  * resynchronises every namespace's version, because messages sent in between are lost.
  *
- * <p>A message is {@code "<namespace> <version> <origin> <sentAtMicros> <kind>"}: the origin identifies the sending
- * JVM (so that a JVM can tell its own bumps from others'), the time lets receivers measure propagation lag, and the
- * kind tells an invalidation ({@code bump}) from a version that was started or raised ({@code reset}) and from a
- * keyed invalidation ({@code key}, followed by the encoded entity).
+ * <p>A message is {@code "<namespace> <version> <origin> <sentAtMicros> <kind>"} ({@link BusMessage}): the origin
+ * identifies the sending JVM (so that a JVM can tell its own bumps from others'), the time lets receivers measure
+ * propagation lag, and the kind tells an invalidation ({@code bump}) from a version that was started or raised
+ * ({@code reset}), from a keyed invalidation ({@code key}, followed by the encoded entity) and from a JVM's proof
+ * that Redis takes its writes ({@code probe}). A message that is none of these is refused.
  */
 final class InvalidationBus implements AutoCloseable {
     interface Listener {
@@ -48,6 +49,9 @@ final class InvalidationBus implements AutoCloseable {
 
         /** The subscription ended; messages may be missed until {@link #connected()}. */
         void lost(Exception cause);
+
+        /** A message that no tiered JVM sends, and {@code why}: ignored. Called on the bus thread. */
+        void rejected(String message, String why);
     }
 
     private static final Logger LOG = FaultReporter.LOG;
@@ -179,20 +183,20 @@ final class InvalidationBus implements AutoCloseable {
         @Override
         public void onMessage(String channel, String message) {
             heard();
-            // the entity of a keyed message is last and may contain spaces
-            String[] parts = message.split(" ", 6);
-            if (parts.length < 5) {
+            BusMessage m;
+            try {
+                m = BusMessage.parse(message);
+            } catch (IllegalArgumentException e) {
+                listener.rejected(message, e.getMessage());
                 return;
             }
-            try {
-                long sentAt = Long.parseLong(parts[3]);
-                if (parts[4].equals("key") && parts.length == 6) {
-                    listener.entity(parts[0], parts[5], parts[2], sentAt);
-                } else {
-                    listener.message(parts[0], Long.parseLong(parts[1]), parts[4].equals("bump"), parts[2], sentAt);
+            switch (m.kind()) {
+                case KEY -> listener.entity(m.namespace(), m.entity(), m.origin(), m.sentAtMicros());
+                case BUMP, RESET -> listener.message(m.namespace(), m.version(), m.kind() == BusMessage.Kind.BUMP,
+                        m.origin(), m.sentAtMicros());
+                case PROBE -> {
+                    // proof that the channel carries messages; nothing to apply
                 }
-            } catch (NumberFormatException ignored) {
-                // not one of ours
             }
         }
 

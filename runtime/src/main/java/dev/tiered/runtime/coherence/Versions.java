@@ -12,6 +12,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 
 import org.slf4j.Logger;
@@ -27,8 +29,9 @@ import dev.tiered.runtime.stats.FaultReporter;
 
 /**
  * The namespaces of one runtime and their versions: bumps (coalesced), first reads and resynchronisation, the
- * invalidation bus that brings other JVMs' invalidations, and the cut-off when that bus has been silent for longer
- * than {@code tiered.l1.maxStaleness}. Without Redis, versions are local and invalidations reach this JVM only.
+ * invalidation bus that brings other JVMs' invalidations, and the cut-off when invalidations may be going missing
+ * for longer than {@code tiered.l1.maxStaleness}: the bus silent, or Redis refusing writes (a write it refused
+ * bumped nothing, and told nobody). Without Redis, versions are local and invalidations reach this JVM only.
  *
  * <p>Thread-safe. Nothing here throws because Redis failed: a bump that cannot reach Redis makes a local version
  * at once, and is sent when Redis is back.
@@ -51,7 +54,13 @@ public final class Versions implements AutoCloseable {
     private final long maxStalenessNanos;
     /** The longest one Redis operation may take: {@link TieredConfig#redisOperationBound()}. */
     private final long redisOperationNanos;
-    private volatile boolean cutOff;
+    /** Calls run uncached: the bus was silent for too long; cleared once it is back and versions are re-read. */
+    private volatile boolean cutOffByBus;
+    /** Calls run uncached: Redis refused writes for too long; cleared once it takes them and versions are re-read. */
+    private volatile boolean cutOffByRefusal;
+    /** Whether Redis takes this JVM's writes; {@code null} without Redis. */
+    private final WriteWatch writes;
+    private final LongAdder rejectedMessages = new LongAdder();
     private volatile boolean closed;
 
     /**
@@ -74,11 +83,15 @@ public final class Versions implements AutoCloseable {
         this.redisOperationNanos = config.redisOperationBound().toNanos();
         if (redis == null) {
             bus = null;
+            writes = null;
             return;
         }
+        writes = new WriteWatch(redis, config);
         bus = new InvalidationBus(redis, config.busHeartbeat(), new BusListener(), maintenance);
         maintenance.scheduleWithFixedDelay(this::checkStaleness, 100, 100, TimeUnit.MILLISECONDS);
         maintenance.scheduleWithFixedDelay(this::flushPendingBumps, 1, 1, TimeUnit.SECONDS);
+        long heartbeat = config.busHeartbeat().toMillis();
+        maintenance.scheduleWithFixedDelay(this::probeWrites, 0, heartbeat, TimeUnit.MILLISECONDS);
         if (maxStalenessNanos <= 2 * config.busHeartbeat().toNanos()) {
             LOG.warn("{} ({}) should be more than twice {} ({}), or a healthy bus may look lost",
                     TieredConfig.L1_MAX_STALENESS, Durations.format(config.l1MaxStaleness()),
@@ -125,9 +138,27 @@ public final class Versions implements AutoCloseable {
         return bus != null && bus.connected();
     }
 
-    /** Whether calls run uncached because the bus has been silent for longer than {@code tiered.l1.maxStaleness}. */
+    /**
+     * Whether calls run uncached because invalidations may have gone missing for longer than
+     * {@code tiered.l1.maxStaleness}: the bus was silent, or Redis refused writes.
+     */
     public boolean cutOff() {
-        return cutOff;
+        return cutOffByBus || cutOffByRefusal;
+    }
+
+    /** What Redis answered the last write it refused, while it refuses writes; {@code null} while it takes them. */
+    public String writesRefused() {
+        return writes == null ? null : writes.refusal();
+    }
+
+    /** Writes of this JVM that Redis refused since start-up: probes and bumps. */
+    public long refusals() {
+        return writes == null ? 0 : writes.refusals();
+    }
+
+    /** Messages on the channel that no tiered JVM sends, ignored since start-up. */
+    public long rejectedMessages() {
+        return rejectedMessages.sum();
     }
 
     /**
@@ -160,6 +191,7 @@ public final class Versions implements AutoCloseable {
     /** The bump could not reach Redis: this JVM stops using L2 for the namespace and sends a bump when it can. */
     private void bumpLocally(Namespace ns, RuntimeException cause) {
         versionFailed(ns, cause);
+        writes.refused(cause);
         ns.pendingBumps.incrementAndGet();
         ns.localVersion(localVersions.decrementAndGet());
         faults.warn("bump:" + ns.name, "could not bump namespace " + ns.name + " in Redis (" + cause
@@ -272,6 +304,7 @@ public final class Versions implements AutoCloseable {
             } catch (RuntimeException e) {
                 versionFailed(ns, e);
                 errors.report(e);
+                writes.refused(e);
                 return false;
             }
         } finally {
@@ -283,7 +316,7 @@ public final class Versions implements AutoCloseable {
      * Re-reads every version after the bus connected. After a reconnect, messages sent while it was away are
      * lost: every L1 entry is dropped first, since for keyed invalidations it cannot be proven which are valid.
      */
-    private void resyncAll(boolean reconnect) {
+    private int resyncAll(boolean reconnect) {
         if (reconnect) {
             for (Namespace ns : namespaces.values()) {
                 ns.forgetAll();
@@ -299,11 +332,13 @@ public final class Versions implements AutoCloseable {
                 }
             }
         }
-        if (cutOff) {
-            cutOff = false;
-            LOG.info("invalidation bus is back: caching resumed ({} namespaces resynchronised{})",
-                    namespaces.size() - failed, failed == 0 ? "" : ", " + failed + " left local until their next use");
-        }
+        return failed;
+    }
+
+    /** What a resynchronisation did, for the line that says caching resumed. */
+    private String resynchronised(int failed) {
+        return namespaces.size() - failed + " namespaces resynchronised"
+                + (failed == 0 ? "" : ", " + failed + " left local until their next use");
     }
 
     private void flushPendingBumps() {
@@ -318,18 +353,53 @@ public final class Versions implements AutoCloseable {
     }
 
     private void checkStaleness() {
-        if (cutOff || closed) {
+        if (closed) {
             return;
         }
-        long silent = System.nanoTime() - bus.lastHeardNanos();
-        if (silent > maxStalenessNanos) {
-            cutOff = true;
-            for (Namespace ns : namespaces.values()) {
-                ns.localVersion(localVersions.decrementAndGet());
-            }
+        long now = System.nanoTime();
+        long silent = now - bus.lastHeardNanos();
+        if (!cutOffByBus && silent > maxStalenessNanos) {
+            cutOffByBus = true;
+            dropEverything();
             LOG.warn("no word from the invalidation bus for {}: L1 entries are dropped and calls run uncached "
-                    + "until Redis is reachable again", Durations.format(Duration.ofNanos(silent)
-                    .truncatedTo(ChronoUnit.MILLIS)));
+                    + "until Redis is reachable again", millis(silent));
+        }
+        long refusing = writes.refusingNanos(now);
+        if (!cutOffByRefusal && refusing > maxStalenessNanos) {
+            cutOffByRefusal = true;
+            dropEverything();
+            LOG.warn("Redis at {} has refused writes for {} ({}): a write it refused reached no other JVM, so L1 "
+                    + "entries are dropped and calls run uncached until it takes writes again", redis.endpoint(),
+                    millis(refusing), writes.refusal());
+        }
+    }
+
+    /** Every namespace moves to a local version: no L1 entry is served, L2 is not used. */
+    private void dropEverything() {
+        for (Namespace ns : namespaces.values()) {
+            ns.localVersion(localVersions.decrementAndGet());
+        }
+    }
+
+    private static String millis(long nanos) {
+        return Durations.format(Duration.ofNanos(nanos).truncatedTo(ChronoUnit.MILLIS));
+    }
+
+    /**
+     * Probes whether Redis takes this JVM's writes, while the bus is up (without it, calls are cut off anyway); once
+     * Redis takes them again after a cut-off, caching resumes.
+     */
+    private void probeWrites() {
+        if (closed || !bus.connected() || !writes.probe()) {
+            return;
+        }
+        if (cutOffByRefusal) {
+            int failed = resyncAll(true); // writes refused meanwhile were told to nobody: nothing cached is trusted
+            cutOffByRefusal = false;
+            LOG.info("Redis at {} takes writes again: caching resumed ({})", redis.endpoint(), resynchronised(failed));
+        } else {
+            LOG.info("Redis at {} takes writes again, within {} of refusing them: caching goes on", redis.endpoint(),
+                    Durations.format(config.l1MaxStaleness()));
         }
     }
 
@@ -353,7 +423,21 @@ public final class Versions implements AutoCloseable {
                 everConnected = true;
                 LOG.info("invalidation bus subscribed to {} on {}", redis.channel(), redis.endpoint());
             }
-            maintenance.execute(() -> resyncAll(reconnect));
+            maintenance.execute(() -> {
+                int failed = resyncAll(reconnect);
+                if (cutOffByBus) {
+                    cutOffByBus = false;
+                    LOG.info("invalidation bus is back: caching resumed ({})", resynchronised(failed));
+                }
+            });
+        }
+
+        @Override
+        public void rejected(String message, String why) {
+            rejectedMessages.increment();
+            String shown = message.length() > 120 ? message.substring(0, 120) + "…" : message;
+            faults.warn("bus-message", "a message on " + redis.channel() + " was ignored: " + why + " (\""
+                    + shown.replaceAll("\\p{Cntrl}", "?") + "\"); only tiered JVMs should publish there");
         }
 
         @Override
@@ -391,11 +475,46 @@ public final class Versions implements AutoCloseable {
         }
     }
 
+    /**
+     * Sends the bumps still waiting for Redis: for a JVM about to exit, whose writes would otherwise never reach the
+     * others. Tries again until {@code deadlineNanos} ({@link System#nanoTime()}) while Redis answers but refuses
+     * them (a refusal may end: a replica back, memory freed), once only when it does not answer at all, so that a JVM
+     * never waits long to exit for a Redis that is down. Returns how many namespaces are still waiting.
+     */
+    public int flushPending(long deadlineNanos) {
+        if (redis == null) {
+            return 0;
+        }
+        while (true) {
+            int waiting = 0;
+            for (Namespace ns : namespaces.values()) {
+                if (ns.pendingBumps.get() > 0 && !syncNow(ns)) {
+                    waiting++;
+                }
+            }
+            if (waiting == 0 || System.nanoTime() - deadlineNanos >= 0 || writes.refusal() == null) {
+                return waiting;
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+        }
+    }
+
+    /** Namespaces whose bumps are waiting for Redis. */
+    public int pendingNamespaces() {
+        int n = 0;
+        for (Namespace ns : namespaces.values()) {
+            if (ns.pendingBumps.get() > 0) {
+                n++;
+            }
+        }
+        return n;
+    }
+
     /** Stops the bus; calls run uncached from now on. */
     @Override
     public void close() {
         closed = true;
-        cutOff = true;
+        cutOffByBus = true;
         if (bus != null) {
             bus.close();
         }

@@ -2,6 +2,10 @@ package dev.tiered.runtime.l2;
 
 import java.net.SocketTimeoutException;
 import java.util.NoSuchElementException;
+import java.util.regex.Pattern;
+
+import redis.clients.jedis.exceptions.JedisDataException;
+import redis.clients.jedis.exceptions.JedisNoScriptException;
 
 import dev.tiered.runtime.stats.FaultReporter;
 import dev.tiered.runtime.stats.MethodStats;
@@ -11,6 +15,7 @@ import dev.tiered.runtime.stats.MethodStats;
  * An operation skipped because the breaker is open is neither: its opening was logged. Thread-safe.
  */
 public final class L2Errors {
+    private static final Pattern SCRIPT_TRACE = Pattern.compile("\\s*script: \\w+, on @user_script:\\d+\\.?$");
     private final FaultReporter faults;
     private final String endpoint;
 
@@ -41,6 +46,27 @@ public final class L2Errors {
     /** Whether the operation never reached Redis because the breaker is open. */
     public static boolean skipped(RuntimeException e) {
         return e == CircuitBreaker.OpenException.INSTANCE;
+    }
+
+    /**
+     * What Redis answered when it refused an operation (an error reply: {@code OOM}, {@code MISCONF},
+     * {@code NOREPLICAS}, {@code READONLY}, a missing ACL permission, ...), or {@code null} when it did not answer
+     * at all (down, unreachable, timed out, or skipped by the breaker) or refused the connection itself (a wrong
+     * password, which the bus reports).
+     */
+    public static String refusal(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof JedisDataException && !(t instanceof JedisNoScriptException)) {
+                String message = t.getMessage();
+                if (message != null && (message.startsWith("WRONGPASS") || message.startsWith("NOAUTH"))) {
+                    return null; // a connection refused before any write: the bus says so, once
+                }
+                // what Redis adds when a script's command failed says nothing to an operator
+                return message == null ? t.getClass().getSimpleName()
+                        : SCRIPT_TRACE.matcher(message).replaceFirst("");
+            }
+        }
+        return null;
     }
 
     /** Whether Redis failed by not answering in time: a socket timeout, or no pooled connection within the wait. */

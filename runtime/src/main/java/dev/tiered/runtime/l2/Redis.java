@@ -2,12 +2,9 @@ package dev.tiered.runtime.l2;
 
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
@@ -22,9 +19,6 @@ import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisClientConfig;
 import redis.clients.jedis.JedisPool;
-import redis.clients.jedis.Pipeline;
-import redis.clients.jedis.Response;
-import redis.clients.jedis.exceptions.JedisNoScriptException;
 
 import dev.tiered.runtime.config.RedisEndpoint;
 import dev.tiered.runtime.config.RedisTls;
@@ -251,6 +245,16 @@ public final class Redis implements AutoCloseable {
     public long readVersion(NamespaceKeys ns, long floor) {
         return call(jedis -> parse(Scripts.READ_VERSION.run(jedis, List.of(bytes(ns.version())),
                 versionArgs(ns, floor))));
+    }
+
+    /**
+     * Proves that Redis takes this JVM's writes, with the commands a bump needs ({@link Scripts#PROBE}); the proof
+     * is kept {@code keepMillis}. Throws as every operation does: a refusal is an error reply
+     * ({@link L2Errors#refusal}).
+     */
+    public void probeWrites(long keepMillis, String message) {
+        call(jedis -> Scripts.PROBE.run(jedis, List.of(bytes(keys.probe(origin))),
+                List.of(bytes(Long.toString(keepMillis)), channel, bytes(message))));
     }
 
     /**

@@ -11,6 +11,7 @@ package dev.tiered.runtime.l2;
  *       stamp it was computed under (8 bytes) and the codec's envelope;</li>
  *   <li>{@code <prefix>:l:<namespace>:<version>:<method>:<arguments>}: the lease of the JVM computing that entry,
  *       a token with a short TTL ({@code tiered.stampede.lease});</li>
+ *   <li>{@code <prefix>:p:<origin>}: a JVM's proof that Redis takes its writes, kept three heartbeats;</li>
  *   <li>channel {@code <prefix>:invalidations}: every JVM's invalidation messages.</li>
  * </ul>
  * Namespaces and prefixes are restricted (no {@code :}) so that a key can be split back into its parts.
@@ -26,6 +27,11 @@ public final class RedisKeys {
     /** The pub/sub channel of invalidation messages. */
     public String channel() {
         return prefix + ":invalidations";
+    }
+
+    /** The key a JVM writes to prove that Redis takes its writes. */
+    public String probe(String origin) {
+        return prefix + ":p:" + origin;
     }
 
     /** The keys of one namespace. */

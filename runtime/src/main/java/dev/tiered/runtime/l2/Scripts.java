@@ -151,6 +151,16 @@ final class Scripts {
             + "redis.call('PUBLISH', ARGV[2], ARGV[3] .. ' ' .. text(v) .. ' ' .. ARGV[4] .. ' reset')\n"
             + "return text(v)");
 
+    /**
+     * Proves that Redis takes this JVM's writes, with the commands a bump needs: reads the clock, sets a key of this
+     * JVM's (kept {@code ARGV[1]} ms) and publishes a probe. KEYS: the probe key. ARGV: keep, channel, message.
+     */
+    static final Script PROBE = new Script(
+            "redis.call('TIME')\n"
+                    + "redis.call('SET', KEYS[1], '1', 'PX', ARGV[1])\n"
+                    + "redis.call('PUBLISH', ARGV[2], ARGV[3])\n"
+                    + "return 1");
+
     private Scripts() {}
 
     /** A Lua script sent by SHA-1 once Redis knows it. */

@@ -245,6 +245,14 @@ final class MetricsEndpoint {
         t.family("tiered_l2_calls_skipped_total", "counter", "Redis operations skipped at once because the "
                 + "breaker was open.").sample("tiered_l2_calls_skipped_total",
                 breaker == null ? 0 : breaker.skipped.sum());
+        t.family("tiered_writes_refused", "gauge", "1 while Redis refuses this JVM's writes (calls run uncached "
+                + "once that has lasted tiered.l1.maxStaleness), else 0.")
+                .sample("tiered_writes_refused", runtime.writesRefused() != null ? 1 : 0);
+        t.family("tiered_write_refusals_total", "counter", "Writes of this JVM (probes and bumps) that Redis "
+                + "refused.").sample("tiered_write_refusals_total", runtime.writeRefusals());
+        t.family("tiered_bus_messages_rejected_total", "counter", "Messages on the invalidation channel that no "
+                + "tiered JVM sends, ignored.").sample("tiered_bus_messages_rejected_total",
+                runtime.rejectedBusMessages());
         t.family("tiered_reported_problems_total", "counter", "Problems logged with rate limiting (internal "
                 + "faults, L2 errors, results not stored), all namespaces.")
                 .sample("tiered_reported_problems_total", runtime.reportedProblems());

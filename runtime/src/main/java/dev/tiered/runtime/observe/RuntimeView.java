@@ -53,4 +53,25 @@ final class RuntimeView implements TieredMXBean {
         CircuitBreaker breaker = runtime.breaker();
         return breaker == null ? 0 : breaker.skipped.sum();
     }
+
+    @Override
+    public boolean isWritesRefused() {
+        return runtime.writesRefused() != null;
+    }
+
+    @Override
+    public String getWriteRefusal() {
+        String refusal = runtime.writesRefused();
+        return refusal == null ? "" : refusal;
+    }
+
+    @Override
+    public long getWriteRefusals() {
+        return runtime.writeRefusals();
+    }
+
+    @Override
+    public long getBusMessagesRejected() {
+        return runtime.rejectedBusMessages();
+    }
 }

@@ -25,6 +25,22 @@ public interface TieredMXBean {
     /** Times the L2 breaker opened since start-up. */
     long getL2BreakerOpenings();
 
+    /**
+     * Whether Redis refuses this JVM's writes (an error reply to the heartbeat's probe or to a bump: {@code OOM},
+     * {@code MISCONF}, {@code NOREPLICAS}, a missing ACL permission): calls run uncached once that has lasted
+     * {@code tiered.l1.maxStaleness}.
+     */
+    boolean isWritesRefused();
+
+    /** What Redis answered the last write it refused, while it refuses writes; empty while it takes them. */
+    String getWriteRefusal();
+
+    /** Writes of this JVM (probes and bumps) that Redis refused since start-up. */
+    long getWriteRefusals();
+
+    /** Messages on the invalidation channel that no tiered JVM sends, ignored since start-up. */
+    long getBusMessagesRejected();
+
     /** Redis operations skipped at once because the breaker was open. */
     long getL2CallsSkipped();
 }

@@ -46,7 +46,12 @@ public final class RedisServer implements AutoCloseable {
 
     /** Starts a server with default settings on a free port. */
     public static RedisServer start(String... extraArgs) {
-        RedisServer server = new RedisServer(binary(), freePort(), Arrays.asList(extraArgs));
+        return startOn(freePort(), extraArgs);
+    }
+
+    /** Starts a server with default settings on {@code port}. */
+    static RedisServer startOn(int port, String... extraArgs) {
+        RedisServer server = new RedisServer(binary(), port, Arrays.asList(extraArgs));
         server.launch();
         return server;
     }

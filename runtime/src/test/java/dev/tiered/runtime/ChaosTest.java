@@ -19,7 +19,9 @@ import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import dev.tiered.Tier;
 import dev.tiered.runtime.config.TieredConfig;
+import dev.tiered.runtime.l2.KeyType;
 import dev.tiered.runtime.l2.L2Errors;
 import dev.tiered.runtime.stats.NamespaceStats;
 import dev.tiered.testkit.Await;
@@ -116,6 +118,27 @@ class ChaosTest {
         assertTrue(load.runtime[0].writeRefusals() + load.runtime[1].writeRefusals() > 0);
     }
 
+    @Test
+    void redisEvictingKeysUnderMaxmemory() throws Exception {
+        RedisServer redis = runtimes.own(RedisServer.start("--maxmemory-policy", "allkeys-random"));
+        Traffic load = new Traffic(redis, true); // keyed writes: entity versions among what Redis evicts
+        long used = Long.parseLong(info(redis, "memory", "used_memory"));
+        // a bound just under what Redis holds: every write it takes makes it evict, versions and entries alike
+        load.during(() -> redis.command("CONFIG", "SET", "maxmemory", Long.toString(used - (16 << 10))),
+                "evictions", r -> Long.parseLong(info(redis, "stats", "evicted_keys")) > 100,
+                () -> redis.command("CONFIG", "SET", "maxmemory", "0"));
+        load.assertSurvived();
+    }
+
+    private static String info(RedisServer redis, String section, String field) {
+        for (String line : ((String) redis.command("INFO", section)).split("\r\n")) {
+            if (line.startsWith(field + ":")) {
+                return line.substring(field.length() + 1);
+            }
+        }
+        throw new IllegalStateException("no " + field + " in INFO " + section);
+    }
+
     /** A server that takes DEBUG commands: Redis 7 refuses them unless told otherwise, Redis 6 has no such setting. */
     private static RedisServer debuggable() {
         RedisServer redis = RedisServer.start();
@@ -158,12 +181,24 @@ class ChaosTest {
         /** Where calls that outlived the bound were at that moment, as the watchdog saw them. */
         final ConcurrentLinkedQueue<String> overdue = new ConcurrentLinkedQueue<>();
 
+        /** Whether writes name the entity they change ({@code @CacheKey}), or bump the whole namespace. */
+        final boolean keyed;
+
         Traffic(RedisServer redis) throws Exception {
+            this(redis, false);
+        }
+
+        Traffic(RedisServer redis, boolean keyed) throws Exception {
+            this.keyed = keyed;
             for (int i = 0; i < 2; i++) {
                 runtime[i] = runtimes.start(redis, SETTINGS);
-                find[i] = runtime[i].register(Fixtures.spec("find", "10m"));
-                update[i] = runtime[i].registerInvalidation(
-                        InvalidationSpec.ofNamespaces("x.W", "update", List.of(), List.of("catalog")));
+                find[i] = runtime[i].register(keyed
+                        ? Specs.keyed(Fixtures.Catalog.class, "find", "10m", Tier.L1_L2, "catalog", 0)
+                        : Fixtures.spec("find", "10m"));
+                update[i] = runtime[i].registerInvalidation(keyed
+                        ? new InvalidationSpec("x.W", "update", List.of("long"), List.of("catalog"), List.of(0),
+                                KeyType.Scalar.LONG, false)
+                        : InvalidationSpec.ofNamespaces("x.W", "update", List.of(), List.of("catalog")));
             }
             TieredConfig config = runtime[0].config();
             boundNanos = 3 * config.redisOperationBound().toNanos() + config.stampedeLease().toNanos();
@@ -205,7 +240,12 @@ class ChaosTest {
                 long start = System.nanoTime();
                 calling.set(slot, start);
                 try {
-                    update[jvm].run(); // what the advice of an @Invalidates method does after it returned
+                    // what the advice of an @Invalidates method does after it returned
+                    if (keyed) {
+                        update[jvm].run(new Object[] {(long) key});
+                    } else {
+                        update[jvm].run();
+                    }
                 } catch (Throwable t) {
                     thrown.add(t);
                 }

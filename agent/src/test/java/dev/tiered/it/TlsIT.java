@@ -112,7 +112,7 @@ class TlsIT {
         }
         assertEquals("ok one", a.request("call find 1"));
         Await.until("a's result to land in Redis", WAIT,
-                () -> !((List<?>) redis.command("KEYS", "tls:e:products:*")).isEmpty());
+                () -> !((List<?>) redis.command("KEYS", "tls:e:{products*")).isEmpty());
         int runs = runs(b);
         assertEquals("ok one", b.request("call find 1"));
         assertEquals(runs, runs(b), "b was served from L2");
@@ -163,7 +163,7 @@ class TlsIT {
         Await.until("the bus subscribed over TLS", WAIT, () -> busConnected(own));
         assertEquals("ok seven", own.request("call find 7"));
         Await.until("the result to land in Redis", WAIT,
-                () -> !((List<?>) redis.command("KEYS", "tls-own:e:products:*")).isEmpty());
+                () -> !((List<?>) redis.command("KEYS", "tls-own:e:{products*")).isEmpty());
         assertEquals(0, stat(own, "L2Errors"));
         own.awaitStderr("the start-up line to name the trust store", WAIT,
                 l -> l.contains("INFO tiered - L2 and invalidations") && l.contains("trustStore=" + tls.trustStore()));

@@ -34,7 +34,7 @@ final class Redis {
     static byte[] awaitEntry(Jedis jedis, String namespace) throws InterruptedException {
         long deadline = System.nanoTime() + 10_000_000_000L;
         while (System.nanoTime() < deadline) {
-            Set<byte[]> keys = jedis.keys((KEY_PREFIX + ":e:" + namespace + ":*").getBytes());
+            Set<byte[]> keys = jedis.keys((KEY_PREFIX + ":e:{" + namespace + "*").getBytes());
             if (!keys.isEmpty()) {
                 return keys.iterator().next();
             }

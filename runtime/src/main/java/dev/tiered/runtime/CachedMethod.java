@@ -463,7 +463,7 @@ public final class CachedMethod implements Namespace.Member {
     /** Gives back a lease the load held without storing a result, so that other JVMs need not wait for it. */
     private void releaseLease(Load load) {
         if (load.leaseToken != null && l2Store != null) {
-            l2Store.release(load.key, load.version, load.leaseToken);
+            l2Store.release(load.key, load.version, load.entity, load.leaseToken);
         }
     }
 

@@ -98,7 +98,7 @@ class ChaosTest {
     void redisRestartedEmptyNeverBringsBackAnOldVersion() throws Exception {
         RedisServer redis = runtimes.own(RedisServer.start());
         Traffic load = new Traffic(redis);
-        String versionKey = runtimes.prefix() + ":v:catalog";
+        String versionKey = runtimes.prefix() + ":v:{catalog}";
         Await.until("a version in Redis", RedisRuntimes.WAIT, () -> redis.command("GET", versionKey) != null);
         long before = Long.parseLong((String) redis.command("GET", versionKey));
         load.during(redis::stop, redis::restart); // stopped until the circuits open, then started empty

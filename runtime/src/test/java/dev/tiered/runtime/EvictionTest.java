@@ -41,7 +41,7 @@ class EvictionTest {
     }
 
     private String versionKey(long entity) {
-        return runtimes.prefix() + ":k:catalog:" + entity;
+        return runtimes.prefix() + ":k:{catalog:" + entity + "}";
     }
 
     /** Caches {@code old-<id>} for each entity, then writes {@code new-<id>}: L2 holds every old entry. */
@@ -133,7 +133,7 @@ class EvictionTest {
     }
 
     private int versionKeys(RedisServer redis) {
-        return ((List<?>) redis.command("KEYS", runtimes.prefix() + ":k:catalog:[0-9]*")).size();
+        return ((List<?>) redis.command("KEYS", runtimes.prefix() + ":k:{catalog:[0-9]*")).size();
     }
 
     private static long usedMemory(RedisServer redis) {

@@ -11,9 +11,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.JedisPubSub;
 
 import dev.tiered.Tier;
 import dev.tiered.runtime.l2.KeyType;
@@ -80,8 +84,8 @@ class RedisTiersTest {
         RedisServer redis = RedisServer.shared();
         CachedMethod a = find(runtime(redis));
         call(a, () -> "x", 42L);
-        long version = Long.parseLong((String) redis.command("GET", runtimes.prefix() + ":v:catalog"));
-        String key = runtimes.prefix() + ":e:catalog:" + version
+        long version = Long.parseLong((String) redis.command("GET", runtimes.prefix() + ":v:{catalog}"));
+        String key = runtimes.prefix() + ":e:{catalog}:" + version
                 + ":dev.tiered.runtime.Fixtures$Catalog.find(long):42";
         assertEquals(List.of(key), redis.command("KEYS", runtimes.prefix() + ":e:*"));
         long ttl = (Long) redis.command("PTTL", key);
@@ -257,15 +261,19 @@ class RedisTiersTest {
         find(ra);
         Invalidation update = update(ra);
         update.run();
-        long start = ra.stats("catalog").version();
         int writers = 8;
         int writes = 25;
-        writeTogether(writers, writes, (writer, i) -> {
-            long before = ra.stats("catalog").version();
-            update.run();
-            return ra.stats("catalog").version() > before;
-        }, "every write returns after a bump that followed it");
-        long bumps = ra.stats("catalog").version() - start;
+        long bumps;
+        try (BumpCounter counter = new BumpCounter(redis, runtimes.prefix() + ":invalidations")) {
+            writeTogether(writers, writes, (writer, i) -> {
+                long before = ra.stats("catalog").version();
+                update.run();
+                return ra.stats("catalog").version() > before;
+            }, "every write returns after a bump that followed it");
+            update.run(); // its message comes after every message of the burst: counted, then the count is done
+            Await.until("the last bump's message", WAIT, () -> counter.last() == ra.stats("catalog").version());
+            bumps = counter.count() - 1;
+        }
         assertTrue(bumps >= 1 && bumps < writers * writes, writers * writes + " writes took " + bumps + " bumps");
     }
 
@@ -357,10 +365,10 @@ class RedisTiersTest {
         call(a, () -> "x", 1L);
         update.run();
         long known = ra.stats("catalog").version();
-        redis.command("SET", runtimes.prefix() + ":v:catalog", "1000"); // as if restored from an old snapshot
+        redis.command("SET", runtimes.prefix() + ":v:{catalog}", "1000"); // as if restored from an old snapshot
         update.run();
         assertTrue(ra.stats("catalog").version() > known, ra.stats("catalog").version() + " <= " + known);
-        assertTrue(Long.parseLong((String) redis.command("GET", runtimes.prefix() + ":v:catalog")) > known);
+        assertTrue(Long.parseLong((String) redis.command("GET", runtimes.prefix() + ":v:{catalog}")) > known);
     }
 
     @Test
@@ -381,7 +389,7 @@ class RedisTiersTest {
         assertTrue(ra.stats("catalog").version() <= 0, "a local generation until Redis is back");
         redis.restart();
         Await.until("the pending bump to reach Redis", WAIT, () -> ra.stats("catalog").version() > before);
-        long inRedis = Long.parseLong((String) redis.command("GET", runtimes.prefix() + ":v:catalog"));
+        long inRedis = Long.parseLong((String) redis.command("GET", runtimes.prefix() + ":v:{catalog}"));
         assertEquals(inRedis, ra.stats("catalog").version());
     }
 
@@ -451,5 +459,45 @@ class RedisTiersTest {
         Await.until("a real bump to arrive", WAIT, () -> rb.stats("catalog").version() > version);
         assertTrue(rb.stats("catalog").version() < (1L << 53), "versions stay where Lua counts exactly");
         assertEquals(0, rb.stats("catalog").l2Errors());
+    }
+
+    /** Counts the bump messages on a channel, as another JVM hears them. */
+    private static final class BumpCounter implements AutoCloseable {
+        private final AtomicInteger count = new AtomicInteger();
+        private final AtomicLong last = new AtomicLong();
+        private final JedisPubSub subscriber = new JedisPubSub() {
+            @Override
+            public void onMessage(String channel, String message) {
+                String[] parts = message.split(" ");
+                if (parts.length == 5 && parts[4].equals("bump")) {
+                    count.incrementAndGet();
+                    last.set(Long.parseLong(parts[1]));
+                }
+            }
+        };
+
+        BumpCounter(RedisServer redis, String channel) {
+            Thread listening = new Thread(() -> {
+                try (Jedis jedis = new Jedis("127.0.0.1", redis.port())) {
+                    jedis.subscribe(subscriber, channel);
+                }
+            }, "bump-counter");
+            listening.setDaemon(true);
+            listening.start();
+            Await.until("the counter to subscribe", WAIT, subscriber::isSubscribed);
+        }
+
+        int count() {
+            return count.get();
+        }
+
+        long last() {
+            return last.get();
+        }
+
+        @Override
+        public void close() {
+            subscriber.unsubscribe();
+        }
     }
 }

@@ -128,8 +128,8 @@ public final class MethodL2 {
         String token = l2.redis().leaseToken();
         long started = System.nanoTime();
         try {
-            Redis.Fetched fetched = l2.redis().get(keys.entry(version, name, args), stampKey(entity),
-                    keys.lease(version, name, args), l2.config().stampedeLease().toMillis(), token, refreshBelowMillis,
+            Redis.Fetched fetched = l2.redis().get(keys.entry(entity, version, name, args), stampKey(entity),
+                    keys.lease(entity, version, name, args), l2.config().stampedeLease().toMillis(), token, refreshBelowMillis,
                     versionLifetime(ttl));
             stats.l2Times.record(System.nanoTime() - started);
             return fetched;
@@ -184,7 +184,7 @@ public final class MethodL2 {
         ValueCodec codec = codec();
         if (args == null || codec == null) {
             stats.notStored.increment();
-            release(key, version, leaseToken);
+            release(key, version, entity, leaseToken);
             return;
         }
         byte[] envelope;
@@ -194,12 +194,12 @@ public final class MethodL2 {
             stats.notStored.increment();
             l2.faults().warn("store:" + name, "a result of " + name + " was not stored in L2: " + e.getMessage()
                     + ".");
-            release(key, version, leaseToken);
+            release(key, version, entity, leaseToken);
             return;
         }
         byte[] stored = ByteBuffer.allocate(STAMP_BYTES + envelope.length).putLong(stamp).put(envelope).array();
-        l2.write(new Redis.Store(keys.entry(version, name, args), stored, ttl.toMillis(),
-                keys.lease(version, name, args), leaseToken == null ? "" : leaseToken, stampKey(entity), stamp,
+        l2.write(new Redis.Store(keys.entry(entity, version, name, args), stored, ttl.toMillis(),
+                keys.lease(entity, version, name, args), leaseToken == null ? "" : leaseToken, stampKey(entity), stamp,
                 versionLifetime(ttl)), stats);
     }
 
@@ -207,9 +207,9 @@ public final class MethodL2 {
      * Gives back a lease this call held without storing a result, so that other JVMs need not wait for it: behind
      * the call, like a write. Nothing for a {@code null} token.
      */
-    public void release(Object key, long version, String leaseToken) {
+    public void release(Object key, long version, String entity, String leaseToken) {
         if (leaseToken != null) {
-            l2.release(keys.lease(version, name, arguments(key)), leaseToken, stats);
+            l2.release(keys.lease(entity, version, name, arguments(key)), leaseToken, stats);
         }
     }
 

@@ -30,13 +30,20 @@ public final class RedisServer implements AutoCloseable {
     private final Path binary;
     private final int port;
     private final List<String> extraArgs;
+    /** A configuration file given before every option (a sentinel's, which it rewrites), or {@code null}. */
+    private final Path config;
     private final Path workDir;
     private Process process;
 
     private RedisServer(Path binary, int port, List<String> extraArgs) {
+        this(binary, port, extraArgs, null);
+    }
+
+    private RedisServer(Path binary, int port, List<String> extraArgs, Path config) {
         this.binary = binary;
         this.port = port;
         this.extraArgs = List.copyOf(extraArgs);
+        this.config = config;
         try {
             this.workDir = Files.createTempDirectory("tiered-redis-" + port + "-");
         } catch (IOException e) {
@@ -47,6 +54,13 @@ public final class RedisServer implements AutoCloseable {
     /** Starts a server with default settings on a free port. */
     public static RedisServer start(String... extraArgs) {
         return startOn(freePort(), extraArgs);
+    }
+
+    /** Starts a sentinel on a free port, with {@code config}, a file it may rewrite. */
+    static RedisServer startSentinel(Path config) {
+        RedisServer server = new RedisServer(binary(), freePort(), List.of("--sentinel"), config);
+        server.launch();
+        return server;
     }
 
     /** Starts a server with default settings on {@code port}. */
@@ -230,8 +244,11 @@ public final class RedisServer implements AutoCloseable {
     }
 
     private synchronized void launch() {
-        List<String> command = new ArrayList<>(List.of(binary.toString(),
-                "--port", Integer.toString(port),
+        List<String> command = new ArrayList<>(List.of(binary.toString()));
+        if (config != null) {
+            command.add(config.toString());
+        }
+        command.addAll(List.of("--port", Integer.toString(port),
                 "--bind", "127.0.0.1",
                 "--save", "",
                 "--appendonly", "no",

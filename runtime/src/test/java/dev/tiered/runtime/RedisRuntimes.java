@@ -54,7 +54,12 @@ public final class RedisRuntimes implements BeforeEachCallback, AfterEachCallbac
 
     /** The configuration of a runtime on {@code redis} under this test's prefix, with {@code settings} as pairs. */
     public TieredConfig config(RedisServer redis, String... settings) {
-        Map<String, String> props = new HashMap<>(Map.of("tiered.redis.uri", redis.uri(),
+        return config(redis.uri(), settings);
+    }
+
+    /** The configuration of a runtime on the Redis of {@code uri} under this test's prefix, with {@code settings}. */
+    public TieredConfig config(String uri, String... settings) {
+        Map<String, String> props = new HashMap<>(Map.of("tiered.redis.uri", uri,
                 "tiered.redis.keyPrefix", prefix));
         for (int i = 0; i < settings.length; i += 2) {
             props.put(settings[i], settings[i + 1]);
@@ -64,7 +69,12 @@ public final class RedisRuntimes implements BeforeEachCallback, AfterEachCallbac
 
     /** A runtime on {@code redis} under this test's prefix, with {@code settings} as name, value pairs. */
     public TieredRuntime start(RedisServer redis, String... settings) {
-        TieredRuntime runtime = TieredRuntime.start(config(redis, settings));
+        return start(redis.uri(), settings);
+    }
+
+    /** A runtime on the Redis of {@code uri} under this test's prefix, with {@code settings} as name, value pairs. */
+    public TieredRuntime start(String uri, String... settings) {
+        TieredRuntime runtime = TieredRuntime.start(config(uri, settings));
         closing.add(runtime);
         Await.until("the invalidation bus to subscribe", WAIT, runtime::busConnected);
         return runtime;

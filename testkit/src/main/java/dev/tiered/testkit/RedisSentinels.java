@@ -30,7 +30,7 @@ public final class RedisSentinels implements AutoCloseable {
         this.configs = List.copyOf(configs);
     }
 
-    /** Starts them, and returns once every sentinel knows the master and its replica. */
+    /** Starts them, and returns once the replica is in sync and every sentinel knows the master and its replica. */
     public static RedisSentinels start() {
         List<RedisServer> started = new ArrayList<>();
         List<Path> configs = new ArrayList<>();
@@ -51,6 +51,8 @@ public final class RedisSentinels implements AutoCloseable {
                 sentinels.add(sentinel);
             }
             RedisSentinels set = new RedisSentinels(master, replica, sentinels, configs);
+            Await.until("the replica to be in sync with the master", WAIT,
+                    () -> ((String) master.command("INFO", "replication")).contains("state=online"));
             Await.until("every sentinel to know the master and its replica", WAIT, () -> sentinels.stream()
                     .allMatch(s -> set.masterPort(s) == master.port()
                             && !((List<?>) s.command("SENTINEL", "REPLICAS", MASTER_NAME)).isEmpty()));

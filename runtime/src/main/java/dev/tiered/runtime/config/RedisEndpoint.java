@@ -4,17 +4,24 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Where L2 lives: a parsed {@code redis://} or {@code rediss://} URI. The password never appears in
- * {@link #toString()}, in exception messages or in logs.
+ * Where L2 lives: a parsed {@code redis://} or {@code rediss://} URI, or a {@code redis-sentinel://} URI naming the
+ * sentinels and the master they watch. The password never appears in {@link #toString()}, in exception messages or
+ * in logs.
  */
 public final class RedisEndpoint {
     public static final String ACCEPTED_FORM =
-            "redis://[user:password@]host[:port][/database], or rediss://... for TLS "
+            "redis://[user:password@]host[:port][/database], rediss://... for TLS, or "
+                    + "redis-sentinel://[user:password@]host[:port][,host[:port]...]/master-name[/database] "
                     + "(percent-encode special characters in the password; use :password@ for the default user)";
+
+    private static final Pattern SENTINEL_HOST = Pattern.compile("([A-Za-z0-9.-]+|\\[[0-9A-Fa-f:.]+])(:(\\d{1,5}))?");
+    private static final Pattern MASTER_NAME = Pattern.compile("[A-Za-z0-9._-]{1,100}");
 
     /** A URI scheme and the slashes after it, as far as they go: {@code redis://}, {@code rediss:/}, {@code redis:}. */
     private static final Pattern SCHEME = Pattern.compile("[A-Za-z][A-Za-z0-9+.-]*:/*");
@@ -25,14 +32,20 @@ public final class RedisEndpoint {
     private final String user;
     private final String password;
     private final int database;
+    /** The sentinels, as {@code host:port}, and the name of the master they watch; empty and {@code null} else. */
+    private final List<String> sentinels;
+    private final String masterName;
 
-    private RedisEndpoint(boolean tls, String host, int port, String user, String password, int database) {
+    private RedisEndpoint(boolean tls, String host, int port, String user, String password, int database,
+                          List<String> sentinels, String masterName) {
         this.tls = tls;
         this.host = host;
         this.port = port;
         this.user = user;
         this.password = password;
         this.database = database;
+        this.sentinels = List.copyOf(sentinels);
+        this.masterName = masterName;
     }
 
     /**
@@ -41,6 +54,11 @@ public final class RedisEndpoint {
      * @throws IllegalArgumentException with a message that states the accepted form and never the password
      */
     public static RedisEndpoint parse(String text) {
+        String trimmed = text.trim();
+        String lower = trimmed.toLowerCase(java.util.Locale.ROOT);
+        if (lower.startsWith("redis-sentinel:") || lower.startsWith("rediss-sentinel:")) {
+            return parseSentinel(text, trimmed, lower.startsWith("rediss-sentinel:"));
+        }
         String problem;
         try {
             URI uri = new URI(text.trim());
@@ -77,12 +95,69 @@ public final class RedisEndpoint {
                 }
                 int port = uri.getPort() < 0 ? 6379 : uri.getPort();
                 return new RedisEndpoint("rediss".equalsIgnoreCase(scheme), uri.getHost(), port, user, password,
-                        database);
+                        database, List.of(), null);
             }
         } catch (URISyntaxException e) {
             problem = "it is not a URI";
         }
         throw new IllegalArgumentException(masked(text) + " is not a Redis URI: " + problem + "; use " + ACCEPTED_FORM);
+    }
+
+    /** {@code redis-sentinel://[user:password@]host[:port][,host[:port]...]/master-name[/database]}. */
+    private static RedisEndpoint parseSentinel(String text, String trimmed, boolean tls) {
+        String rest = trimmed.substring(trimmed.indexOf(':') + 1);
+        if (!rest.startsWith("//")) {
+            throw malformed(text, "the scheme must be followed by //");
+        }
+        if (tls) {
+            throw malformed(text, "TLS through Sentinel is not supported yet; use redis-sentinel:// on a trusted "
+                    + "network, or rediss:// to one server");
+        }
+        rest = rest.substring(2);
+        String user = null;
+        String password = null;
+        int at = rest.lastIndexOf('@');
+        if (at >= 0) {
+            String userInfo = rest.substring(0, at);
+            int colon = userInfo.indexOf(':');
+            if (colon < 0) {
+                throw malformed(text, "credentials must be user:password or :password");
+            }
+            user = colon == 0 ? null : decode(userInfo.substring(0, colon));
+            password = decode(userInfo.substring(colon + 1));
+            rest = rest.substring(at + 1);
+        }
+        String[] parts = rest.split("/", -1);
+        if (parts.length < 2 || parts.length > 3 || !MASTER_NAME.matcher(parts[1]).matches()) {
+            throw malformed(text, "it must name the sentinels, then the master they watch: /master-name");
+        }
+        List<String> sentinels = new ArrayList<>();
+        for (String node : parts[0].split(",", -1)) {
+            Matcher m = SENTINEL_HOST.matcher(node);
+            int port = m.matches() && m.group(3) != null ? Integer.parseInt(m.group(3)) : 26379;
+            if (!m.matches() || port < 1 || port > 65535) {
+                throw malformed(text, "a sentinel must be host or host:port");
+            }
+            String host = m.group(1).startsWith("[") ? m.group(1).substring(1, m.group(1).length() - 1) : m.group(1);
+            sentinels.add(host + ":" + port);
+        }
+        int database = 0;
+        if (parts.length == 3) {
+            try {
+                database = Integer.parseInt(parts[2]);
+            } catch (NumberFormatException e) {
+                database = -1;
+            }
+            if (database < 0) {
+                throw malformed(text, "the path after the master's name must be a database number");
+            }
+        }
+        return new RedisEndpoint(false, null, 0, user, password, database, sentinels, parts[1]);
+    }
+
+    private static IllegalArgumentException malformed(String text, String problem) {
+        return new IllegalArgumentException(masked(text) + " is not a Redis URI: " + problem + "; use "
+                + ACCEPTED_FORM);
     }
 
     private static String decode(String s) {
@@ -108,12 +183,23 @@ public final class RedisEndpoint {
         return tls;
     }
 
+    /** The server, for a URI that names one; {@code null} for {@code redis-sentinel://}. */
     public String host() {
         return host;
     }
 
     public int port() {
         return port;
+    }
+
+    /** The sentinels, as {@code host:port}, for {@code redis-sentinel://}; empty else. */
+    public List<String> sentinels() {
+        return sentinels;
+    }
+
+    /** The name of the master the sentinels watch, for {@code redis-sentinel://}; {@code null} else. */
+    public String masterName() {
+        return masterName;
     }
 
     /** The ACL user, or {@code null} for the default user. */
@@ -133,11 +219,15 @@ public final class RedisEndpoint {
     /** The URI with the password replaced by {@code ***}. */
     @Override
     public String toString() {
-        StringBuilder sb = new StringBuilder(tls ? "rediss://" : "redis://");
+        StringBuilder sb = new StringBuilder(masterName != null ? "redis-sentinel://" : tls ? "rediss://" : "redis://");
         if (password != null) {
             sb.append(user == null ? "" : user).append(":***@");
         }
-        sb.append(host).append(':').append(port);
+        if (masterName != null) {
+            sb.append(String.join(",", sentinels)).append('/').append(masterName);
+        } else {
+            sb.append(host).append(':').append(port);
+        }
         if (database != 0) {
             sb.append('/').append(database);
         }

@@ -5,9 +5,13 @@ import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 import javax.net.ssl.SSLSocketFactory;
 
@@ -19,6 +23,8 @@ import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisClientConfig;
 import redis.clients.jedis.JedisPool;
+import redis.clients.jedis.JedisSentinelPool;
+import redis.clients.jedis.util.Pool;
 
 import dev.tiered.runtime.config.RedisEndpoint;
 import dev.tiered.runtime.config.RedisTls;
@@ -69,8 +75,18 @@ public final class Redis implements AutoCloseable {
     }
 
     private final RedisEndpoint endpoint;
-    private final JedisPool pool;
+    private final GenericObjectPoolConfig<Jedis> poolConfig;
+    /** Connections to the server, or to whichever is master behind the sentinels; made on first use there. */
+    private volatile Pool<Jedis> pool;
     private final JedisClientConfig clientConfig;
+    /** How long a bump waits for a replica to confirm it, behind sentinels; 0: no replica is waited for. */
+    private final long replicaWaitMillis;
+    /**
+     * Whether the master had a replica at the last probe: a master without one cannot be failed over, so its bumps
+     * need no confirmation (and would never get one).
+     */
+    private volatile boolean replicated = true;
+    private volatile boolean closed;
     private final byte[] channel;
     private final String channelName;
     private final String origin;
@@ -87,7 +103,9 @@ public final class Redis implements AutoCloseable {
         this.channel = channelName.getBytes(StandardCharsets.UTF_8);
         this.clientConfig = clientConfig(endpoint, config.redisTls(), config.redisConnectTimeout(),
                 config.redisTimeout());
-        GenericObjectPoolConfig<Jedis> poolConfig = new GenericObjectPoolConfig<>();
+        // within the read timeout, so that a replica slow to confirm is told apart from a master slow to answer
+        this.replicaWaitMillis = endpoint.masterName() == null ? 0 : Math.max(1, config.redisTimeout().toMillis() / 2);
+        this.poolConfig = new GenericObjectPoolConfig<>();
         poolConfig.setMaxTotal(config.redisPoolSize());
         poolConfig.setMaxIdle(config.redisPoolSize());
         poolConfig.setMinIdle(0);
@@ -96,7 +114,75 @@ public final class Redis implements AutoCloseable {
         poolConfig.setJmxEnabled(false); // never register MBeans in the application's name
         poolConfig.setTestOnBorrow(false);
         poolConfig.setTestWhileIdle(false);
-        this.pool = new JedisPool(poolConfig, new HostAndPort(endpoint.host(), endpoint.port()), clientConfig);
+        this.pool = endpoint.masterName() != null ? null
+                : new JedisPool(poolConfig, new HostAndPort(endpoint.host(), endpoint.port()), clientConfig);
+    }
+
+    /**
+     * The pool. Behind sentinels it is made on first use, since asking the sentinels for the master is I/O; and on
+     * a daemon thread of its own, whose daemon status the pool's listener threads inherit, so that they never keep
+     * the application's JVM alive.
+     */
+    private Pool<Jedis> pool() {
+        Pool<Jedis> p = pool;
+        if (p != null) {
+            return p;
+        }
+        synchronized (this) {
+            if (pool == null && !closed) {
+                pool = onDaemonThread(() -> new JedisSentinelPool(endpoint.masterName(), sentinels(), poolConfig,
+                        clientConfig, sentinelConfig()));
+            }
+            if (pool == null) {
+                throw new IllegalStateException("closed");
+            }
+            return pool;
+        }
+    }
+
+    private Set<HostAndPort> sentinels() {
+        Set<HostAndPort> all = new LinkedHashSet<>();
+        for (String node : endpoint.sentinels()) {
+            all.add(HostAndPort.from(node));
+        }
+        return all;
+    }
+
+    /** Sentinels are asked without credentials: those of the URI are the master's. */
+    private JedisClientConfig sentinelConfig() {
+        return DefaultJedisClientConfig.builder()
+                .connectionTimeoutMillis(clientConfig.getConnectionTimeoutMillis())
+                .socketTimeoutMillis(clientConfig.getSocketTimeoutMillis())
+                .clientName("tiered-sentinel")
+                .clientSetInfoConfig(ClientSetInfoConfig.DISABLED)
+                .autoNegotiateProtocol(false)
+                .build();
+    }
+
+    private static <T> T onDaemonThread(Supplier<T> maker) {
+        AtomicReference<Object> made = new AtomicReference<>();
+        Thread thread = new Thread(() -> {
+            try {
+                made.set(maker.get());
+            } catch (RuntimeException e) {
+                made.set(e);
+            }
+        }, "tiered-connect");
+        thread.setDaemon(true);
+        thread.start();
+        try {
+            thread.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while asking the sentinels for the master", e);
+        }
+        Object result = made.get();
+        if (result instanceof RuntimeException e) {
+            throw e;
+        }
+        @SuppressWarnings("unchecked")
+        T value = (T) result;
+        return value;
     }
 
     private static JedisClientConfig clientConfig(RedisEndpoint endpoint, RedisTls tls, Duration connect,
@@ -219,7 +305,8 @@ public final class Redis implements AutoCloseable {
      * JVM has seen, which the new one must exceed.
      */
     public long bump(NamespaceKeys ns, long floor) {
-        return call(jedis -> parse(Scripts.BUMP.run(jedis, List.of(bytes(ns.version())), versionArgs(ns, floor))));
+        return call(jedis -> replicated(jedis,
+                parse(Scripts.BUMP.run(jedis, List.of(bytes(ns.version())), versionArgs(ns, floor)))));
     }
 
     /**
@@ -238,7 +325,30 @@ public final class Redis implements AutoCloseable {
             keys.add(bytes(ns.entity(entity)));
             args.add(bytes(entity));
         }
-        call(jedis -> Scripts.BUMP_ENTITIES.run(jedis, keys, args));
+        call(jedis -> replicated(jedis, Scripts.BUMP_ENTITIES.run(jedis, keys, args)));
+    }
+
+    /**
+     * Behind sentinels, waits until a replica has the bump just made on {@code jedis}: a failover to a replica that
+     * lacks it would bring the old version back, and with it entries computed before the write. Throws
+     * {@link UnreplicatedException} if none confirms it within half {@code tiered.redis.timeout}; the caller keeps
+     * the bump to send again. A master that had no replica at the last probe is not waited on: nothing can take its
+     * place, and a replica that connects later copies the bump with everything else.
+     */
+    private <T> T replicated(Jedis jedis, T result) {
+        if (replicaWaitMillis > 0 && replicated && jedis.waitReplicas(1, replicaWaitMillis) < 1) {
+            throw new UnreplicatedException("no replica confirmed the bump within " + replicaWaitMillis + " ms");
+        }
+        return result;
+    }
+
+    /** A bump that the master made but no replica confirmed: it could be lost at a failover, so it is sent again. */
+    static final class UnreplicatedException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        UnreplicatedException(String message) {
+            super(message, null, false, false);
+        }
     }
 
     /** The current version of a namespace, started or raised above {@code floor} first if needed. */
@@ -253,8 +363,15 @@ public final class Redis implements AutoCloseable {
      * ({@link L2Errors#refusal}).
      */
     public void probeWrites(long keepMillis, String message) {
-        call(jedis -> Scripts.PROBE.run(jedis, List.of(bytes(keys.probe(origin))),
-                List.of(bytes(Long.toString(keepMillis)), channel, bytes(message))));
+        call(jedis -> {
+            Scripts.PROBE.run(jedis, List.of(bytes(keys.probe(origin))),
+                    List.of(bytes(Long.toString(keepMillis)), channel, bytes(message)));
+            if (replicaWaitMillis > 0) {
+                List<Object> role = jedis.role(); // a master: "master", its offset, its connected replicas
+                replicated = role.size() > 2 && role.get(2) instanceof List<?> replicas && !replicas.isEmpty();
+            }
+            return null;
+        });
     }
 
     /**
@@ -266,10 +383,13 @@ public final class Redis implements AutoCloseable {
         if (!breaker.allows()) {
             throw CircuitBreaker.OpenException.INSTANCE;
         }
-        try (Jedis jedis = pool.getResource()) {
+        try (Jedis jedis = pool().getResource()) {
             T result = operation.apply(jedis);
             breaker.succeeded();
             return result;
+        } catch (UnreplicatedException e) {
+            breaker.succeeded(); // Redis did what it was asked; its replica has not confirmed it yet
+            throw e;
         } catch (RuntimeException e) {
             breaker.failed(e);
             throw e;
@@ -285,7 +405,7 @@ public final class Redis implements AutoCloseable {
         if (!breaker.isOpen()) {
             return;
         }
-        try (Jedis jedis = pool.getResource()) {
+        try (Jedis jedis = pool().getResource()) {
             jedis.ping();
             breaker.probeSucceeded();
         } catch (RuntimeException stillDown) {
@@ -309,7 +429,9 @@ public final class Redis implements AutoCloseable {
                 .socketTimeoutMillis((int) Math.min(Integer.MAX_VALUE, readTimeout.toMillis()))
                 .clientName("tiered-bus")
                 .build();
-        return new Jedis(new HostAndPort(endpoint.host(), endpoint.port()), config);
+        HostAndPort server = endpoint.masterName() == null ? new HostAndPort(endpoint.host(), endpoint.port())
+                : ((JedisSentinelPool) pool()).getCurrentHostMaster();
+        return new Jedis(server, config);
     }
 
     private static byte[] bytes(String s) {
@@ -318,6 +440,11 @@ public final class Redis implements AutoCloseable {
 
     @Override
     public void close() {
-        pool.close();
+        closed = true;
+        synchronized (this) {
+            if (pool != null) {
+                pool.close();
+            }
+        }
     }
 }

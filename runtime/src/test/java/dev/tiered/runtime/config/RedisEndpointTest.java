@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -47,6 +49,31 @@ class RedisEndpointTest {
             "redis://:hunter2@host/db", "redis://:hunter2@host:notaport", "redis ://x", "redis:/:hunter2@host",
             "redis:hunter2@host", ":hunter2@host:6379", "redis//:hunter2@host", "redis://:hunter2@"})
     void rejectsMalformedUrisWithoutRevealingThePassword(String text) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> RedisEndpoint.parse(text));
+        assertTrue(e.getMessage().contains(RedisEndpoint.ACCEPTED_FORM), e.getMessage());
+        assertFalse(e.getMessage().contains("hunter2"), e.getMessage());
+    }
+
+    @Test
+    void parsesSentinelsAndTheMasterTheyWatch() {
+        RedisEndpoint e = RedisEndpoint.parse("redis-sentinel://app:s%40cret@10.0.0.1:26380,sentinel-b,[::1]:26381"
+                + "/orders/3");
+        assertEquals(List.of("10.0.0.1:26380", "sentinel-b:26379", "::1:26381"), e.sentinels());
+        assertEquals("orders", e.masterName());
+        assertEquals(3, e.database());
+        assertEquals("app", e.user());
+        assertEquals("s@cret", e.password());
+        assertNull(e.host());
+        assertEquals("redis-sentinel://app:***@10.0.0.1:26380,sentinel-b:26379,::1:26381/orders/3", e.toString());
+        assertEquals(List.of(), RedisEndpoint.parse("redis://localhost").sentinels());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"redis-sentinel://:hunter2@host:26379", "redis-sentinel://:hunter2@host:26379/",
+            "redis-sentinel://:hunter2@host:notaport/m", "redis-sentinel://:hunter2@/m",
+            "redis-sentinel://:hunter2@a,,b/m", "redis-sentinel:/:hunter2@host/m",
+            "redis-sentinel://:hunter2@host/m/db", "rediss-sentinel://:hunter2@host/m", "redis-sentinel://user@h/m"})
+    void rejectsMalformedSentinelUrisWithoutRevealingThePassword(String text) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> RedisEndpoint.parse(text));
         assertTrue(e.getMessage().contains(RedisEndpoint.ACCEPTED_FORM), e.getMessage());
         assertFalse(e.getMessage().contains("hunter2"), e.getMessage());

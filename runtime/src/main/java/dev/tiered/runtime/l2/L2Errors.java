@@ -38,7 +38,10 @@ public final class L2Errors {
 
     /** Reports a failure (at most once a minute), unless the call only skipped Redis because the breaker is open. */
     public void report(RuntimeException e) {
-        if (!skipped(e)) {
+        if (e instanceof Redis.UnreplicatedException) {
+            faults.warn("redis", "Redis at " + endpoint + " took a bump that no replica has confirmed ("
+                    + e.getMessage() + "); it is sent again until one does");
+        } else if (!skipped(e)) {
             faults.warn("redis", "Redis at " + endpoint + " failed: " + e + "; calls fall back to L1 and the method");
         }
     }

@@ -1,6 +1,7 @@
 package dev.tiered.runtime.l2;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import java.net.ConnectException;
@@ -39,5 +40,13 @@ class L2ErrorsTest {
         assertNull(L2Errors.refusal(new JedisNoScriptException("NOSCRIPT No matching script")), "sent again, whole");
         assertNull(L2Errors.refusal(new JedisAccessControlException("WRONGPASS invalid username-password pair or user "
                 + "is disabled.")), "a connection refused: the bus says so");
+    }
+
+    @Test
+    void aBumpNoReplicaConfirmedIsNeitherARefusalNorATimeout() {
+        // Redis took it: the bump is sent again, but the JVM is not cut off as if Redis refused writes
+        Redis.UnreplicatedException e = new Redis.UnreplicatedException("no replica confirmed the bump within 50 ms");
+        assertNull(L2Errors.refusal(e));
+        assertFalse(L2Errors.timedOut(e));
     }
 }

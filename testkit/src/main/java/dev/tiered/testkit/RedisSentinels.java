@@ -97,6 +97,20 @@ public final class RedisSentinels implements AutoCloseable {
      */
     public void killMaster(RedisServer current, RedisServer promoted) {
         current.kill();
+        awaitPromoted(promoted);
+    }
+
+    /**
+     * Asks a sentinel for a failover ({@code SENTINEL FAILOVER}) and waits until every sentinel names {@code promoted}
+     * master and it acts as one. The old master stays master, with no replica, until the sentinels demote it, once it
+     * has claimed to be master for eight seconds or more.
+     */
+    public void failover(RedisServer promoted) {
+        sentinels.get(0).command("SENTINEL", "FAILOVER", MASTER_NAME);
+        awaitPromoted(promoted);
+    }
+
+    private void awaitPromoted(RedisServer promoted) {
         Await.until("the sentinels to promote the server on port " + promoted.port(), WAIT,
                 () -> sentinels.stream().allMatch(s -> masterPort(s) == promoted.port())
                         && ((List<?>) promoted.command("ROLE")).get(0).equals("master"));

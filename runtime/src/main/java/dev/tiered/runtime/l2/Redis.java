@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -82,10 +83,11 @@ public final class Redis implements AutoCloseable {
     /** How long a bump waits for a replica to confirm it, behind sentinels; 0: no replica is waited for. */
     private final long replicaWaitMillis;
     /**
-     * Whether the master had a replica at the last probe: a master without one cannot be failed over, so its bumps
-     * need no confirmation (and would never get one).
+     * Whether, at the last probe, the sentinels knew a replica of the master that they did not consider down: a bump
+     * waits for a replica only then. With every replica down, no failover can lose a bump (there is no one to
+     * promote), and waiting would only slow every write until one is back.
      */
-    private volatile boolean replicated = true;
+    private volatile boolean replicaUp = true;
     private volatile boolean closed;
     private final byte[] channel;
     private final String channelName;
@@ -157,6 +159,24 @@ public final class Redis implements AutoCloseable {
                 .clientSetInfoConfig(ClientSetInfoConfig.DISABLED)
                 .autoNegotiateProtocol(false)
                 .build();
+    }
+
+    /** Asks the sentinels, the first that answers; if none does, assumes a replica is up: bumps keep waiting. */
+    private boolean sentinelsKnowAReplicaUp() {
+        for (HostAndPort sentinel : sentinels()) {
+            try (Jedis jedis = new Jedis(sentinel, sentinelConfig())) {
+                for (Map<String, String> replica : jedis.sentinelReplicas(endpoint.masterName())) {
+                    String flags = replica.getOrDefault("flags", "");
+                    if (!flags.contains("s_down") && !flags.contains("o_down") && !flags.contains("disconnected")) {
+                        return true;
+                    }
+                }
+                return false;
+            } catch (RuntimeException unreachable) {
+                // the next one
+            }
+        }
+        return true;
     }
 
     private static <T> T onDaemonThread(Supplier<T> maker) {
@@ -329,14 +349,35 @@ public final class Redis implements AutoCloseable {
     }
 
     /**
+     * A pooled connection; behind sentinels, one to the master they name now. A connection made before a failover
+     * stays in the pool after it (borrowed when the pool switched); it is dropped when next borrowed, without I/O.
+     */
+    private Jedis connection() {
+        Pool<Jedis> p = pool();
+        if (!(p instanceof JedisSentinelPool sentinelPool)) {
+            return p.getResource();
+        }
+        for (int attempt = 0; ; attempt++) {
+            Jedis jedis = p.getResource();
+            if (jedis.getConnection().getHostAndPort().equals(sentinelPool.getCurrentHostMaster())
+                    || attempt > poolConfig.getMaxTotal()) {
+                return jedis;
+            }
+            jedis.getConnection().setBroken();
+            jedis.close();
+        }
+    }
+
+    /**
      * Behind sentinels, waits until a replica has the bump just made on {@code jedis}: a failover to a replica that
      * lacks it would bring the old version back, and with it entries computed before the write. Throws
      * {@link UnreplicatedException} if none confirms it within half {@code tiered.redis.timeout}; the caller keeps
-     * the bump to send again. A master that had no replica at the last probe is not waited on: nothing can take its
-     * place, and a replica that connects later copies the bump with everything else.
+     * the bump to send again. A master is waited on even when it has no replica connected, unless the sentinels
+     * know none that is up: during a failover the old master still takes writes, without a replica, until the
+     * sentinels demote it, and what it took then is lost.
      */
     private <T> T replicated(Jedis jedis, T result) {
-        if (replicaWaitMillis > 0 && replicated && jedis.waitReplicas(1, replicaWaitMillis) < 1) {
+        if (replicaWaitMillis > 0 && replicaUp && jedis.waitReplicas(1, replicaWaitMillis) < 1) {
             throw new UnreplicatedException("no replica confirmed the bump within " + replicaWaitMillis + " ms");
         }
         return result;
@@ -363,15 +404,11 @@ public final class Redis implements AutoCloseable {
      * ({@link L2Errors#refusal}).
      */
     public void probeWrites(long keepMillis, String message) {
-        call(jedis -> {
-            Scripts.PROBE.run(jedis, List.of(bytes(keys.probe(origin))),
-                    List.of(bytes(Long.toString(keepMillis)), channel, bytes(message)));
-            if (replicaWaitMillis > 0) {
-                List<Object> role = jedis.role(); // a master: "master", its offset, its connected replicas
-                replicated = role.size() > 2 && role.get(2) instanceof List<?> replicas && !replicas.isEmpty();
-            }
-            return null;
-        });
+        call(jedis -> Scripts.PROBE.run(jedis, List.of(bytes(keys.probe(origin))),
+                List.of(bytes(Long.toString(keepMillis)), channel, bytes(message))));
+        if (replicaWaitMillis > 0) {
+            replicaUp = sentinelsKnowAReplicaUp();
+        }
     }
 
     /**
@@ -383,7 +420,7 @@ public final class Redis implements AutoCloseable {
         if (!breaker.allows()) {
             throw CircuitBreaker.OpenException.INSTANCE;
         }
-        try (Jedis jedis = pool().getResource()) {
+        try (Jedis jedis = connection()) {
             T result = operation.apply(jedis);
             breaker.succeeded();
             return result;

@@ -56,6 +56,9 @@ public final class RedisEndpoint {
     public static RedisEndpoint parse(String text) {
         String trimmed = text.trim();
         String lower = trimmed.toLowerCase(java.util.Locale.ROOT);
+        if (lower.startsWith("redis-cluster:") || lower.startsWith("rediss-cluster:")) {
+            throw new Unsupported("Redis Cluster is not supported by this version");
+        }
         if (lower.startsWith("redis-sentinel:") || lower.startsWith("rediss-sentinel:")) {
             return parseSentinel(text, trimmed, lower.startsWith("rediss-sentinel:"));
         }
@@ -110,8 +113,7 @@ public final class RedisEndpoint {
             throw malformed(text, "the scheme must be followed by //");
         }
         if (tls) {
-            throw malformed(text, "TLS through Sentinel is not supported yet; use redis-sentinel:// on a trusted "
-                    + "network, or rediss:// to one server");
+            throw new Unsupported("TLS through Sentinel is not supported by this version");
         }
         rest = rest.substring(2);
         String user = null;
@@ -153,6 +155,15 @@ public final class RedisEndpoint {
             }
         }
         return new RedisEndpoint(false, null, 0, user, password, database, sentinels, parts[1]);
+    }
+
+    /** A well-formed URI of something this version cannot connect to; its message says what. */
+    static final class Unsupported extends IllegalArgumentException {
+        private static final long serialVersionUID = 1L;
+
+        Unsupported(String what) {
+            super(what);
+        }
     }
 
     private static IllegalArgumentException malformed(String text, String problem) {

@@ -68,8 +68,9 @@ final class SettingsReader {
             return parser.apply(text.trim());
         } catch (RuntimeException e) {
             String shown = secret ? RedisEndpoint.masked(text) : "\"" + text + "\"";
-            String why = e instanceof RedisTls.Unusable ? " (" + e.getMessage() + ")" : "";
-            problems.add(where + " = " + shown + " is malformed" + why + "; accepted: " + form + ". Using "
+            String why = e instanceof RedisTls.Unusable ? " is malformed (" + e.getMessage() + ")"
+                    : e instanceof RedisEndpoint.Unsupported ? ": " + e.getMessage() : " is malformed";
+            problems.add(where + " = " + shown + why + "; accepted: " + form + ". Using "
                     + (using != null ? using : fallback == null
                             || (fallback instanceof List && ((List<?>) fallback).isEmpty())
                             ? "none" : display(fallback)) + ".");

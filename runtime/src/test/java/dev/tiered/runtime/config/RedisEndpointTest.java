@@ -72,7 +72,7 @@ class RedisEndpointTest {
     @ValueSource(strings = {"redis-sentinel://:hunter2@host:26379", "redis-sentinel://:hunter2@host:26379/",
             "redis-sentinel://:hunter2@host:notaport/m", "redis-sentinel://:hunter2@/m",
             "redis-sentinel://:hunter2@a,,b/m", "redis-sentinel:/:hunter2@host/m",
-            "redis-sentinel://:hunter2@host/m/db", "rediss-sentinel://:hunter2@host/m", "redis-sentinel://user@h/m"})
+            "redis-sentinel://:hunter2@host/m/db", "redis-sentinel://user@h/m"})
     void rejectsMalformedSentinelUrisWithoutRevealingThePassword(String text) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> RedisEndpoint.parse(text));
         assertTrue(e.getMessage().contains(RedisEndpoint.ACCEPTED_FORM), e.getMessage());

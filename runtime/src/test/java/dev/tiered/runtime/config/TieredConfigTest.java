@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import dev.tiered.Tier;
 
@@ -186,6 +187,18 @@ class TieredConfigTest {
         assertNull(c.redis());
         assertFalse(c.problems().get(0).contains("hunter2"), c.problems().get(0));
         assertFalse(c.summary().contains("hunter2"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"redis-cluster://:hunter2@10.0.0.1:7000,10.0.0.2:7000",
+            "rediss-sentinel://:hunter2@10.0.0.1/orders"})
+    void aWellFormedUriOfWhatThisVersionCannotReachSaysSo(String uri) {
+        TieredConfig c = props(Map.of("tiered.redis.uri", uri));
+        assertNull(c.redis());
+        String line = c.problems().get(0);
+        assertTrue(line.contains("is not supported by this version; accepted: " + RedisEndpoint.ACCEPTED_FORM
+                + ". Using none."), line);
+        assertFalse(line.contains("hunter2") || line.contains("malformed"), line);
     }
 
     @Test

@@ -80,9 +80,14 @@ final class AgentJvms implements AutoCloseable, AfterAllCallback {
 
     /** Agent JVMs named {@code <name>-a}, {@code <name>-b}, ... on one Redis, under one key prefix. */
     List<JvmProcess> onRedis(int count, String name, RedisServer redis, String keyPrefix) {
+        return onRedis(count, name, redis.uri(), keyPrefix);
+    }
+
+    /** Agent JVMs named {@code <name>-a}, {@code <name>-b}, ... on the Redis of {@code uri}, under one key prefix. */
+    List<JvmProcess> onRedis(int count, String name, String uri, String keyPrefix) {
         List<JvmProcess> jvms = new ArrayList<>();
         for (int i = 0; i < count; i++) {
-            jvms.add(withAgent(name + "-" + (char) ('a' + i), "tiered.redis.uri=" + redis.uri(),
+            jvms.add(withAgent(name + "-" + (char) ('a' + i), "tiered.redis.uri=" + uri,
                     "tiered.redis.keyPrefix=" + keyPrefix));
         }
         return jvms;

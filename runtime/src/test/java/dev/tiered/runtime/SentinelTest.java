@@ -1,8 +1,14 @@
 package dev.tiered.runtime;
 
 import static dev.tiered.runtime.Fixtures.call;
+import static dev.tiered.runtime.Fixtures.serve;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.time.Duration;
 import java.util.List;
 
 import org.junit.jupiter.api.AfterAll;
@@ -69,6 +75,26 @@ class SentinelTest {
 
     @Test
     @Order(2)
+    void noCallWaitsForSentinelsThatDoNotAnswer() throws Exception {
+        try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            // connections are accepted (by the backlog) and never answered: asking for the master hangs for 30 s
+            TieredRuntime runtime = runtimes.closing(TieredRuntime.start(runtimes.config("redis-sentinel://127.0.0.1:"
+                    + silent.getLocalPort() + "/" + RedisSentinels.MASTER_NAME, "tiered.redis.timeout", "30s")));
+            CachedMethod m = runtime.register(Specs.keyed(Fixtures.Catalog.class, "find", "10m", Tier.L1_L2,
+                    "catalog", 0));
+            assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
+                for (int i = 0; i < 3; i++) {
+                    String result = "run " + i;
+                    assertEquals(result, serve(m, () -> result, (long) i), "L1 missed, L2 skipped: the method ran");
+                }
+            }, "a call waited for the sentinels");
+            assertEquals(0, m.stats.l2Errors.sum(), "no master yet is not an error of Redis");
+            assertFalse(runtime.busConnected());
+        }
+    }
+
+    @Test
+    @Order(3)
     void aMasterKilledUnderLoadIsFailedOverWithoutAnExceptionOrAStaleReadBeyondTheBound() throws Exception {
         Traffic load = new Traffic(runtimes, sentinels.uri(), true);
         RedisServer master = current();
@@ -81,7 +107,7 @@ class SentinelTest {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void aGracefulFailoverUnderLoadLeavesNoExceptionAndNoStaleReadBeyondTheBound() throws Exception {
         Traffic load = new Traffic(runtimes, sentinels.uri(), true);
         RedisServer master = current();
@@ -92,6 +118,34 @@ class SentinelTest {
             follow(master, replica);
         }, "the failover", r -> true, () -> { });
         load.assertSurvived();
+    }
+
+    @Test
+    @Order(5)
+    void connectionsFollowTheMasterTheSentinelsNameEvenWithoutAnAnnouncement() throws Exception {
+        TieredRuntime runtime = runtimes.start(sentinels.uri());
+        CachedMethod m = find(runtime);
+        RedisServer master = current();
+        RedisServer other = other(master);
+        // the sentinels forget the master and watch the other server: no +switch-master, as for a listener that
+        // was reconnecting when it was announced
+        other.command("REPLICAOF", "NO", "ONE");
+        for (RedisServer sentinel : sentinels.sentinels()) {
+            sentinel.command("SENTINEL", "REMOVE", RedisSentinels.MASTER_NAME);
+            sentinel.command("SENTINEL", "MONITOR", RedisSentinels.MASTER_NAME, "127.0.0.1",
+                    Integer.toString(other.port()), "2");
+        }
+        long[] arg = {100};
+        Await.until("tiered's pooled connections on the server the sentinels name now, and only there", RedisRuntimes.WAIT, () -> {
+            try {
+                call(m, () -> "v", arg[0]++); // a miss, whose result is written to L2
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+            return sentinels.sentinels().stream().allMatch(sentinel -> sentinels.masterPort(sentinel) == other.port())
+                    && ((String) other.command("CLIENT", "LIST")).contains("name=tiered ")
+                    && !((String) master.command("CLIENT", "LIST")).contains("name=tiered ");
+        });
     }
 
     /**

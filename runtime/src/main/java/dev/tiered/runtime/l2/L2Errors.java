@@ -36,7 +36,7 @@ public final class L2Errors {
         report(e);
     }
 
-    /** Reports a failure (at most once a minute), unless the call only skipped Redis because the breaker is open. */
+    /** Reports a failure (at most once a minute), unless the call never reached Redis ({@link #skipped}). */
     public void report(RuntimeException e) {
         if (e instanceof Redis.UnreplicatedException) {
             faults.warn("redis", "Redis at " + endpoint + " took a bump that no replica has confirmed ("
@@ -46,9 +46,12 @@ public final class L2Errors {
         }
     }
 
-    /** Whether the operation never reached Redis because the breaker is open. */
+    /**
+     * Whether the operation never reached Redis: the breaker is open, or the sentinels have not named the master yet
+     * (the invalidation bus, which waits for them, reports their failure).
+     */
     public static boolean skipped(RuntimeException e) {
-        return e == CircuitBreaker.OpenException.INSTANCE;
+        return e == CircuitBreaker.OpenException.INSTANCE || e == Redis.NoMasterYet.INSTANCE;
     }
 
     /**

@@ -9,10 +9,11 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
-import java.util.function.Supplier;
 
 import javax.net.ssl.SSLSocketFactory;
 
@@ -31,6 +32,7 @@ import dev.tiered.runtime.config.RedisEndpoint;
 import dev.tiered.runtime.config.RedisTls;
 import dev.tiered.runtime.config.TieredConfig;
 import dev.tiered.runtime.stats.Clocks;
+import dev.tiered.runtime.stats.FaultReporter;
 
 /**
  * The Redis commands tiered uses, over a bounded pool of connections with connect and read timeouts, through the
@@ -89,6 +91,9 @@ public final class Redis implements AutoCloseable {
      */
     private volatile boolean replicaUp = true;
     private volatile boolean closed;
+    /** The attempt to ask the sentinels for the master, under way or done; guarded by {@code this}. */
+    private CompletableFuture<Pool<Jedis>> connecting;
+    private long failedAt;
     private final byte[] channel;
     private final String channelName;
     private final String origin;
@@ -121,24 +126,76 @@ public final class Redis implements AutoCloseable {
     }
 
     /**
-     * The pool. Behind sentinels it is made on first use, since asking the sentinels for the master is I/O; and on
-     * a daemon thread of its own, whose daemon status the pool's listener threads inherit, so that they never keep
-     * the application's JVM alive.
+     * The pool. Behind sentinels it is made once the sentinels have named the master, on a daemon thread of its own
+     * (whose daemon status the pool's listener threads inherit, so that they never keep the application's JVM alive),
+     * and until then an operation fails at once with {@link NoMasterYet}: asking the sentinels is I/O, which no
+     * caller of the application waits for.
      */
     private Pool<Jedis> pool() {
         Pool<Jedis> p = pool;
         if (p != null) {
             return p;
         }
-        synchronized (this) {
-            if (pool == null && !closed) {
-                pool = onDaemonThread(() -> new JedisSentinelPool(endpoint.masterName(), sentinels(), poolConfig,
-                        clientConfig, sentinelConfig()));
+        connect();
+        throw NoMasterYet.INSTANCE;
+    }
+
+    /** The pool, waiting for the sentinels if need be: for tiered's own threads only. */
+    private Pool<Jedis> awaitPool() {
+        Pool<Jedis> p = pool;
+        if (p != null) {
+            return p;
+        }
+        try {
+            return connect().join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : e;
+        }
+    }
+
+    /**
+     * The attempt under way to ask the sentinels for the master, started if there is none; after a failed one, a
+     * new one starts a second later at the soonest (the one returned until then has failed).
+     */
+    private synchronized CompletableFuture<Pool<Jedis>> connect() {
+        CompletableFuture<Pool<Jedis>> attempt = connecting;
+        if (attempt != null && (!attempt.isCompletedExceptionally()
+                || System.nanoTime() - failedAt < TimeUnit.SECONDS.toNanos(1))) {
+            return attempt;
+        }
+        CompletableFuture<Pool<Jedis>> next = new CompletableFuture<>();
+        connecting = next;
+        Thread thread = new Thread(() -> {
+            try {
+                JedisSentinelPool made = new JedisSentinelPool(endpoint.masterName(), sentinels(), poolConfig,
+                        clientConfig, sentinelConfig());
+                synchronized (this) {
+                    if (closed) {
+                        made.close();
+                        throw new IllegalStateException("closed");
+                    }
+                    pool = made;
+                }
+                next.complete(made);
+            } catch (RuntimeException e) {
+                synchronized (this) {
+                    failedAt = System.nanoTime();
+                }
+                next.completeExceptionally(e);
             }
-            if (pool == null) {
-                throw new IllegalStateException("closed");
-            }
-            return pool;
+        }, "tiered-connect");
+        thread.setDaemon(true);
+        thread.start();
+        return next;
+    }
+
+    /** An operation that did not reach Redis because the sentinels have not named the master yet. */
+    static final class NoMasterYet extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        static final NoMasterYet INSTANCE = new NoMasterYet();
+
+        private NoMasterYet() {
+            super("the sentinels have not named the master yet", null, false, false);
         }
     }
 
@@ -161,48 +218,44 @@ public final class Redis implements AutoCloseable {
                 .build();
     }
 
-    /** Asks the sentinels, the first that answers; if none does, assumes a replica is up: bumps keep waiting. */
-    private boolean sentinelsKnowAReplicaUp() {
+    /**
+     * Asks the first sentinel that answers which server is master and whether it knows a replica of it that is up
+     * (if none answers, a replica is assumed up: bumps keep waiting). A pool still on another master (one that missed
+     * the sentinels' announcement, say while its listener was reconnecting) is replaced.
+     */
+    private void askSentinels() {
         for (HostAndPort sentinel : sentinels()) {
+            HostAndPort master;
+            boolean up = false;
             try (Jedis jedis = new Jedis(sentinel, sentinelConfig())) {
+                List<String> address = jedis.sentinelGetMasterAddrByName(endpoint.masterName());
+                master = address == null || address.size() != 2 ? null
+                        : new HostAndPort(address.get(0), Integer.parseInt(address.get(1)));
                 for (Map<String, String> replica : jedis.sentinelReplicas(endpoint.masterName())) {
                     String flags = replica.getOrDefault("flags", "");
-                    if (!flags.contains("s_down") && !flags.contains("o_down") && !flags.contains("disconnected")) {
-                        return true;
-                    }
+                    up |= !flags.contains("s_down") && !flags.contains("o_down") && !flags.contains("disconnected");
                 }
-                return false;
             } catch (RuntimeException unreachable) {
-                // the next one
+                continue;
             }
+            replicaUp = up;
+            if (master != null) {
+                replaceIfNotOn(master);
+            }
+            return;
         }
-        return true;
+        replicaUp = true;
     }
 
-    private static <T> T onDaemonThread(Supplier<T> maker) {
-        AtomicReference<Object> made = new AtomicReference<>();
-        Thread thread = new Thread(() -> {
-            try {
-                made.set(maker.get());
-            } catch (RuntimeException e) {
-                made.set(e);
-            }
-        }, "tiered-connect");
-        thread.setDaemon(true);
-        thread.start();
-        try {
-            thread.join();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while asking the sentinels for the master", e);
+    private synchronized void replaceIfNotOn(HostAndPort master) {
+        if (pool instanceof JedisSentinelPool current && !current.getCurrentHostMaster().equals(master)) {
+            FaultReporter.LOG.info("the sentinels name {} master of {}, not {}: tiered's connections follow", master,
+                    endpoint.masterName(), current.getCurrentHostMaster());
+            pool = null;
+            connecting = null;
+            current.close(); // connections borrowed now are closed as they come back
+            connect();
         }
-        Object result = made.get();
-        if (result instanceof RuntimeException e) {
-            throw e;
-        }
-        @SuppressWarnings("unchecked")
-        T value = (T) result;
-        return value;
     }
 
     private static JedisClientConfig clientConfig(RedisEndpoint endpoint, RedisTls tls, Duration connect,
@@ -404,11 +457,11 @@ public final class Redis implements AutoCloseable {
      * ({@link L2Errors#refusal}).
      */
     public void probeWrites(long keepMillis, String message) {
+        if (endpoint.masterName() != null) {
+            askSentinels(); // first: a probe on a former master, now a replica, fails
+        }
         call(jedis -> Scripts.PROBE.run(jedis, List.of(bytes(keys.probe(origin))),
                 List.of(bytes(Long.toString(keepMillis)), channel, bytes(message))));
-        if (replicaWaitMillis > 0) {
-            replicaUp = sentinelsKnowAReplicaUp();
-        }
     }
 
     /**
@@ -424,6 +477,8 @@ public final class Redis implements AutoCloseable {
             T result = operation.apply(jedis);
             breaker.succeeded();
             return result;
+        } catch (NoMasterYet e) {
+            throw e; // not a failure of Redis: the bus, which waits for the sentinels, reports theirs
         } catch (UnreplicatedException e) {
             breaker.succeeded(); // Redis did what it was asked; its replica has not confirmed it yet
             throw e;
@@ -467,7 +522,7 @@ public final class Redis implements AutoCloseable {
                 .clientName("tiered-bus")
                 .build();
         HostAndPort server = endpoint.masterName() == null ? new HostAndPort(endpoint.host(), endpoint.port())
-                : ((JedisSentinelPool) pool()).getCurrentHostMaster();
+                : ((JedisSentinelPool) awaitPool()).getCurrentHostMaster();
         return new Jedis(server, config);
     }
 

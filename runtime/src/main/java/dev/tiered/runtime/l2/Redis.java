@@ -26,6 +26,7 @@ import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisClientConfig;
 import redis.clients.jedis.JedisPool;
 import redis.clients.jedis.JedisSentinelPool;
+import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.util.Pool;
 
 import dev.tiered.runtime.config.RedisEndpoint;
@@ -402,26 +403,6 @@ public final class Redis implements AutoCloseable {
     }
 
     /**
-     * A pooled connection; behind sentinels, one to the master they name now. A connection made before a failover
-     * stays in the pool after it (borrowed when the pool switched); it is dropped when next borrowed, without I/O.
-     */
-    private Jedis connection() {
-        Pool<Jedis> p = pool();
-        if (!(p instanceof JedisSentinelPool sentinelPool)) {
-            return p.getResource();
-        }
-        for (int attempt = 0; ; attempt++) {
-            Jedis jedis = p.getResource();
-            if (jedis.getConnection().getHostAndPort().equals(sentinelPool.getCurrentHostMaster())
-                    || attempt > poolConfig.getMaxTotal()) {
-                return jedis;
-            }
-            jedis.getConnection().setBroken();
-            jedis.close();
-        }
-    }
-
-    /**
      * Behind sentinels, waits until a replica has the bump just made on {@code jedis}: a failover to a replica that
      * lacks it would bring the old version back, and with it entries computed before the write. Throws
      * {@link UnreplicatedException} if none confirms it within half {@code tiered.redis.timeout}; the caller keeps
@@ -473,8 +454,18 @@ public final class Redis implements AutoCloseable {
         if (!breaker.allows()) {
             throw CircuitBreaker.OpenException.INSTANCE;
         }
-        try (Jedis jedis = connection()) {
-            T result = operation.apply(jedis);
+        try (Jedis jedis = pool().getResource()) {
+            T result;
+            try {
+                result = operation.apply(jedis);
+            } catch (JedisDataException e) {
+                if (endpoint.masterName() != null && e.getMessage() != null && e.getMessage().startsWith("READONLY")) {
+                    // a server demoted by a failover: this connection was borrowed when the pool switched to the
+                    // new master, which clears idle connections only; dropped as it goes back
+                    jedis.getConnection().setBroken();
+                }
+                throw e;
+            }
             breaker.succeeded();
             return result;
         } catch (NoMasterYet e) {

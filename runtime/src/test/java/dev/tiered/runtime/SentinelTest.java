@@ -5,6 +5,7 @@ import static dev.tiered.runtime.Fixtures.serve;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -121,7 +122,7 @@ class SentinelTest {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void connectionsFollowTheMasterTheSentinelsNameEvenWithoutAnAnnouncement() throws Exception {
         TieredRuntime runtime = runtimes.start(sentinels.uri());
         CachedMethod m = find(runtime);
@@ -146,6 +147,39 @@ class SentinelTest {
                     && ((String) other.command("CLIENT", "LIST")).contains("name=tiered ")
                     && !((String) master.command("CLIENT", "LIST")).contains("name=tiered ");
         });
+    }
+
+    @Test
+    @Order(5)
+    void aBumpTheReplicaNeverGotIsSentAgainToItOnceItIsPromoted() throws Exception {
+        TieredRuntime writer = runtimes.start(sentinels.uri());
+        TieredRuntime reader = runtimes.start(sentinels.uri());
+        CachedMethod find = find(reader);
+        find(writer);
+        assertEquals("old", call(find, () -> "old", 7L));
+        RedisServer master = current();
+        RedisServer replica = other(master);
+        master.command("WAIT", "1", "5000"); // the replica has the entry and its version
+        // the replica stops copying the master (it follows a server that is not there), and nothing can bring the
+        // write's bump to it any more: the master takes it, the replica never confirms it
+        replica.command("REPLICAOF", "127.0.0.1", "1");
+        writer.registerInvalidation(new InvalidationSpec("x.W", "update", List.of("long"), List.of("catalog"),
+                List.of(0), KeyType.Scalar.LONG, false)).run(new Object[] {7L});
+        assertTrue(writer.stats("catalog").l2Errors() > 0, "the bump was not confirmed");
+        master.kill();
+        replica.command("REPLICAOF", "NO", "ONE"); // as the sentinels would promote it, without waiting for them
+        sentinels.awaitPromoted(replica);
+        // the promoted replica holds the entry and the version from before the write: only the bump sent again
+        // makes the entry stale
+        Await.until("the reader to stop serving the value from before the write", RedisRuntimes.WAIT, () -> {
+            try {
+                return "new".equals(call(find, () -> "new", 7L));
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        });
+        master.restart();
+        follow(master, replica);
     }
 
     /**

@@ -110,7 +110,8 @@ public final class RedisSentinels implements AutoCloseable {
         awaitPromoted(promoted);
     }
 
-    private void awaitPromoted(RedisServer promoted) {
+    /** Waits until every sentinel names {@code promoted} master and it acts as one. */
+    public void awaitPromoted(RedisServer promoted) {
         Await.until("the sentinels to promote the server on port " + promoted.port(), WAIT,
                 () -> sentinels.stream().allMatch(s -> masterPort(s) == promoted.port())
                         && ((List<?>) promoted.command("ROLE")).get(0).equals("master"));

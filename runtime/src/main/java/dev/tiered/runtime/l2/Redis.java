@@ -80,7 +80,7 @@ public final class Redis implements AutoCloseable {
 
     private final RedisEndpoint endpoint;
     private final GenericObjectPoolConfig<Jedis> poolConfig;
-    /** Connections to the server, or to whichever is master behind the sentinels; made on first use there. */
+    /** Connections to the server, or to the master the sentinels name: made by {@link #connect()} there. */
     private volatile Pool<Jedis> pool;
     private final JedisClientConfig clientConfig;
     /** How long a bump waits for a replica to confirm it, behind sentinels; 0: no replica is waited for. */

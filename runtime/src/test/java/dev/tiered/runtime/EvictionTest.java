@@ -13,7 +13,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import dev.tiered.Tier;
-import dev.tiered.runtime.l2.KeyType;
 import dev.tiered.testkit.Await;
 import dev.tiered.testkit.RedisServer;
 
@@ -28,18 +27,6 @@ class EvictionTest {
     @RegisterExtension
     final RedisRuntimes runtimes = new RedisRuntimes("v");
 
-    private static CachedMethod find(TieredRuntime runtime) throws RejectedException {
-        CachedMethod m = runtime.register(Specs.keyed(Fixtures.Catalog.class, "find", "10m", Tier.L1_L2, "catalog",
-                0));
-        L2FuzzTest.awaitSynced(runtime, m, -1L);
-        return m;
-    }
-
-    private static Invalidation update(TieredRuntime runtime) throws RejectedException {
-        return runtime.registerInvalidation(new InvalidationSpec("x.W", "update", List.of("long"),
-                List.of("catalog"), List.of(0), KeyType.Scalar.LONG, false));
-    }
-
     private String versionKey(long entity) {
         return runtimes.prefix() + ":k:{catalog:" + entity + "}";
     }
@@ -47,8 +34,8 @@ class EvictionTest {
     /** Caches {@code old-<id>} for each entity, then writes {@code new-<id>}: L2 holds every old entry. */
     private void cacheThenWrite(RedisServer redis, int entities) throws Exception {
         TieredRuntime writer = runtimes.start(redis);
-        CachedMethod find = find(writer);
-        Invalidation update = update(writer);
+        CachedMethod find = RedisRuntimes.find(writer);
+        Invalidation update = RedisRuntimes.update(writer);
         for (long id = 0; id < entities; id++) {
             long entity = id;
             assertEquals("old-" + id, call(find, () -> "old-" + entity, id));
@@ -60,7 +47,7 @@ class EvictionTest {
 
     /** What a fresh runtime reads for each entity, the database holding {@code new-<id>}: the stale ones. */
     private List<Long> staleReads(RedisServer redis, int entities) throws Exception {
-        CachedMethod find = find(runtimes.start(redis));
+        CachedMethod find = RedisRuntimes.find(runtimes.start(redis));
         List<Long> stale = new ArrayList<>();
         for (long id = 0; id < entities; id++) {
             long entity = id;
@@ -93,7 +80,7 @@ class EvictionTest {
     void aVersionKeyLivesAtLeastAsLongAsTheEntriesStampedWithIt() throws Exception {
         RedisServer redis = RedisServer.shared();
         TieredRuntime writer = runtimes.start(redis); // a writer-only service: no cached method of its own
-        update(writer).run(new Object[] {7L});
+        RedisRuntimes.update(writer).run(new Object[] {7L});
         TieredRuntime reader = runtimes.start(redis);
         CachedMethod longLived = reader.register(Specs.keyed(Fixtures.Catalog.class, "find", "2d", Tier.L1_L2,
                 "catalog", 0));

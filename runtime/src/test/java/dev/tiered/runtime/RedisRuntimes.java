@@ -1,5 +1,11 @@
 package dev.tiered.runtime;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -10,7 +16,9 @@ import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
+import dev.tiered.Tier;
 import dev.tiered.runtime.config.TieredConfig;
+import dev.tiered.runtime.l2.KeyType;
 import dev.tiered.testkit.Await;
 import dev.tiered.testkit.RedisServer;
 
@@ -90,5 +98,42 @@ public final class RedisRuntimes implements BeforeEachCallback, AfterEachCallbac
     public RedisServer own(RedisServer redis) {
         servers.add(redis);
         return redis;
+    }
+
+    /** {@code find(long)} of the fixture catalog, keyed by its id in namespace catalog, synced with Redis. */
+    public static CachedMethod find(TieredRuntime runtime) throws RejectedException {
+        CachedMethod m = runtime.register(Specs.keyed(Fixtures.Catalog.class, "find", "10m", Tier.L1_L2, "catalog",
+                0));
+        L2FuzzTest.awaitSynced(runtime, m, -1L);
+        return m;
+    }
+
+    /** A write of one catalog entity, named by its {@code long} id. */
+    public static Invalidation update(TieredRuntime runtime) throws RejectedException {
+        return runtime.registerInvalidation(new InvalidationSpec("x.W", "update", List.of("long"),
+                List.of("catalog"), List.of(0), KeyType.Scalar.LONG, false));
+    }
+
+    /**
+     * Asserts that no call waits for a Redis whose nodes accept connections and never answer: {@code uri} names a
+     * port for them as {@code %d}. L1 misses, L2 is skipped (not an error of Redis), and the method runs.
+     */
+    public void assertNoCallWaitsForSilence(String uri) throws Exception {
+        try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            // connections are accepted (by the backlog) and never answered: finding the master hangs for 30 s
+            TieredRuntime runtime = closing(TieredRuntime.start(config(String.format(uri, silent.getLocalPort()),
+                    "tiered.redis.timeout", "30s")));
+            CachedMethod m = runtime.register(Specs.keyed(Fixtures.Catalog.class, "find", "10m", Tier.L1_L2,
+                    "catalog", 0));
+            assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
+                for (int i = 0; i < 3; i++) {
+                    String result = "run " + i;
+                    assertEquals(result, Fixtures.serve(m, () -> result, (long) i), "L1 missed, L2 skipped: the "
+                            + "method ran");
+                }
+            }, "a call waited for nodes that do not answer");
+            assertEquals(0, m.stats.l2Errors.sum(), "no master known yet is not an error of Redis");
+            assertFalse(runtime.busConnected());
+        }
     }
 }

@@ -21,6 +21,7 @@ import redis.clients.jedis.JedisPubSub;
 
 import dev.tiered.Tier;
 import dev.tiered.runtime.l2.KeyType;
+import dev.tiered.runtime.l2.NamespaceKeys;
 import dev.tiered.runtime.stats.NamespaceStats;
 import dev.tiered.testkit.Await;
 import dev.tiered.testkit.RedisServer;
@@ -85,8 +86,10 @@ class RedisTiersTest {
         CachedMethod a = find(runtime(redis));
         call(a, () -> "x", 42L);
         long version = Long.parseLong((String) redis.command("GET", runtimes.prefix() + ":v:{catalog}"));
-        String key = runtimes.prefix() + ":e:{catalog}:" + version
-                + ":dev.tiered.runtime.Fixtures$Catalog.find(long):42";
+        String method = "dev.tiered.runtime.Fixtures$Catalog.find(long)";
+        String shard = NamespaceKeys.owner(null, method, "42");
+        assertTrue(shard.matches("\\*([0-9]|1[0-5])"), shard);
+        String key = runtimes.prefix() + ":e:{catalog:" + shard + "}:" + version + ":" + method + ":42";
         assertEquals(List.of(key), redis.command("KEYS", runtimes.prefix() + ":e:*"));
         long ttl = (Long) redis.command("PTTL", key);
         assertTrue(ttl > 590_000 && ttl <= 600_000, "ttl " + ttl);

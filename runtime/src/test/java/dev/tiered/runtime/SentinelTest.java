@@ -1,16 +1,8 @@
 package dev.tiered.runtime;
 
 import static dev.tiered.runtime.Fixtures.call;
-import static dev.tiered.runtime.Fixtures.serve;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.time.Duration;
-import java.util.List;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -20,8 +12,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import dev.tiered.Tier;
-import dev.tiered.runtime.l2.KeyType;
 import dev.tiered.testkit.Await;
 import dev.tiered.testkit.RedisSentinels;
 import dev.tiered.testkit.RedisServer;
@@ -48,25 +38,17 @@ class SentinelTest {
         sentinels.close();
     }
 
-    private static CachedMethod find(TieredRuntime runtime) throws RejectedException {
-        CachedMethod m = runtime.register(Specs.keyed(Fixtures.Catalog.class, "find", "10m", Tier.L1_L2, "catalog",
-                0));
-        L2FuzzTest.awaitSynced(runtime, m, -1L);
-        return m;
-    }
-
     @Test
     @Order(1)
     void twoRuntimesShareL2AndInvalidationsThroughTheMasterTheSentinelsName() throws Exception {
         TieredRuntime ra = runtimes.start(sentinels.uri());
         TieredRuntime rb = runtimes.start(sentinels.uri());
-        CachedMethod a = find(ra);
-        CachedMethod b = find(rb);
+        CachedMethod a = RedisRuntimes.find(ra);
+        CachedMethod b = RedisRuntimes.find(rb);
         assertEquals("one", call(a, () -> "one", 1L));
         assertEquals("one", call(b, () -> "unexpected", 1L), "served from L2");
         assertEquals(1, b.stats.l2Hits.sum());
-        ra.registerInvalidation(new InvalidationSpec("x.W", "update", List.of("long"), List.of("catalog"), List.of(0),
-                KeyType.Scalar.LONG, false)).run(new Object[] {1L});
+        RedisRuntimes.update(ra).run(new Object[] {1L});
         Await.until("the other runtime to hear the write", RedisRuntimes.WAIT,
                 () -> rb.stats("catalog").invalidationsReceived() == 1);
         assertEquals("new one", call(b, () -> "new one", 1L));
@@ -77,21 +59,7 @@ class SentinelTest {
     @Test
     @Order(2)
     void noCallWaitsForSentinelsThatDoNotAnswer() throws Exception {
-        try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-            // connections are accepted (by the backlog) and never answered: asking for the master hangs for 30 s
-            TieredRuntime runtime = runtimes.closing(TieredRuntime.start(runtimes.config("redis-sentinel://127.0.0.1:"
-                    + silent.getLocalPort() + "/" + RedisSentinels.MASTER_NAME, "tiered.redis.timeout", "30s")));
-            CachedMethod m = runtime.register(Specs.keyed(Fixtures.Catalog.class, "find", "10m", Tier.L1_L2,
-                    "catalog", 0));
-            assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
-                for (int i = 0; i < 3; i++) {
-                    String result = "run " + i;
-                    assertEquals(result, serve(m, () -> result, (long) i), "L1 missed, L2 skipped: the method ran");
-                }
-            }, "a call waited for the sentinels");
-            assertEquals(0, m.stats.l2Errors.sum(), "no master yet is not an error of Redis");
-            assertFalse(runtime.busConnected());
-        }
+        runtimes.assertNoCallWaitsForSilence("redis-sentinel://127.0.0.1:%d/" + RedisSentinels.MASTER_NAME);
     }
 
     @Test
@@ -125,7 +93,7 @@ class SentinelTest {
     @Order(6)
     void connectionsFollowTheMasterTheSentinelsNameEvenWithoutAnAnnouncement() throws Exception {
         TieredRuntime runtime = runtimes.start(sentinels.uri());
-        CachedMethod m = find(runtime);
+        CachedMethod m = RedisRuntimes.find(runtime);
         RedisServer master = current();
         RedisServer other = other(master);
         // the sentinels forget the master and watch the other server: no +switch-master, as for a listener that
@@ -154,8 +122,8 @@ class SentinelTest {
     void aBumpTheReplicaNeverGotIsSentAgainToItOnceItIsPromoted() throws Exception {
         TieredRuntime writer = runtimes.start(sentinels.uri());
         TieredRuntime reader = runtimes.start(sentinels.uri());
-        CachedMethod find = find(reader);
-        find(writer);
+        CachedMethod find = RedisRuntimes.find(reader);
+        RedisRuntimes.find(writer);
         assertEquals("old", call(find, () -> "old", 7L));
         RedisServer master = current();
         RedisServer replica = other(master);
@@ -163,8 +131,7 @@ class SentinelTest {
         // the replica stops copying the master (it follows a server that is not there), and nothing can bring the
         // write's bump to it any more: the master takes it, the replica never confirms it
         replica.command("REPLICAOF", "127.0.0.1", "1");
-        writer.registerInvalidation(new InvalidationSpec("x.W", "update", List.of("long"), List.of("catalog"),
-                List.of(0), KeyType.Scalar.LONG, false)).run(new Object[] {7L});
+        RedisRuntimes.update(writer).run(new Object[] {7L});
         assertTrue(writer.stats("catalog").l2Errors() > 0, "the bump was not confirmed");
         master.kill();
         replica.command("REPLICAOF", "NO", "ONE"); // as the sentinels would promote it, without waiting for them

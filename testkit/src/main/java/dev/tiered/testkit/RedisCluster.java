@@ -138,6 +138,62 @@ public final class RedisCluster implements AutoCloseable {
                 && ((List<?>) n.command("ROLE")).get(2).equals((long) master.port())).toList();
     }
 
+    /** The running master that serves {@code slot} now, as the first running master sees it. */
+    public RedisServer masterOf(int slot) {
+        for (Object o : (List<?>) masters().get(0).command("CLUSTER", "SLOTS")) {
+            List<?> range = (List<?>) o;
+            if ((Long) range.get(0) <= slot && slot <= (Long) range.get(1)) {
+                long port = (Long) ((List<?>) range.get(2)).get(1);
+                return nodes.stream().filter(n -> n.port() == port).findFirst().orElseThrow();
+            }
+        }
+        throw new IllegalStateException("no master serves slot " + slot);
+    }
+
+    /**
+     * Starts moving {@code slot} from {@code source} to {@code target} as {@code redis-cli --cluster reshard} does,
+     * and moves every key it holds: the slot is still the source's, which answers {@code ASK} for its keys.
+     */
+    public void beginMigration(int slot, RedisServer source, RedisServer target) {
+        String s = Integer.toString(slot);
+        target.command("CLUSTER", "SETSLOT", s, "IMPORTING", id(source));
+        source.command("CLUSTER", "SETSLOT", s, "MIGRATING", id(target));
+        List<?> keys = (List<?>) source.command("CLUSTER", "GETKEYSINSLOT", s, "1000");
+        if (!keys.isEmpty()) {
+            List<String> migrate = new ArrayList<>(List.of("MIGRATE", "127.0.0.1", Integer.toString(target.port()),
+                    "", "0", "5000", "KEYS"));
+            keys.forEach(k -> migrate.add((String) k));
+            source.command(migrate.toArray(String[]::new));
+        }
+    }
+
+    /** Ends a migration: {@code slot} is {@code target}'s, on every master; the others learn it by gossip. */
+    public void endMigration(int slot, RedisServer target) {
+        String owner = id(target);
+        target.command("CLUSTER", "SETSLOT", Integer.toString(slot), "NODE", owner);
+        for (RedisServer master : masters()) {
+            if (master != target) {
+                master.command("CLUSTER", "SETSLOT", Integer.toString(slot), "NODE", owner);
+            }
+        }
+        Await.until("every node to see slot " + slot + " on port " + target.port(), WAIT, () -> nodes.stream()
+                .filter(RedisServer::isRunning).allMatch(n -> masterSeenBy(n, slot) == target.port()));
+    }
+
+    private static long masterSeenBy(RedisServer node, int slot) {
+        for (Object o : (List<?>) node.command("CLUSTER", "SLOTS")) {
+            List<?> range = (List<?>) o;
+            if ((Long) range.get(0) <= slot && slot <= (Long) range.get(1)) {
+                return (Long) ((List<?>) range.get(2)).get(1);
+            }
+        }
+        return -1;
+    }
+
+    private static String id(RedisServer node) {
+        return (String) node.command("CLUSTER", "MYID");
+    }
+
     private static String role(RedisServer node) {
         return (String) ((List<?>) node.command("ROLE")).get(0);
     }
@@ -187,17 +243,30 @@ public final class RedisCluster implements AutoCloseable {
      * connected to its master.
      */
     public void awaitHealthy() {
-        Await.until("the cluster to be healthy on every running node", WAIT, () -> nodes.stream()
-                .filter(RedisServer::isRunning).allMatch(n -> {
-                    try {
-                        String info = (String) n.command("CLUSTER", "INFO");
-                        List<?> role = (List<?>) n.command("ROLE");
-                        return info.contains("cluster_state:ok") && info.contains("cluster_slots_ok:16384")
-                                && (role.get(0).equals("master") || role.get(3).equals("connected"));
-                    } catch (RuntimeException notYet) {
-                        return false;
-                    }
-                }));
+        try {
+            Await.until("the cluster to be healthy on every running node", WAIT, () -> nodes.stream()
+                    .filter(RedisServer::isRunning).allMatch(RedisCluster::healthy));
+        } catch (AssertionError e) {
+            StringBuilder sb = new StringBuilder(e.getMessage()).append("; unhealthy:");
+            for (RedisServer n : nodes) {
+                if (n.isRunning() && !healthy(n)) {
+                    sb.append("\nport ").append(n.port()).append(": ").append(n.command("ROLE")).append('\n')
+                            .append(n.command("CLUSTER", "NODES"));
+                }
+            }
+            throw new AssertionError(sb.toString(), e);
+        }
+    }
+
+    private static boolean healthy(RedisServer n) {
+        try {
+            String info = (String) n.command("CLUSTER", "INFO");
+            List<?> role = (List<?>) n.command("ROLE");
+            return info.contains("cluster_state:ok") && info.contains("cluster_slots_ok:16384")
+                    && (role.get(0).equals("master") || role.get(3).equals("connected"));
+        } catch (RuntimeException notYet) {
+            return false;
+        }
     }
 
     @Override

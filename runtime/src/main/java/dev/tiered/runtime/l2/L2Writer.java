@@ -98,13 +98,7 @@ final class L2Writer {
         for (Write w : batch) {
             stores.add(w.store());
         }
-        try {
-            redis.setAll(stores);
-        } catch (RuntimeException e) {
-            for (Write w : batch) {
-                errors.failed(w.stats(), e);
-            }
-        }
+        redis.setAll(stores, (i, e) -> errors.failed(batch.get(i).stats(), e));
     }
 
     private void finish(List<Write> batch) {

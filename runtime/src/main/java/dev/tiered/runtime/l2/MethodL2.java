@@ -16,8 +16,9 @@ import dev.tiered.runtime.stats.MethodStats;
  * against the method. Thread-safe. Never throws because Redis, a key argument or the codec failed: a failed read is
  * a miss ({@code null}), a failed write or release is counted and reported.
  *
- * <p>An entry is stored as its stamp (8 bytes: the version of its entity, or of the namespace's any-entity, when it
- * was computed) followed by the codec's envelope; a read returns it only if the stamp equals that version now.
+ * <p>An entry is stored as its stamp (8 bytes: the version of its entity, or of its shard of the namespace
+ * ({@link NamespaceKeys#owner}), when it was computed) followed by the codec's envelope; a read returns it only if
+ * the stamp equals that version now.
  */
 public final class MethodL2 {
     /** Bytes before the codec's envelope in an L2 value: the stamp the value was computed under. */
@@ -128,9 +129,10 @@ public final class MethodL2 {
         String token = l2.redis().leaseToken();
         long started = System.nanoTime();
         try {
-            Redis.Fetched fetched = l2.redis().get(keys.entry(entity, version, name, args), stampKey(entity),
-                    keys.lease(entity, version, name, args), l2.config().stampedeLease().toMillis(), token, refreshBelowMillis,
-                    versionLifetime(ttl));
+            String owner = NamespaceKeys.owner(entity, name, args);
+            Redis.Fetched fetched = l2.redis().get(keys.entry(owner, version, name, args), keys.entity(owner),
+                    keys.lease(owner, version, name, args), l2.config().stampedeLease().toMillis(), token,
+                    refreshBelowMillis, versionLifetime(ttl));
             stats.l2Times.record(System.nanoTime() - started);
             return fetched;
         } catch (RuntimeException e) {
@@ -158,11 +160,6 @@ public final class MethodL2 {
             return null;
         }
         return value == null ? Entry.NULL : value;
-    }
-
-    /** The key of the version an entry's stamp must match: its entity's, or the namespace's any-entity. */
-    private String stampKey(String entity) {
-        return entity == null ? keys.anyEntity() : keys.entity(entity);
     }
 
     /**
@@ -198,8 +195,9 @@ public final class MethodL2 {
             return;
         }
         byte[] stored = ByteBuffer.allocate(STAMP_BYTES + envelope.length).putLong(stamp).put(envelope).array();
-        l2.write(new Redis.Store(keys.entry(entity, version, name, args), stored, ttl.toMillis(),
-                keys.lease(entity, version, name, args), leaseToken == null ? "" : leaseToken, stampKey(entity), stamp,
+        String owner = NamespaceKeys.owner(entity, name, args);
+        l2.write(new Redis.Store(keys.entry(owner, version, name, args), stored, ttl.toMillis(),
+                keys.lease(owner, version, name, args), leaseToken == null ? "" : leaseToken, keys.entity(owner), stamp,
                 versionLifetime(ttl)), stats);
     }
 
@@ -208,8 +206,9 @@ public final class MethodL2 {
      * the call, like a write. Nothing for a {@code null} token.
      */
     public void release(Object key, long version, String entity, String leaseToken) {
-        if (leaseToken != null) {
-            l2.release(keys.lease(entity, version, name, arguments(key)), leaseToken, stats);
+        String args = leaseToken == null ? null : arguments(key);
+        if (args != null) {
+            l2.release(keys.lease(NamespaceKeys.owner(entity, name, args), version, name, args), leaseToken, stats);
         }
     }
 

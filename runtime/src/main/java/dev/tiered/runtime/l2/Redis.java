@@ -5,6 +5,8 @@ import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -13,20 +15,30 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
+import java.util.function.BiFunction;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 import javax.net.ssl.SSLSocketFactory;
 
 import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
 
 import redis.clients.jedis.ClientSetInfoConfig;
+import redis.clients.jedis.Connection;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisClientConfig;
 import redis.clients.jedis.JedisPool;
 import redis.clients.jedis.JedisSentinelPool;
+import redis.clients.jedis.exceptions.JedisAskDataException;
+import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisDataException;
+import redis.clients.jedis.exceptions.JedisMovedDataException;
+import redis.clients.jedis.exceptions.JedisNoScriptException;
+import redis.clients.jedis.exceptions.JedisRedirectionException;
+import redis.clients.jedis.util.JedisClusterCRC16;
 import redis.clients.jedis.util.Pool;
 
 import dev.tiered.runtime.config.RedisEndpoint;
@@ -82,6 +94,8 @@ public final class Redis implements AutoCloseable {
     private final GenericObjectPoolConfig<Jedis> poolConfig;
     /** Connections to the server, or to the master the sentinels name: made by {@link #connect()} there. */
     private volatile Pool<Jedis> pool;
+    /** For a Redis Cluster, its nodes and slots, made by {@link #connect()}; {@code null} else. */
+    private volatile ClusterNodes cluster;
     private final JedisClientConfig clientConfig;
     /** How long a bump waits for a replica to confirm it, behind sentinels; 0: no replica is waited for. */
     private final long replicaWaitMillis;
@@ -92,8 +106,8 @@ public final class Redis implements AutoCloseable {
      */
     private volatile boolean replicaUp = true;
     private volatile boolean closed;
-    /** The attempt to ask the sentinels for the master, under way or done; guarded by {@code this}. */
-    private CompletableFuture<Pool<Jedis>> connecting;
+    /** The attempt to ask the sentinels for the master or the seeds for the cluster; guarded by {@code this}. */
+    private CompletableFuture<Void> connecting;
     private long failedAt;
     private final byte[] channel;
     private final String channelName;
@@ -112,7 +126,8 @@ public final class Redis implements AutoCloseable {
         this.clientConfig = clientConfig(endpoint, config.redisTls(), config.redisConnectTimeout(),
                 config.redisTimeout());
         // within the read timeout, so that a replica slow to confirm is told apart from a master slow to answer
-        this.replicaWaitMillis = endpoint.masterName() == null ? 0 : Math.max(1, config.redisTimeout().toMillis() / 2);
+        this.replicaWaitMillis = endpoint.masterName() == null && !endpoint.cluster() ? 0
+                : Math.max(1, config.redisTimeout().toMillis() / 2);
         this.poolConfig = new GenericObjectPoolConfig<>();
         poolConfig.setMaxTotal(config.redisPoolSize());
         poolConfig.setMaxIdle(config.redisPoolSize());
@@ -122,7 +137,7 @@ public final class Redis implements AutoCloseable {
         poolConfig.setJmxEnabled(false); // never register MBeans in the application's name
         poolConfig.setTestOnBorrow(false);
         poolConfig.setTestWhileIdle(false);
-        this.pool = endpoint.masterName() != null ? null
+        this.pool = endpoint.masterName() != null || endpoint.cluster() ? null
                 : new JedisPool(poolConfig, new HostAndPort(endpoint.host(), endpoint.port()), clientConfig);
     }
 
@@ -141,43 +156,78 @@ public final class Redis implements AutoCloseable {
         throw NoMasterYet.INSTANCE;
     }
 
+    /** A connection to the server that holds {@code key}; fails at once with {@link NoMasterYet} as {@link #pool()}. */
+    private Jedis borrow(String key) {
+        if (!endpoint.cluster()) {
+            return pool().getResource();
+        }
+        ClusterNodes c = cluster;
+        if (c == null) {
+            connect();
+            throw NoMasterYet.INSTANCE;
+        }
+        return c.forKey(key);
+    }
+
     /** The pool, waiting for the sentinels if need be: for tiered's own threads only. */
     private Pool<Jedis> awaitPool() {
         Pool<Jedis> p = pool;
         if (p != null) {
             return p;
         }
+        awaitConnected();
+        return pool;
+    }
+
+    /** The cluster's nodes, waiting for the seeds if need be: for tiered's own threads only. */
+    private ClusterNodes awaitCluster() {
+        ClusterNodes c = cluster;
+        if (c != null) {
+            return c;
+        }
+        awaitConnected();
+        return cluster;
+    }
+
+    private void awaitConnected() {
         try {
-            return connect().join();
+            connect().join();
         } catch (CompletionException e) {
             throw e.getCause() instanceof RuntimeException r ? r : e;
         }
     }
 
     /**
-     * The attempt under way to ask the sentinels for the master, started if there is none; after a failed one, a
-     * new one starts a second later at the soonest (the one returned until then has failed).
+     * The attempt under way to ask the sentinels for the master (or the seeds for the cluster's nodes), started if
+     * there is none; after a failed one, a new one starts a second later at the soonest (the one returned until then
+     * has failed).
      */
-    private synchronized CompletableFuture<Pool<Jedis>> connect() {
-        CompletableFuture<Pool<Jedis>> attempt = connecting;
+    private synchronized CompletableFuture<Void> connect() {
+        CompletableFuture<Void> attempt = connecting;
         if (attempt != null && (!attempt.isCompletedExceptionally()
                 || System.nanoTime() - failedAt < TimeUnit.SECONDS.toNanos(1))) {
             return attempt;
         }
-        CompletableFuture<Pool<Jedis>> next = new CompletableFuture<>();
+        CompletableFuture<Void> next = new CompletableFuture<>();
         connecting = next;
         Thread thread = new Thread(() -> {
             try {
-                JedisSentinelPool made = new JedisSentinelPool(endpoint.masterName(), sentinels(), poolConfig,
-                        clientConfig, sentinelConfig());
+                AutoCloseable made = endpoint.cluster()
+                        ? new ClusterNodes(nodes(endpoint.clusterNodes()), clientConfig, nodePoolConfig())
+                        : new JedisSentinelPool(endpoint.masterName(), nodes(endpoint.sentinels()), poolConfig,
+                                clientConfig, sentinelConfig());
                 synchronized (this) {
                     if (closed) {
-                        made.close();
+                        closeQuietly(made);
                         throw new IllegalStateException("closed");
                     }
-                    pool = made;
+                    if (made instanceof ClusterNodes c) {
+                        cluster = c;
+                    } else {
+                        pool = (JedisSentinelPool) made;
+                    }
                 }
-                next.complete(made);
+                next.complete(null);
             } catch (RuntimeException e) {
                 synchronized (this) {
                     failedAt = System.nanoTime();
@@ -190,19 +240,45 @@ public final class Redis implements AutoCloseable {
         return next;
     }
 
-    /** An operation that did not reach Redis because the sentinels have not named the master yet. */
+    private static void closeQuietly(AutoCloseable made) {
+        try {
+            made.close();
+        } catch (Exception ignored) {
+            // nothing was borrowed from it yet
+        }
+    }
+
+    /** The pool of each cluster node: as the one pool of a single server. */
+    private GenericObjectPoolConfig<Connection> nodePoolConfig() {
+        GenericObjectPoolConfig<Connection> c = new GenericObjectPoolConfig<>();
+        c.setMaxTotal(poolConfig.getMaxTotal());
+        c.setMaxIdle(poolConfig.getMaxIdle());
+        c.setMinIdle(0);
+        c.setMaxWait(poolConfig.getMaxWaitDuration());
+        c.setBlockWhenExhausted(true);
+        c.setJmxEnabled(false);
+        c.setTestOnBorrow(false);
+        c.setTestWhileIdle(false);
+        return c;
+    }
+
+    /**
+     * An operation that did not reach Redis because no server is known for it yet: the sentinels have not named the
+     * master, or no node of the cluster has answered (or named a master for the key's slot) yet.
+     */
     static final class NoMasterYet extends RuntimeException {
         private static final long serialVersionUID = 1L;
         static final NoMasterYet INSTANCE = new NoMasterYet();
 
         private NoMasterYet() {
-            super("the sentinels have not named the master yet", null, false, false);
+            super("no master is known yet: the sentinels or the cluster's nodes have not answered", null, false,
+                    false);
         }
     }
 
-    private Set<HostAndPort> sentinels() {
+    private static Set<HostAndPort> nodes(List<String> addresses) {
         Set<HostAndPort> all = new LinkedHashSet<>();
-        for (String node : endpoint.sentinels()) {
+        for (String node : addresses) {
             all.add(HostAndPort.from(node));
         }
         return all;
@@ -225,7 +301,7 @@ public final class Redis implements AutoCloseable {
      * the sentinels' announcement, say while its listener was reconnecting) is replaced.
      */
     private void askSentinels() {
-        for (HostAndPort sentinel : sentinels()) {
+        for (HostAndPort sentinel : nodes(endpoint.sentinels())) {
             HostAndPort master;
             boolean up = false;
             try (Jedis jedis = new Jedis(sentinel, sentinelConfig())) {
@@ -309,7 +385,7 @@ public final class Redis implements AutoCloseable {
      */
     public Fetched get(String key, String stampKey, String leaseKey, long leaseMillis, String token,
                        long refreshBelowMillis, long keepMillis) {
-        return call(jedis -> {
+        return call(key, jedis -> {
             List<?> parts = (List<?>) Scripts.GET.run(jedis, List.of(bytes(key), bytes(stampKey), bytes(leaseKey)),
                     List.of(bytes(Long.toString(leaseMillis)), bytes(token), bytes(Long.toString(refreshBelowMillis)),
                             bytes(Long.toString(keepMillis))));
@@ -320,39 +396,132 @@ public final class Redis implements AutoCloseable {
 
     /** Stores an entry, and releases its lease if the store's token holds it. */
     public void set(Store store) {
-        call(jedis -> Scripts.SET.run(jedis, setKeys(store), setArgs(store)));
+        call(store.key(), jedis -> Scripts.SET.run(jedis, setKeys(store), setArgs(store)));
+    }
+
+    /** Learns of a write of {@link #setAll} that failed: its index in the list, and why. */
+    interface Failures {
+        void failed(int index, RuntimeException cause);
     }
 
     /**
-     * Stores entries in one pipelined round trip (two if Redis has to learn the script first), releasing their
-     * leases, and releases the leases of {@link Store#release releases} in another. Throws if any of them failed.
+     * Stores entries in pipelined round trips, one per server (two if Redis has to learn the script first),
+     * releasing their leases, and releases the leases of {@link Store#release releases} the same way. Tells
+     * {@code failures} of each one that failed.
      */
-    void setAll(List<Store> stores) {
-        List<Store> entries = new ArrayList<>(stores.size());
-        List<Store> releases = new ArrayList<>();
-        for (Store s : stores) {
-            (s.releaseOnly() ? releases : entries).add(s);
+    void setAll(List<Store> stores, Failures failures) {
+        List<Integer> all = new ArrayList<>(stores.size());
+        for (int i = 0; i < stores.size(); i++) {
+            all.add(i);
         }
-        call(jedis -> {
-            runAll(jedis, Scripts.SET, entries, Redis::setKeys, Redis::setArgs);
-            runAll(jedis, Scripts.RELEASE, releases, s -> List.of(bytes(s.leaseKey())), s -> List.of(bytes(s.token())));
-            return null;
-        });
+        perServer(all, i -> stores.get(i).releaseOnly() ? stores.get(i).leaseKey() : stores.get(i).key(),
+                (jedis, indexes) -> {
+                    List<Integer> entries = new ArrayList<>(indexes.size());
+                    List<Integer> releases = new ArrayList<>();
+                    for (Integer i : indexes) {
+                        (stores.get(i).releaseOnly() ? releases : entries).add(i);
+                    }
+                    Map<Integer, RuntimeException> failed = runAll(jedis, Scripts.SET, entries,
+                            i -> setKeys(stores.get(i)), i -> setArgs(stores.get(i)));
+                    failed.putAll(runAll(jedis, Scripts.RELEASE, releases,
+                            i -> List.of(bytes(stores.get(i).leaseKey())), i -> List.of(bytes(stores.get(i).token()))));
+                    return failed;
+                }, failures::failed);
     }
 
-    private static void runAll(Jedis jedis, Scripts.Script script, List<Store> stores, Function<Store, List<byte[]>> keys,
-                               Function<Store, List<byte[]>> args) {
-        if (stores.isEmpty()) {
+    /**
+     * Runs {@code operation} on the items each server holds, as {@code key} tells, and hands each item that failed to
+     * {@code failed}, with why. On one server, all on one connection, through the breaker as {@link #call}; on a
+     * Redis Cluster, one connection per master that serves any of them, and the items a master redirected
+     * ({@code MOVED}: after a failover or a resharding) once more on the master it named.
+     *
+     * @param operation runs on one connection, and returns the items that got an error reply (by identity)
+     */
+    private <T> void perServer(List<T> items, Function<T, String> key,
+                               BiFunction<Jedis, List<T>, Map<T, RuntimeException>> operation,
+                               BiConsumer<T, RuntimeException> failed) {
+        if (items.isEmpty()) {
             return;
         }
-        List<Store> failed = script.runPipelined(jedis, stores, keys, args);
-        if (!failed.isEmpty()) {
-            script.load(jedis);
-            List<Store> again = script.runPipelined(jedis, failed, keys, args);
-            if (!again.isEmpty()) {
-                throw new IllegalStateException(again.size() + " writes failed after loading the script");
+        if (!endpoint.cluster()) {
+            Map<T, RuntimeException> replies;
+            try {
+                replies = call(key.apply(items.get(0)), jedis -> operation.apply(jedis, items));
+            } catch (RuntimeException e) {
+                items.forEach(item -> failed.accept(item, e));
+                return;
+            }
+            replies.forEach(failed);
+            return;
+        }
+        ClusterNodes c = cluster;
+        if (c == null) {
+            connect();
+            items.forEach(item -> failed.accept(item, NoMasterYet.INSTANCE));
+            return;
+        }
+        Map<HostAndPort, List<T>> byNode = new LinkedHashMap<>();
+        for (T item : items) {
+            HostAndPort node = c.nodeOf(key.apply(item));
+            if (node == null) {
+                c.refreshSoon();
+                failed.accept(item, NoMasterYet.INSTANCE);
+            } else {
+                byNode.computeIfAbsent(node, n -> new ArrayList<>()).add(item);
             }
         }
+        Map<HostAndPort, List<T>> moved = new LinkedHashMap<>();
+        onEach(c, byNode, operation, (item, e) -> {
+            if (e instanceof JedisMovedDataException m) {
+                moved.computeIfAbsent(m.getTargetNode(), n -> new ArrayList<>()).add(item);
+            } else {
+                failed.accept(item, e);
+            }
+        });
+        if (!moved.isEmpty()) {
+            c.refreshSoon();
+            onEach(c, moved, operation, failed);
+        }
+    }
+
+    private <T> void onEach(ClusterNodes c, Map<HostAndPort, List<T>> byNode,
+                            BiFunction<Jedis, List<T>, Map<T, RuntimeException>> operation,
+                            BiConsumer<T, RuntimeException> failed) {
+        for (Map.Entry<HostAndPort, List<T>> e : byNode.entrySet()) {
+            Map<T, RuntimeException> replies;
+            try {
+                replies = run(() -> c.at(e.getKey()), false, jedis -> operation.apply(jedis, e.getValue()));
+            } catch (RuntimeException failure) {
+                e.getValue().forEach(item -> failed.accept(item, failure));
+                continue;
+            }
+            replies.forEach(failed);
+        }
+    }
+
+    /**
+     * Runs {@code script} once per item in one pipeline, and once more for those whose server had to learn it
+     * first; returns the error reply of each item that got one, by identity.
+     */
+    private static <T> Map<T, RuntimeException> runAll(Jedis jedis, Scripts.Script script, List<T> items,
+                                                       Function<T, List<byte[]>> keys,
+                                                       Function<T, List<byte[]>> args) {
+        if (items.isEmpty()) {
+            return new IdentityHashMap<>();
+        }
+        Map<T, RuntimeException> failed = script.runPipelined(jedis, items, keys, args);
+        List<T> unknown = new ArrayList<>();
+        failed.forEach((item, e) -> {
+            if (e instanceof JedisNoScriptException) {
+                unknown.add(item);
+            }
+        });
+        if (!unknown.isEmpty()) {
+            script.load(jedis);
+            unknown.forEach(failed::remove);
+            failed.putAll(script.runPipelined(jedis, unknown, keys, args));
+        }
+        return failed;
     }
 
     private static List<byte[]> setKeys(Store s) {
@@ -366,7 +535,7 @@ public final class Redis implements AutoCloseable {
 
     /** Releases the lease at {@code leaseKey} if {@code token} holds it. */
     public void release(String leaseKey, String token) {
-        call(jedis -> Scripts.RELEASE.run(jedis, List.of(bytes(leaseKey)), List.of(bytes(token))));
+        call(leaseKey, jedis -> Scripts.RELEASE.run(jedis, List.of(bytes(leaseKey)), List.of(bytes(token))));
     }
 
     /** What identifies this JVM in messages and lease tokens. */
@@ -379,39 +548,76 @@ public final class Redis implements AutoCloseable {
      * JVM has seen, which the new one must exceed.
      */
     public long bump(NamespaceKeys ns, long floor) {
-        return call(jedis -> replicated(jedis,
+        return call(ns.version(), jedis -> replicated(jedis,
                 parse(Scripts.BUMP.run(jedis, List.of(bytes(ns.version())), versionArgs(ns, floor)))));
     }
 
+    /** The version keys one {@link Scripts#BUMP_ENTITIES} call bumps: shards first, then entities. */
+    private record EntityBump(List<String> keys, int shards, List<String> entities) {}
+
     /**
-     * Bumps entities of a namespace and publishes each, in one round trip.
+     * Bumps entities of a namespace and its shards ({@link NamespaceKeys#shards}), and publishes each entity: in one
+     * atomic step and round trip on one server; on a Redis Cluster, in one step per slot they fall in and one round
+     * trip per master, which is as safe, since every version is bumped on its own. Throws if any failed.
      *
      * @param keepMillis how long the entities' versions must outlive this bump: at least the longest TTL of an entry
      *                   that may be stamped with them
      */
     public void bumpEntities(NamespaceKeys ns, Collection<String> entities, long keepMillis) {
-        List<byte[]> keys = new ArrayList<>(entities.size() + 1);
-        keys.add(bytes(ns.anyEntity()));
-        List<byte[]> args = new ArrayList<>(entities.size() + 4);
-        args.addAll(List.of(bytes(Long.toString(keepMillis)), channel, bytes(ns.name()),
-                bytes(origin + " " + Clocks.epochMicros())));
-        for (String entity : entities) {
-            keys.add(bytes(ns.entity(entity)));
-            args.add(bytes(entity));
+        List<EntityBump> bumps = new ArrayList<>();
+        if (!endpoint.cluster()) {
+            List<String> all = new ArrayList<>(ns.shards());
+            entities.forEach(e -> all.add(ns.entity(e)));
+            bumps.add(new EntityBump(all, ns.shards().size(), List.copyOf(entities)));
+        } else {
+            Map<Integer, List<String>> shardsBySlot = new LinkedHashMap<>();
+            Map<Integer, List<String>> entitiesBySlot = new LinkedHashMap<>();
+            for (String shard : ns.shards()) {
+                shardsBySlot.computeIfAbsent(JedisClusterCRC16.getSlot(shard), k -> new ArrayList<>()).add(shard);
+            }
+            for (String entity : entities) {
+                entitiesBySlot.computeIfAbsent(JedisClusterCRC16.getSlot(ns.entity(entity)), k -> new ArrayList<>())
+                        .add(entity);
+            }
+            Set<Integer> slots = new LinkedHashSet<>(shardsBySlot.keySet());
+            slots.addAll(entitiesBySlot.keySet());
+            for (int slot : slots) {
+                List<String> keysOfSlot = new ArrayList<>(shardsBySlot.getOrDefault(slot, List.of()));
+                List<String> entitiesOfSlot = entitiesBySlot.getOrDefault(slot, List.of());
+                entitiesOfSlot.forEach(e -> keysOfSlot.add(ns.entity(e)));
+                bumps.add(new EntityBump(keysOfSlot, keysOfSlot.size() - entitiesOfSlot.size(), entitiesOfSlot));
+            }
         }
-        call(jedis -> replicated(jedis, Scripts.BUMP_ENTITIES.run(jedis, keys, args)));
+        byte[] head = bytes(origin + " " + Clocks.epochMicros());
+        RuntimeException[] first = new RuntimeException[1];
+        perServer(bumps, b -> b.keys().get(0), (jedis, group) -> {
+            Map<EntityBump, RuntimeException> failed = runAll(jedis, Scripts.BUMP_ENTITIES, group,
+                    b -> b.keys().stream().map(Redis::bytes).toList(), b -> {
+                        List<byte[]> args = new ArrayList<>(b.entities().size() + 5);
+                        args.addAll(List.of(bytes(Long.toString(keepMillis)), channel, bytes(ns.name()), head,
+                                bytes(Integer.toString(b.shards()))));
+                        b.entities().forEach(e -> args.add(bytes(e)));
+                        return args;
+                    });
+            return failed.size() == group.size() ? failed : replicated(jedis, failed); // nothing to wait for
+        }, (bump, e) -> first[0] = first[0] == null ? e : first[0]);
+        if (first[0] != null) {
+            throw first[0];
+        }
     }
 
     /**
-     * Behind sentinels, waits until a replica has the bump just made on {@code jedis}: a failover to a replica that
-     * lacks it would bring the old version back, and with it entries computed before the write. Throws
-     * {@link UnreplicatedException} if none confirms it within half {@code tiered.redis.timeout}; the caller keeps
-     * the bump to send again. A master is waited on even when it has no replica connected, unless the sentinels
-     * know none that is up: during a failover the old master still takes writes, without a replica, until the
-     * sentinels demote it, and what it took then is lost.
+     * Behind sentinels or on a cluster, waits until a replica has the bump just made on {@code jedis}: a failover to
+     * a replica that lacks it would bring the old version back, and with it entries computed before the write.
+     * Throws {@link UnreplicatedException} if none confirms it within half {@code tiered.redis.timeout}; the caller
+     * keeps the bump to send again. A master is waited on even when it has no replica connected, unless the
+     * sentinels (or the cluster) know none that is up: during a failover the old master still takes writes, without
+     * a replica, until it is demoted, and what it took then is lost.
      */
     private <T> T replicated(Jedis jedis, T result) {
-        if (replicaWaitMillis > 0 && replicaUp && jedis.waitReplicas(1, replicaWaitMillis) < 1) {
+        ClusterNodes c = cluster;
+        boolean up = c != null ? c.replicaUp(jedis.getConnection().getHostAndPort()) : replicaUp;
+        if (replicaWaitMillis > 0 && up && jedis.waitReplicas(1, replicaWaitMillis) < 1) {
             throw new UnreplicatedException("no replica confirmed the bump within " + replicaWaitMillis + " ms");
         }
         return result;
@@ -428,36 +634,62 @@ public final class Redis implements AutoCloseable {
 
     /** The current version of a namespace, started or raised above {@code floor} first if needed. */
     public long readVersion(NamespaceKeys ns, long floor) {
-        return call(jedis -> parse(Scripts.READ_VERSION.run(jedis, List.of(bytes(ns.version())),
+        return call(ns.version(), jedis -> parse(Scripts.READ_VERSION.run(jedis, List.of(bytes(ns.version())),
                 versionArgs(ns, floor))));
     }
 
     /**
      * Proves that Redis takes this JVM's writes, with the commands a bump needs ({@link Scripts#PROBE}); the proof
-     * is kept {@code keepMillis}. Throws as every operation does: a refusal is an error reply
-     * ({@link L2Errors#refusal}).
+     * is kept {@code keepMillis}. Behind sentinels, first asks them for the master; on a cluster, first refreshes
+     * the slot table, then proves it on every master. Throws as every operation does: a refusal is an error reply
+     * ({@link L2Errors#refusal}), which comes first if several masters failed.
      */
     public void probeWrites(long keepMillis, String message) {
         if (endpoint.masterName() != null) {
             askSentinels(); // first: a probe on a former master, now a replica, fails
         }
-        call(jedis -> Scripts.PROBE.run(jedis, List.of(bytes(keys.probe(origin))),
-                List.of(bytes(Long.toString(keepMillis)), channel, bytes(message))));
+        List<String> probeKeys = new ArrayList<>();
+        if (endpoint.cluster()) {
+            ClusterNodes c = awaitCluster();
+            c.refresh();
+            c.masters().forEach(m -> probeKeys.add(keys.probe(origin, m.tag())));
+        } else {
+            probeKeys.add(keys.probe(origin));
+        }
+        RuntimeException worst = null;
+        for (String key : probeKeys) {
+            try {
+                call(key, jedis -> Scripts.PROBE.run(jedis, List.of(bytes(key)),
+                        List.of(bytes(Long.toString(keepMillis)), channel, bytes(message))));
+            } catch (RuntimeException e) {
+                worst = worst == null || (L2Errors.refusal(worst) == null && L2Errors.refusal(e) != null) ? e : worst;
+            }
+        }
+        if (worst != null) {
+            throw worst;
+        }
     }
 
     /**
-     * Runs one operation on a pooled connection, through the circuit breaker: at once {@link
-     * CircuitBreaker.OpenException} while the breaker is open, else the operation, whose failure counts towards
-     * opening it.
+     * Runs one operation on a pooled connection to the server that holds {@code key}, through the circuit breaker:
+     * at once {@link CircuitBreaker.OpenException} while the breaker is open, else the operation, whose failure
+     * counts towards opening it. On a cluster, a redirection ({@code MOVED}, {@code ASK}) is followed once, and
+     * a {@code MOVED} or a failed connection asks for a refresh of the slot table.
      */
-    private <T> T call(Function<Jedis, T> operation) {
+    private <T> T call(String key, Function<Jedis, T> operation) {
+        return run(() -> borrow(key), true, operation);
+    }
+
+    private <T> T run(Supplier<Jedis> connection, boolean followRedirections, Function<Jedis, T> operation) {
         if (!breaker.allows()) {
             throw CircuitBreaker.OpenException.INSTANCE;
         }
-        try (Jedis jedis = pool().getResource()) {
+        try (Jedis jedis = connection.get()) {
             T result;
             try {
                 result = operation.apply(jedis);
+            } catch (JedisRedirectionException e) {
+                result = redirected(e, followRedirections, operation);
             } catch (JedisDataException e) {
                 if (endpoint.masterName() != null && e.getMessage() != null && e.getMessage().startsWith("READONLY")) {
                     // a server demoted by a failover: this connection was borrowed when the pool switched to the
@@ -469,13 +701,42 @@ public final class Redis implements AutoCloseable {
             breaker.succeeded();
             return result;
         } catch (NoMasterYet e) {
-            throw e; // not a failure of Redis: the bus, which waits for the sentinels, reports theirs
+            throw e; // not a failure of Redis: the bus, which waits for the sentinels or the seeds, reports theirs
         } catch (UnreplicatedException e) {
             breaker.succeeded(); // Redis did what it was asked; its replica has not confirmed it yet
             throw e;
         } catch (RuntimeException e) {
+            ClusterNodes c = cluster;
+            if (c != null && (e instanceof JedisConnectionException || e instanceof JedisMovedDataException)) {
+                c.refreshSoon(); // a master down, or slots moved (a failover): the table is out of date
+            }
             breaker.failed(e);
             throw e;
+        }
+    }
+
+    /**
+     * Follows a cluster's redirection once: to the master that serves the slot now ({@code MOVED}, after a failover
+     * or a resharding: the slot table is refreshed meanwhile) or, during a slot's migration, to the one that has the
+     * key ({@code ASK}).
+     */
+    private <T> T redirected(JedisRedirectionException e, boolean follow, Function<Jedis, T> operation) {
+        ClusterNodes c = cluster;
+        if (c == null || !follow) {
+            throw e;
+        }
+        if (e instanceof JedisMovedDataException) {
+            c.refreshSoon();
+        }
+        try (Jedis target = c.at(e.getTargetNode())) {
+            if (!(e instanceof JedisAskDataException)) {
+                return operation.apply(target);
+            }
+            // ASKING lasts one command: a script sent by SHA-1 must be known there already, or its source would be
+            // sent without it, and bounced back
+            Scripts.loadAll(target);
+            target.asking();
+            return operation.apply(target);
         }
     }
 
@@ -488,7 +749,7 @@ public final class Redis implements AutoCloseable {
         if (!breaker.isOpen()) {
             return;
         }
-        try (Jedis jedis = pool().getResource()) {
+        try (Jedis jedis = endpoint.cluster() ? awaitCluster().anyMaster() : pool().getResource()) {
             jedis.ping();
             breaker.probeSucceeded();
         } catch (RuntimeException stillDown) {
@@ -505,13 +766,19 @@ public final class Redis implements AutoCloseable {
         return Long.parseLong(new String((byte[]) reply, StandardCharsets.US_ASCII));
     }
 
-    /** A new connection outside the pool for the invalidation bus, with its own read timeout. */
+    /**
+     * A new connection outside the pool for the invalidation bus, with its own read timeout: to the server, the
+     * master the sentinels name, or any node of a cluster (every node hears every message published on any).
+     */
     public Jedis dedicatedConnection(Duration readTimeout) {
         JedisClientConfig config = DefaultJedisClientConfig.builder()
                 .from(clientConfig)
                 .socketTimeoutMillis((int) Math.min(Integer.MAX_VALUE, readTimeout.toMillis()))
                 .clientName("tiered-bus")
                 .build();
+        if (endpoint.cluster()) {
+            return awaitCluster().dedicated(config);
+        }
         HostAndPort server = endpoint.masterName() == null ? new HostAndPort(endpoint.host(), endpoint.port())
                 : ((JedisSentinelPool) awaitPool()).getCurrentHostMaster();
         return new Jedis(server, config);
@@ -527,6 +794,9 @@ public final class Redis implements AutoCloseable {
         synchronized (this) {
             if (pool != null) {
                 pool.close();
+            }
+            if (cluster != null) {
+                cluster.close();
             }
         }
     }

@@ -38,6 +38,11 @@ public final class RedisKeys {
         return prefix + ":p:" + origin;
     }
 
+    /** The key a JVM writes to prove that the cluster's master of the slot of hash tag {@code tag} takes them. */
+    public String probe(String origin, String tag) {
+        return prefix + ":p:{" + tag + "}:" + origin;
+    }
+
     /** The keys of one namespace. */
     public NamespaceKeys of(String namespace) {
         return new NamespaceKeys(prefix, namespace);

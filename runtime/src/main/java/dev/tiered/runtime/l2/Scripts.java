@@ -5,12 +5,15 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.Response;
+import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisNoScriptException;
 
 /**
@@ -118,10 +121,11 @@ final class Scripts {
             + "return text(v)");
 
     /**
-     * Bumps the namespace's any-entity version and the version of each entity a write names, each kept at least as
-     * long as any entry stamped with it can live, and tells every JVM, a message per entity: one atomic step however
-     * many entities the write names. KEYS: the any-entity key, then one key per entity; ARGV: keep, channel,
-     * namespace, origin and time, then the entities in the order of their keys.
+     * Bumps versions of a namespace's entities, each kept at least as long as any entry stamped with it can live, and
+     * tells every JVM, a message per entity: one atomic step however many entities the write names. The first keys
+     * are bumped without a message: the shards a keyed write bumps for the entries of methods without an entity key
+     * ({@link NamespaceKeys#shards}). KEYS: the shards' version keys, then one key per entity; ARGV: keep, channel,
+     * namespace, origin and time, the number of shard keys, then the entities in the order of their keys.
      */
     static final Script BUMP_ENTITIES = new Script(VERSIONS
             + "local function bump(key)\n"
@@ -131,12 +135,15 @@ final class Scripts {
             + "  redis.call('SET', key, text(v), 'PX', ARGV[1])\n"
             + "  return text(v)\n"
             + "end\n"
-            + "bump(KEYS[1])\n"
-            + "for i = 2, #KEYS do\n"
+            + "local silent = tonumber(ARGV[5])\n"
+            + "for i = 1, #KEYS do\n"
             + "  local v = bump(KEYS[i])\n"
-            + "  redis.call('PUBLISH', ARGV[2], ARGV[3] .. ' ' .. v .. ' ' .. ARGV[4] .. ' key ' .. ARGV[i + 3])\n"
+            + "  if i > silent then\n"
+            + "    local entity = ARGV[i + 5 - silent]\n"
+            + "    redis.call('PUBLISH', ARGV[2], ARGV[3] .. ' ' .. v .. ' ' .. ARGV[4] .. ' key ' .. entity)\n"
+            + "  end\n"
             + "end\n"
-            + "return #KEYS - 1");
+            + "return #KEYS - silent");
 
     /**
      * Reads a namespace's version; one that is absent or below the floor this JVM has seen is replaced by a fresh
@@ -162,6 +169,13 @@ final class Scripts {
                     + "return 1");
 
     private Scripts() {}
+
+    /** Makes every script known to the server of {@code jedis}. */
+    static void loadAll(Jedis jedis) {
+        for (Script script : List.of(GET, SET, RELEASE, BUMP, BUMP_ENTITIES, READ_VERSION, PROBE)) {
+            script.load(jedis);
+        }
+    }
 
     /** A Lua script sent by SHA-1 once Redis knows it. */
     static final class Script {
@@ -191,26 +205,26 @@ final class Scripts {
         }
 
         /**
-         * Runs the script once per item in one pipeline; returns the items Redis did not know the script for.
-         * Any other error is thrown.
+         * Runs the script once per item in one pipeline; returns the error reply of each item that got one (by
+         * identity; {@link JedisNoScriptException} for those Redis did not know the script for).
          */
-        <T> List<T> runPipelined(Jedis jedis, List<T> items, Function<T, List<byte[]>> keys,
-                                 Function<T, List<byte[]>> args) {
+        <T> Map<T, RuntimeException> runPipelined(Jedis jedis, List<T> items, Function<T, List<byte[]>> keys,
+                                                  Function<T, List<byte[]>> args) {
             List<Response<Object>> responses = new ArrayList<>(items.size());
             Pipeline pipeline = jedis.pipelined();
             for (T item : items) {
                 responses.add(pipeline.evalsha(sha, keys.apply(item), args.apply(item)));
             }
             pipeline.sync();
-            List<T> unknown = new ArrayList<>();
+            Map<T, RuntimeException> failed = new IdentityHashMap<>();
             for (int i = 0; i < items.size(); i++) {
                 try {
                     responses.get(i).get();
-                } catch (JedisNoScriptException e) {
-                    unknown.add(items.get(i));
+                } catch (JedisDataException e) {
+                    failed.put(items.get(i), e);
                 }
             }
-            return unknown;
+            return failed;
         }
     }
 }

@@ -78,4 +78,31 @@ class RedisEndpointTest {
         assertTrue(e.getMessage().contains(RedisEndpoint.ACCEPTED_FORM), e.getMessage());
         assertFalse(e.getMessage().contains("hunter2"), e.getMessage());
     }
+
+    @Test
+    void parsesTheSeedNodesOfACluster() {
+        RedisEndpoint e = RedisEndpoint.parse("redis-cluster://app:s%40cret@10.0.0.1:7000,node-b,[::1]:7002");
+        assertTrue(e.cluster());
+        assertEquals(List.of("10.0.0.1:7000", "node-b:6379", "::1:7002"), e.clusterNodes());
+        assertEquals("app", e.user());
+        assertEquals("s@cret", e.password());
+        assertFalse(e.tls());
+        assertNull(e.host());
+        assertNull(e.masterName());
+        assertEquals("redis-cluster://app:***@10.0.0.1:7000,node-b:6379,::1:7002", e.toString());
+        RedisEndpoint tls = RedisEndpoint.parse("rediss-cluster://10.0.0.1:7000/");
+        assertTrue(tls.tls());
+        assertEquals("rediss-cluster://10.0.0.1:7000", tls.toString());
+        assertFalse(RedisEndpoint.parse("redis://localhost").cluster());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"redis-cluster://:hunter2@host:7000/1", "redis-cluster://:hunter2@host:notaport",
+            "redis-cluster://:hunter2@", "redis-cluster://:hunter2@a,,b", "redis-cluster:/:hunter2@host",
+            "redis-cluster://user@h", "redis-cluster://:hunter2@host:70000"})
+    void rejectsMalformedClusterUrisWithoutRevealingThePassword(String text) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> RedisEndpoint.parse(text));
+        assertTrue(e.getMessage().contains(RedisEndpoint.ACCEPTED_FORM), e.getMessage());
+        assertFalse(e.getMessage().contains("hunter2"), e.getMessage());
+    }
 }

@@ -100,6 +100,11 @@ public final class TieredRuntime implements AutoCloseable {
         }
     }
 
+    /** Namespaces with a bump Redis has not taken (or no replica has confirmed) yet, which is being sent again. */
+    public int pendingNamespaces() {
+        return versions.pendingNamespaces();
+    }
+
     /**
      * On the way out of the JVM: the writes whose bumps Redis has not taken yet would otherwise never reach the
      * other JVMs. Tries for at most four Redis operations' time, and says how it went.

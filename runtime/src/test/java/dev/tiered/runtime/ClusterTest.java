@@ -144,6 +144,24 @@ class ClusterTest {
 
     @Test
     @Order(5)
+    void aBumpNoReplicaConfirmedStaysPendingAndIsSentAgainUntilOneDoes() throws Exception {
+        TieredRuntime writer = runtimes.start(cluster.uri());
+        RedisRuntimes.find(writer);
+        RedisServer master = cluster.masterOf(JedisClusterCRC16.getSlot("catalog:3"));
+        RedisServer replica = cluster.replicasOf(master).get(0);
+        replica.freeze(); // for less than cluster-node-timeout: nobody fails it over
+        try {
+            RedisRuntimes.update(writer).run(new Object[] {3L});
+            assertTrue(writer.stats("catalog").l2Errors() > 0, "the master took the bump, no replica confirmed it");
+            assertEquals(1, writer.pendingNamespaces(), "kept, to send again: a failover to the replica would lose it");
+        } finally {
+            replica.thaw();
+        }
+        Await.until("the bump sent again and confirmed", RedisRuntimes.WAIT, () -> writer.pendingNamespaces() == 0);
+    }
+
+    @Test
+    @Order(6)
     void aMasterKilledUnderLoadIsFailedOverWithoutAnExceptionOrAStaleReadBeyondTheBound() throws Exception {
         Traffic load = new Traffic(runtimes, cluster.uri(), true);
         RedisServer master = cluster.masters().get(0);
@@ -155,7 +173,7 @@ class ClusterTest {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void aGracefulFailoverUnderLoadLeavesNoExceptionAndNoStaleReadBeyondTheBound() throws Exception {
         Traffic load = new Traffic(runtimes, cluster.uri(), false);
         RedisServer master = cluster.masters().get(1);

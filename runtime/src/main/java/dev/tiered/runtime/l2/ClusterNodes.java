@@ -1,6 +1,5 @@
 package dev.tiered.runtime.l2;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -25,8 +24,8 @@ import redis.clients.jedis.util.JedisClusterCRC16;
 
 /**
  * The nodes of a Redis Cluster and the master that serves each slot, as Jedis keeps them (a pool per node, the slot
- * table from {@code CLUSTER SLOTS}), and what tiered needs beside: which masters have a replica up, a hash tag in a
- * slot of each master (to prove every master takes writes), and a topology refresh that no caller waits for.
+ * table from {@code CLUSTER SLOTS}), and what tiered needs beside, from {@code CLUSTER NODES}: which masters have a
+ * replica up, a hash tag in a slot of each master (to prove every master takes writes), and a topology refresh that no caller waits for.
  *
  * <p>Made by one blocking step (asking the seed nodes); after that, {@link #forKey} never does I/O beyond borrowing a
  * connection: a slot with no master known yet fails at once and asks for a refresh, which runs on a daemon thread of
@@ -156,9 +155,9 @@ final class ClusterNodes extends ClusterConnectionProvider {
     }
 
     /**
-     * Reads the slots and their masters and replicas from the first node that answers ({@code CLUSTER SLOTS}, which
-     * leaves out failed replicas), and gives Jedis's slot table the same; blocking, for tiered's own threads.
-     * Nothing changes if no node answers.
+     * Reads the masters, their slots and replicas from the first node that answers ({@code CLUSTER NODES}), and
+     * gives Jedis's slot table the same ({@code CLUSTER SLOTS}); blocking, for tiered's own threads. Nothing changes
+     * if no node answers.
      */
     void refresh() {
         refreshedAtNanos = System.nanoTime();
@@ -169,9 +168,13 @@ final class ClusterNodes extends ClusterConnectionProvider {
         candidates.addAll(seeds);
         for (HostAndPort node : candidates) {
             try (Connection connection = new Connection(node, config)) {
-                List<Object> slots = new Jedis(connection).clusterSlots();
-                adopt(slots);
+                String nodes = new Jedis(connection).clusterNodes();
                 renewSlotCache(connection);
+                List<Master> found = parse(nodes);
+                Map<HostAndPort, Master> index = new HashMap<>();
+                found.forEach(m -> index.put(m.node(), m));
+                masters = found;
+                byNode = Map.copyOf(index);
                 return;
             } catch (RuntimeException unreachable) {
                 // the next one
@@ -179,34 +182,45 @@ final class ClusterNodes extends ClusterConnectionProvider {
         }
     }
 
-    @SuppressWarnings("unchecked")
-    private void adopt(List<Object> slots) {
-        Map<HostAndPort, Boolean> replicaUp = new HashMap<>();
-        Map<HostAndPort, List<int[]>> ranges = new HashMap<>();
-        for (Object o : slots) {
-            List<Object> range = (List<Object>) o;
-            if (range.size() < 3) {
+    /**
+     * Takes the masters from {@code CLUSTER NODES} as one node sees them: {@code <id> <ip:port@bus[,host]> <flags>
+     * <master-id> <ping> <pong> <epoch> <link> <slot>...}. A replica is up unless flagged failed (or possibly
+     * failed) or without an address, or its link is down. ({@code CLUSTER SLOTS} also leaves out a replica that
+     * has not reported data yet, so it would call a fresh cluster's replicas down.)
+     */
+    static List<Master> parse(String nodes) {
+        Map<String, HostAndPort> masterById = new HashMap<>();
+        Map<String, List<int[]>> ranges = new HashMap<>();
+        Map<String, Boolean> replicaUp = new HashMap<>();
+        for (String line : nodes.split("\n")) {
+            String[] f = line.trim().split(" ");
+            if (f.length < 8) {
                 continue;
             }
-            HostAndPort master = node((List<Object>) range.get(2));
-            replicaUp.merge(master, range.size() > 3, Boolean::logicalOr);
-            ranges.computeIfAbsent(master, k -> new ArrayList<>())
-                    .add(new int[] {((Long) range.get(0)).intValue(), ((Long) range.get(1)).intValue()});
+            String flags = f[2];
+            boolean down = flags.contains("fail") || flags.contains("noaddr") || !f[7].equals("connected");
+            if (flags.contains("master") && !flags.contains("fail") && f.length > 8) {
+                String address = f[1].split("[@,]")[0];
+                masterById.put(f[0], HostAndPort.from(address));
+                for (int i = 8; i < f.length; i++) {
+                    if (!f[i].startsWith("[")) { // a slot being imported or migrated: still its owner's
+                        String[] bounds = f[i].split("-");
+                        ranges.computeIfAbsent(f[0], k -> new ArrayList<>()).add(new int[] {
+                                Integer.parseInt(bounds[0]), Integer.parseInt(bounds[bounds.length - 1])});
+                    }
+                }
+            } else if (flags.contains("slave")) {
+                replicaUp.merge(f[3], !down, Boolean::logicalOr);
+            }
         }
         List<Master> all = new ArrayList<>();
-        Map<HostAndPort, Master> index = new HashMap<>();
-        for (Map.Entry<HostAndPort, List<int[]>> e : ranges.entrySet()) {
-            Master m = new Master(e.getKey(), replicaUp.get(e.getKey()), tagIn(e.getValue()));
-            all.add(m);
-            index.put(m.node(), m);
+        for (Map.Entry<String, HostAndPort> e : masterById.entrySet()) {
+            List<int[]> slots = ranges.get(e.getKey());
+            if (slots != null) {
+                all.add(new Master(e.getValue(), replicaUp.getOrDefault(e.getKey(), false), tagIn(slots)));
+            }
         }
-        masters = List.copyOf(all);
-        byNode = Map.copyOf(index);
-    }
-
-    private static HostAndPort node(List<Object> info) {
-        String host = new String((byte[]) info.get(0), StandardCharsets.UTF_8);
-        return new HostAndPort(host, ((Long) info.get(1)).intValue());
+        return List.copyOf(all);
     }
 
     /** The first of {@code 0, 1, 2, ...} whose slot, as a hash tag, is in one of {@code ranges}. */

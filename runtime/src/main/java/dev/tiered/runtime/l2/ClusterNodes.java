@@ -25,7 +25,8 @@ import redis.clients.jedis.util.JedisClusterCRC16;
 /**
  * The nodes of a Redis Cluster and the master that serves each slot, as Jedis keeps them (a pool per node, the slot
  * table from {@code CLUSTER SLOTS}), and what tiered needs beside, from {@code CLUSTER NODES}: which masters have a
- * replica up, a hash tag in a slot of each master (to prove every master takes writes), and a topology refresh that no caller waits for.
+ * replica up, a hash tag in a slot of each master (to prove every master takes writes), and a topology refresh
+ * that no caller waits for.
  *
  * <p>Made by one blocking step (asking the seed nodes); after that, {@link #forKey} never does I/O beyond borrowing a
  * connection: a slot with no master known yet fails at once and asks for a refresh, which runs on a daemon thread of

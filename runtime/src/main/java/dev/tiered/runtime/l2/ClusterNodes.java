@@ -40,7 +40,6 @@ final class ClusterNodes extends ClusterConnectionProvider {
     record Master(HostAndPort node, boolean replicaUp, String tag) {}
 
     private final List<HostAndPort> seeds;
-    private final JedisClientConfig config;
     private final ScheduledExecutorService refresher;
     private final AtomicBoolean refreshQueued = new AtomicBoolean();
     private volatile long refreshedAtNanos;
@@ -51,7 +50,6 @@ final class ClusterNodes extends ClusterConnectionProvider {
     ClusterNodes(Set<HostAndPort> seeds, JedisClientConfig config, GenericObjectPoolConfig<Connection> poolConfig) {
         super(seeds, config, poolConfig);
         this.seeds = List.copyOf(seeds);
-        this.config = config;
         ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, task -> {
             Thread thread = new Thread(task, "tiered-cluster-refresh");
             thread.setDaemon(true);
@@ -168,7 +166,7 @@ final class ClusterNodes extends ClusterConnectionProvider {
         }
         candidates.addAll(seeds);
         for (HostAndPort node : candidates) {
-            try (Connection connection = new Connection(node, config)) {
+            try (Connection connection = getConnection(node)) { // pooled: no new connection every heartbeat
                 String nodes = new Jedis(connection).clusterNodes();
                 renewSlotCache(connection);
                 List<Master> found = parse(nodes);

@@ -10,6 +10,7 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 import org.openjdk.jmh.profile.GCProfiler;
@@ -24,6 +25,7 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
 import org.openjdk.jmh.util.ListStatistics;
 
+import dev.tiered.testkit.RedisCluster;
 import dev.tiered.testkit.RedisServer;
 
 /**
@@ -75,6 +77,12 @@ public final class BenchmarkMain {
             scores.putAll(jmh(settings, agentJar, uri, true, L1HitBenchmark.class));
             scores.putAll(jmh(settings, agentJar, uri, false, TwoThreadsBenchmark.class));
             scores.putAll(jmh(settings, agentJar, uri, false, L2HitBenchmark.class, MissBenchmark.class));
+            Optional<String> noCluster = RedisCluster.unavailable();
+            if (noCluster.isEmpty()) {
+                cluster(settings, agentJar, scores);
+            } else {
+                System.out.println("Redis Cluster: not measured, " + noCluster.get());
+            }
             System.out.println("start-up: " + settings.startupPairs() + " runs each way");
             Startup.Result startup = new Startup(agentJar, uri).measure(settings.startupPairs());
             System.out.println("propagation lag: " + settings.bumps() + " bumps");
@@ -83,8 +91,9 @@ public final class BenchmarkMain {
             Footprint.Result footprint = Footprint.measure(agentJar, FOOTPRINT_ENTRIES);
 
             String header = "Measured " + LocalDate.now() + " on " + machine() + "; " + jdk() + "; Redis "
-                    + redis.version() + " on loopback. Settings " + settings.describe() + ".";
-            Report report = new Report(header, scores, startup, lag, footprint);
+                    + redis.version() + " on loopback" + (noCluster.isEmpty() ? ", and a local Redis Cluster of "
+                    + "3 masters with a replica each" : "") + ". Settings " + settings.describe() + ".";
+            Report report = new Report(header, scores, startup, lag, footprint, noCluster);
             byte[] chart = Chart.png("tiered: time per call, agent (blue) and baselines (grey)", bars(scores));
             report.write(Path.of(required("bench.docs")), Path.of(required("bench.readme")), chart);
             System.out.println();
@@ -93,6 +102,23 @@ public final class BenchmarkMain {
                     System.getProperty("bench.docs"), (System.nanoTime() - started) / 1e9);
         }
     }
+
+    /**
+     * Case 8: the L2 hit and the miss again, on a local Redis Cluster of three masters with a replica each, the
+     * baseline being Jedis's own cluster client; the scores are named {@code Cluster.<benchmark>}.
+     */
+    private static void cluster(Settings settings, Path agentJar, Map<String, Report.Score> scores)
+            throws RunnerException {
+        System.out.println("Redis Cluster: 3 masters, 1 replica each");
+        try (RedisCluster cluster = RedisCluster.start(3, 1)) {
+            jmh(settings, agentJar, cluster.uri(), false, L2HitBenchmark.class, MissBenchmark.class)
+                    .forEach((name, s) -> scores.put(CLUSTER + name, new Report.Score(CLUSTER + name, s.score(),
+                            s.error(), s.unit(), s.allocBytes(), s.rounds())));
+        }
+    }
+
+    /** The prefix of case 8's scores. */
+    static final String CLUSTER = "Cluster.";
 
     /**
      * Runs each benchmark of the classes once per round, the benchmarks of a round one after the other (a fork
@@ -184,6 +210,16 @@ public final class BenchmarkMain {
         String miss = "4. miss";
         bars.add(Chart.bar(miss, "tiered agent", s.get("MissBenchmark.agentMiss"), true));
         bars.add(Chart.bar(miss, "method + Caffeine put + SET", s.get("MissBenchmark.rawMiss"), false));
+        if (!s.containsKey(CLUSTER + "L2HitBenchmark.agentL2Hit")) {
+            return bars;
+        }
+        String cluster = "8. Redis Cluster";
+        bars.add(Chart.bar(cluster, "L2 hit, tiered agent", s.get(CLUSTER + "L2HitBenchmark.agentL2Hit"), true));
+        bars.add(Chart.bar(cluster, "L2 hit, cluster client GET + decode",
+                s.get(CLUSTER + "L2HitBenchmark.rawGetAndDecode"), false));
+        bars.add(Chart.bar(cluster, "miss, tiered agent", s.get(CLUSTER + "MissBenchmark.agentMiss"), true));
+        bars.add(Chart.bar(cluster, "miss, method + Caffeine put + cluster SET",
+                s.get(CLUSTER + "MissBenchmark.rawMiss"), false));
         return bars;
     }
 

@@ -11,11 +11,10 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
-import redis.clients.jedis.Jedis;
-
 /**
  * Case 3: an L2 hit through the agent (the method is {@code Tier.L2}, so L1 is not involved) against a raw Jedis
- * GET of the very bytes the agent stored, decoded by a plain {@link java.io.ObjectInputStream}.
+ * GET of the very bytes the agent stored, decoded by a plain {@link java.io.ObjectInputStream}; on one server, and
+ * (case 8) on a Redis Cluster, where the baseline is Jedis's own cluster client.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -23,24 +22,24 @@ import redis.clients.jedis.Jedis;
 public class L2HitBenchmark {
     private final Catalog catalog = new Catalog();
     private final String sku = "sku-42";
-    private Jedis jedis;
+    private Redis.Client redis;
     private byte[] key;
     private int streamStart;
 
     @Setup
     public void setUp() throws InterruptedException {
-        jedis = Redis.connect();
+        redis = Redis.connect();
         catalog.fromRedis(sku);
-        key = Redis.awaitEntry(jedis, "bench-l2");
-        streamStart = Redis.streamStart(jedis.get(key));
+        key = redis.awaitEntry("bench-l2");
+        streamStart = Redis.streamStart(redis.commands().get(key));
         if (!Catalog.PRODUCT.equals(rawGetAndDecode())) {
             throw new IllegalStateException("the baseline does not decode what the agent stored");
         }
     }
 
     @TearDown
-    public void tearDown() {
-        jedis.close();
+    public void tearDown() throws Exception {
+        redis.close();
     }
 
     @Benchmark
@@ -50,6 +49,6 @@ public class L2HitBenchmark {
 
     @Benchmark
     public Object rawGetAndDecode() {
-        return Redis.deserialize(jedis.get(key), streamStart);
+        return Redis.deserialize(redis.commands().get(key), streamStart);
     }
 }

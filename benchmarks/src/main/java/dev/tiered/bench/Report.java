@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Turns one run's figures into {@code docs/BENCHMARKS.md} and the README's benchmark section: every comparison as a
@@ -30,15 +31,17 @@ final class Report {
     private final Startup.Result startup;
     private final PropagationLag.Result lag;
     private final Footprint.Result footprint;
+    private final Optional<String> noCluster;
     private final List<Target> targets = new ArrayList<>();
 
     Report(String header, Map<String, Score> scores, Startup.Result startup, PropagationLag.Result lag,
-           Footprint.Result footprint) {
+           Footprint.Result footprint, Optional<String> noCluster) {
         this.header = header;
         this.scores = scores;
         this.startup = startup;
         this.lag = lag;
         this.footprint = footprint;
+        this.noCluster = noCluster;
         evaluate();
     }
 
@@ -101,6 +104,23 @@ final class Report {
         targets.add(new Target("7", "invalidation propagation to a second JVM, p99 over " + lag.received()
                 + " bumps (p50 " + millis(lag.p50Millis()) + ", max " + millis(lag.maxMillis()) + ")",
                 millis(lag.p99Millis()), "≤ 5 ms", lag.p99Millis() <= 5));
+        clusterTargets();
+    }
+
+    /** Case 8, or why it was not measured. */
+    private void clusterTargets() {
+        String hit = "Redis Cluster: L2 hit through the agent vs Jedis's cluster client GET + `ObjectInputStream`";
+        String miss = "Redis Cluster: miss through the agent vs method + Caffeine put + serialize + cluster SET";
+        if (noCluster.isPresent()) {
+            targets.add(new Target("8", hit, "not measured: " + noCluster.get(), "≤ 1.3×", false));
+            targets.add(new Target("8", miss, "not measured", "≤ 1.2×", false));
+            return;
+        }
+        String c = BenchmarkMain.CLUSTER;
+        double l2 = ratio(c + "L2HitBenchmark.agentL2Hit", c + "L2HitBenchmark.rawGetAndDecode");
+        ratioTarget("8", hit, l2, "≤ 1.3×", l2 <= 1.3);
+        double missed = ratio(c + "MissBenchmark.agentMiss", c + "MissBenchmark.rawMiss");
+        ratioTarget("8", miss, missed, "≤ 1.2×", missed <= 1.2);
     }
 
     private void ratioTarget(String number, String what, double ratio, String limit, boolean met) {

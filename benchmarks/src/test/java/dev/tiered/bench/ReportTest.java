@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
@@ -41,13 +42,21 @@ class ReportTest {
         score("TwoThreadsBenchmark.agentHit", Double.NaN, 90.0, 90.0, 90.0);
         score("TwoThreadsBenchmark.caffeineGetIfPresent", Double.NaN, 100.0, 100.0, 100.0);
         score("TwoThreadsBenchmark.caffeineBoundOnly", Double.NaN, 110.0, 110.0, 110.0);
+        score("Cluster.L2HitBenchmark.agentL2Hit", Double.NaN, 120.0, 120.0, 120.0);
+        score("Cluster.L2HitBenchmark.rawGetAndDecode", Double.NaN, 110.0, 110.0, 110.0);
+        score("Cluster.MissBenchmark.agentMiss", Double.NaN, 130.0, 130.0, 130.0);
+        score("Cluster.MissBenchmark.rawMiss", Double.NaN, 120.0, 120.0, 120.0);
     }
 
     private Report report(double startupAdded, double lagP99) {
+        return report(startupAdded, lagP99, Optional.empty());
+    }
+
+    private Report report(double startupAdded, double lagP99, Optional<String> noCluster) {
         Startup.Result startup = new Startup.Result(700, 700 + startupAdded, List.of(690.0, 700.0, 710.0),
                 List.of(700 + startupAdded));
         return new Report(HEADER, scores, startup, new PropagationLag.Result(3000, 0.4, lagP99, 7.5),
-                new Footprint.Result(100_000, 120, 200, 80));
+                new Footprint.Result(100_000, 120, 200, 80), noCluster);
     }
 
     private static Map<String, Report.Target> byWhat(Report report) {
@@ -69,7 +78,7 @@ class ReportTest {
     void everyTargetOfTheIssueIsEvaluatedAndAMissedOneIsMarked() {
         allMet();
         Report met = report(100, 1);
-        assertEquals(14, met.targets().size());
+        assertEquals(16, met.targets().size());
         assertTrue(met.targets().stream().allMatch(Report.Target::met), met.targetsTable());
         assertFalse(met.targetsTable().contains("**no**"));
 
@@ -77,6 +86,7 @@ class ReportTest {
         allMet();
         score("L1HitBenchmark.agentHit", 0, 20.0, 20.0, 20.0); // 4× Caffeine, and Spring only 10×
         score("L1HitBenchmark.agentHitThreeArguments", 40, 14.0);
+        score("Cluster.MissBenchmark.agentMiss", Double.NaN, 150.0, 150.0, 150.0); // 1.25× the cluster client
         Report missed = report(450, 6);
         Map<String, Report.Target> targets = byWhat(missed);
         assertFalse(targets.get("L1 hit through the agent vs `Caffeine.getIfPresent` (same bound and expiry)").met());
@@ -86,7 +96,9 @@ class ReportTest {
         assertFalse(targets.get("allocation per L1 hit, three arguments").met());
         assertEquals("40 B/op", targets.get("allocation per L1 hit, three arguments").measured());
         assertTrue(targets.get("allocation per L1 hit, no argument").met(), "a fraction of a byte is JMH's own");
-        assertEquals(5, missed.targets().stream().filter(t -> !t.met()).count(), missed.targetsTable());
+        assertEquals("1.25×", targets.get("Redis Cluster: miss through the agent vs method + Caffeine put + "
+                + "serialize + cluster SET").measured());
+        assertEquals(6, missed.targets().stream().filter(t -> !t.met()).count(), missed.targetsTable());
         assertTrue(missed.targetsTable().contains("| 6 | start-up to first served request: added by the agent "
                 + "(median of 1 runs each: 700.0 ms → 1150.0 ms) | 450.0 ms | ≤ 300 ms | **no** |"),
                 missed.targetsTable());
@@ -118,6 +130,17 @@ class ReportTest {
         }
         assertTrue(markdown.contains("| start-up without the agent (median) | 700 | | ms | | 690 700 710 |"),
                 markdown);
+    }
+
+    @Test
+    void aClusterThatCouldNotBeStartedIsReportedAsNotMeasuredNotLeftOut() {
+        allMet();
+        scores.keySet().removeIf(name -> name.startsWith(BenchmarkMain.CLUSTER));
+        Report report = report(100, 1, Optional.of("a Redis Cluster needs redis-cli"));
+        List<Report.Target> cluster = report.targets().stream().filter(t -> t.number().equals("8")).toList();
+        assertEquals(2, cluster.size());
+        assertTrue(cluster.stream().noneMatch(Report.Target::met));
+        assertEquals("not measured: a Redis Cluster needs redis-cli", cluster.get(0).measured());
     }
 
     @Test

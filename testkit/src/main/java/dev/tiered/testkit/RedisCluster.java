@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
@@ -73,6 +74,16 @@ public final class RedisCluster implements AutoCloseable {
             return true;
         } catch (IOException taken) {
             return false;
+        }
+    }
+
+    /** Why no cluster can be started on this machine (the error {@link #start} would throw), or empty if one can. */
+    public static Optional<String> unavailable() {
+        try {
+            cli();
+            return Optional.empty();
+        } catch (IllegalStateException e) {
+            return Optional.of(e.getMessage());
         }
     }
 

@@ -217,7 +217,7 @@ public final class CachedMethod implements Namespace.Member {
     private Object begin(Object key) {
         Namespace ns = namespace;
         Cache<Object, Entry> cache = l1;
-        if (cache != null && ns.enabled()) {
+        if (cache != null && (ns.open() || ns.enabled() && !writtenOnThisThread(ns))) {
             Entry e = cache.getIfPresent(key);
             // one comparison for a fresh entry: it is due for refresh no later than it expires
             if (e != null && e.generation == generation(ns) && clock.read() - e.refreshAt < 0) {
@@ -329,8 +329,16 @@ public final class CachedMethod implements Namespace.Member {
         return entityKey != null ? ns.version() : ns.anyGeneration();
     }
 
+    /**
+     * Whether a transaction of the calling thread wrote the namespace and is still open: then it reads it uncached
+     * ({@link TransactionalWrites}).
+     */
+    private static boolean writtenOnThisThread(Namespace ns) {
+        return ns.writtenByOpenTransactions() && TransactionalWrites.onThisThread(ns);
+    }
+
     private Object miss(Object key, Namespace ns) {
-        if (!ns.enabled() || versions.cutOff()) {
+        if (!ns.enabled() || versions.cutOff() || writtenOnThisThread(ns)) {
             stats.uncached.increment();
             if (provenance) {
                 trace(CallTrace.UNCACHED, 0, ns.version());

@@ -16,14 +16,22 @@ import dev.tiered.runtime.l2.KeyType;
  *                           {@code eachElement}; {@code null} without one
  * @param eachElement        whether the {@code @CacheKey} parameter is a {@code List}, {@code Collection} or array
  *                           whose elements are the entity keys
+ * @param classLoader        the defining loader of the declaring class ({@code null}: bootstrap, or unknown), where
+ *                           the application's transactions are found; the runtime holds it weakly
  */
 public record InvalidationSpec(String className, String methodName, List<String> parameterTypes,
                                List<String> namespaces, List<Integer> cacheKeyParameters, KeyType cacheKeyType,
-                               boolean eachElement) {
+                               boolean eachElement, ClassLoader classLoader) {
     public InvalidationSpec {
         parameterTypes = List.copyOf(parameterTypes);
         namespaces = List.copyOf(namespaces);
         cacheKeyParameters = List.copyOf(cacheKeyParameters);
+    }
+
+    /** Of a method whose class loader is not known: it is never taken to run inside a transaction. */
+    public InvalidationSpec(String className, String methodName, List<String> parameterTypes, List<String> namespaces,
+                            List<Integer> cacheKeyParameters, KeyType cacheKeyType, boolean eachElement) {
+        this(className, methodName, parameterTypes, namespaces, cacheKeyParameters, cacheKeyType, eachElement, null);
     }
 
     /** An invalidation of whole namespaces. */

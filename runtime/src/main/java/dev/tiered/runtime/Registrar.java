@@ -169,9 +169,11 @@ final class Registrar {
         }
         if (whole != null) {
             LOG.warn("{} invalidates its whole namespaces: {}.", spec.displayName(), whole);
-            return new Invalidation(shared.versions(), shared.faults(), spec.displayName(), targets, null);
+            return new Invalidation(shared.versions(), shared.faults(), spec.displayName(), targets, null,
+                    spec.classLoader());
         }
         return new Invalidation(shared.versions(), shared.faults(), spec.displayName(), targets,
-                cacheKeys.isEmpty() ? null : new EntityKey(cacheKeys.get(0), spec.cacheKeyType(), spec.eachElement()));
+                cacheKeys.isEmpty() ? null : new EntityKey(cacheKeys.get(0), spec.cacheKeyType(), spec.eachElement()),
+                spec.classLoader());
     }
 }

@@ -24,6 +24,7 @@ class LayeringTest {
         layeredArchitecture().consideringOnlyDependenciesInLayers()
                 .layer("observe").definedBy("dev.tiered.runtime.observe..")
                 .layer("engine").definedBy("dev.tiered.runtime")
+                .layer("tx").definedBy("dev.tiered.runtime.tx..")
                 .layer("coherence").definedBy("dev.tiered.runtime.coherence..")
                 .layer("l2").definedBy("dev.tiered.runtime.l2..")
                 .layer("l1").definedBy("dev.tiered.runtime.l1..")
@@ -31,6 +32,7 @@ class LayeringTest {
                 .layer("config").definedBy("dev.tiered.runtime.config..")
                 .whereLayer("observe").mayNotBeAccessedByAnyLayer()
                 .whereLayer("engine").mayOnlyBeAccessedByLayers("observe")
+                .whereLayer("tx").mayOnlyBeAccessedByLayers("engine")
                 .whereLayer("coherence").mayOnlyBeAccessedByLayers("engine", "observe")
                 .whereLayer("l2").mayOnlyBeAccessedByLayers("coherence", "engine", "observe")
                 .whereLayer("l1").mayOnlyBeAccessedByLayers("l2", "coherence", "engine", "observe")
@@ -48,8 +50,8 @@ class LayeringTest {
     @Test
     void everyEngineClassIsInALayer() {
         noClasses().should().resideOutsideOfPackages("dev.tiered.runtime", "dev.tiered.runtime.observe",
-                        "dev.tiered.runtime.coherence", "dev.tiered.runtime.l2", "dev.tiered.runtime.l1",
-                        "dev.tiered.runtime.stats", "dev.tiered.runtime.config")
+                        "dev.tiered.runtime.tx", "dev.tiered.runtime.coherence", "dev.tiered.runtime.l2",
+                        "dev.tiered.runtime.l1", "dev.tiered.runtime.stats", "dev.tiered.runtime.config")
                 .check(ENGINE);
     }
 

@@ -145,7 +145,7 @@ final class TieredTransformer {
                 if (tiered != null) {
                     spec(tiered, type, m, parameterTypes, loader);
                 } else {
-                    invalidationSpec(invalidates, type, m, parameterTypes);
+                    invalidationSpec(invalidates, type, m, parameterTypes, loader);
                 }
                 return 0;
             }
@@ -154,7 +154,7 @@ final class TieredTransformer {
                 return Bridge.register(new Sites.Read(method));
             }
             return Bridge.register(new Sites.Invalidate(runtime.registerInvalidation(
-                    invalidationSpec(invalidates, type, m, parameterTypes))));
+                    invalidationSpec(invalidates, type, m, parameterTypes, loader))));
         } catch (RejectedException e) {
             LOG.warn(e.getMessage());
             return REJECTED;
@@ -165,7 +165,8 @@ final class TieredTransformer {
     }
 
     private static InvalidationSpec invalidationSpec(AnnotationDescription a, TypeDescription type,
-                                                     MethodDescription.InDefinedShape m, List<String> parameterTypes) {
+                                                     MethodDescription.InDefinedShape m, List<String> parameterTypes,
+                                                     ClassLoader loader) {
         List<String> namespaces = List.of(a.getValue("value").resolve(String[].class));
         List<Integer> keys = cacheKeyParameters(m);
         KeyType keyType = null;
@@ -186,7 +187,7 @@ final class TieredTransformer {
             }
         }
         return new InvalidationSpec(type.getName(), m.getInternalName(), parameterTypes, namespaces, keys, keyType,
-                each);
+                each, loader);
     }
 
     private static List<Integer> cacheKeyParameters(MethodDescription.InDefinedShape m) {

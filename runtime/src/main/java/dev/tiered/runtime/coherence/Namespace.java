@@ -9,6 +9,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
@@ -87,7 +88,13 @@ public final class Namespace {
     private volatile long forgottenUpTo;
     private volatile long version;
     private volatile long anyGeneration;
-    private volatile boolean enabled;
+    /**
+     * Bit 0 set: caching is off ({@code tiered.enabled}, JMX); the bits above count the transactions of this JVM
+     * that wrote the namespace and have not completed. Zero, the common case, is all a hit reads.
+     */
+    private volatile int state;
+    private static final AtomicIntegerFieldUpdater<Namespace> STATE =
+            AtomicIntegerFieldUpdater.newUpdater(Namespace.class, "state");
     /** The highest version ever read from Redis: a version below it in Redis means Redis lost data. */
     private volatile long lastRedisVersion;
     /** When a synchronous first read of the version may next be tried (System.nanoTime). */
@@ -96,7 +103,7 @@ public final class Namespace {
     Namespace(String name, NamespaceKeys keys, boolean enabled, Executor clearer) {
         this.name = name;
         this.keys = keys;
-        this.enabled = enabled;
+        this.state = enabled ? 0 : 1;
         this.clearer = clearer;
         this.invalidatedEntities = Caffeine.newBuilder()
                 .maximumSize(REMEMBERED_ENTITIES)
@@ -121,11 +128,26 @@ public final class Namespace {
     }
 
     public boolean enabled() {
-        return enabled;
+        return (state & 1) == 0;
     }
 
     public void enabled(boolean enabled) {
-        this.enabled = enabled;
+        STATE.getAndUpdate(this, s -> enabled ? s & ~1 : s | 1);
+    }
+
+    /** Enabled, and written by no transaction of this JVM that is still open: a hit needs to know nothing more. */
+    public boolean open() {
+        return state == 0;
+    }
+
+    /** Whether a transaction of this JVM that wrote the namespace is still open: its thread reads uncached. */
+    public boolean writtenByOpenTransactions() {
+        return state > 1;
+    }
+
+    /** A transaction of this JVM wrote the namespace ({@code +1}) or completed ({@code -1}). */
+    public void transactionWrites(int delta) {
+        STATE.getAndAdd(this, 2 * delta);
     }
 
     long lastRedisVersion() {

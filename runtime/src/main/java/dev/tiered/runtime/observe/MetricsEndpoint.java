@@ -176,7 +176,8 @@ final class MetricsEndpoint {
                 "Calls that waited for another thread's load of the same key and returned its result.",
                 NamespaceStats::coalesced);
         counter(t, all, "tiered_uncached_total", "Calls that ran the method without the cache (namespace disabled, "
-                + "cut off from invalidations, or an agent fault).", NamespaceStats::uncached);
+                + "cut off from invalidations, read by an open transaction that wrote the namespace, or an agent "
+                + "fault).", NamespaceStats::uncached);
         counter(t, all, "tiered_refreshes_total", "Loads that refreshed an entry ahead of its expiry.",
                 NamespaceStats::refreshes);
         counter(t, all, "tiered_lease_waits_total", "Calls that waited for another JVM computing the same entry "

@@ -220,4 +220,58 @@ class CachingIT {
         assertEquals(1, runs(a, "slow"));
         assertEquals("0", a.request("bridge-faults"));
     }
+
+    private static String directory(JvmProcess jvm, String call) {
+        return jvm.request("call dev.tiered.it.fixture.Directories " + call);
+    }
+
+    private static long stat(JvmProcess jvm, String attribute) {
+        return Long.parseLong(jvm.request("stat directory " + attribute).replace("absent", "0"));
+    }
+
+    @Test
+    void annotationsOnAnInterfaceApplyToAPlainClassImplementingIt() {
+        directory(a, "write person-1 ann");
+        int before = runs(a, "plain.name");
+        assertEquals("ok ann", directory(a, "plainName 1"));
+        assertEquals("ok ann", directory(a, "plainName 1"));
+        assertEquals(before + 1, runs(a, "plain.name"));
+        assertEquals("ok renamed", directory(a, "plainRename 1 bea"), "the interface's @Invalidates, keyed");
+        assertEquals("ok bea", directory(a, "plainName 1"));
+        assertEquals(before + 2, runs(a, "plain.name"));
+        assertTrue(a.stderrMatching(l -> l.contains("Directory") && l.contains("uncached")).isEmpty(),
+                "an annotated interface method is not refused as abstract");
+    }
+
+    @Test
+    void aJdkProxyOfTheInterfaceIsCachedAsASpringDataRepositoryWouldBeAndSharedThroughL2() {
+        directory(a, "write city-paris ann");
+        int before = runs(a, "proxy.byCity");
+        assertEquals("ok ann", directory(a, "proxyByCity paris"));
+        assertEquals("ok ann", directory(a, "proxyByCity paris"));
+        assertEquals(before + 1, runs(a, "proxy.byCity"), "no class implements the method: the proxy is cached");
+        int inB = runs(b, "proxy.byCity");
+        assertEquals("ok ann", directory(b, "proxyByCity paris"));
+        assertEquals(inB, runs(b, "proxy.byCity"), "the other JVM is served from L2");
+
+        directory(a, "write city-paris cleo");
+        assertEquals("ok renamed", directory(b, "proxyRename 2 dan"), "a keyed write invalidates unkeyed entries");
+        Await.until("the write to reach the other JVM", Duration.ofSeconds(10),
+                () -> directory(a, "proxyByCity paris").equals("ok cleo"));
+    }
+
+    @Test
+    void aProxyInFrontOfAnAdvisedImplementationCachesOnceNotTwice() {
+        directory(a, "write person-3 eve");
+        int wrapper = runs(a, "wrapper.name");
+        int plain = runs(a, "plain.name");
+        long loads = stat(a, "Loads");
+        long calls = stat(a, "Calls");
+        assertEquals("ok eve", directory(a, "wrappedName 3"));
+        assertEquals("ok eve", directory(a, "wrappedName 3"));
+        assertEquals(wrapper + 1, runs(a, "wrapper.name"), "the second call is served by the proxy's cache");
+        assertEquals(plain + 1, runs(a, "plain.name"));
+        assertEquals(loads + 1, stat(a, "Loads"), "the target's call inside the proxy's is not a load of its own");
+        assertEquals(calls + 2, stat(a, "Calls"));
+    }
 }

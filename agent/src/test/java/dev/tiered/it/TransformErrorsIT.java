@@ -96,12 +96,20 @@ class TransformErrorsIT {
             "async(long) runs uncached: it returns java.util.concurrent.Future, whose completion cannot be observed without blocking|accepted: a CompletableFuture or CompletionStage",
             "nativeFind(long) runs uncached: @Tiered is on a native method|annotate a Java method that calls it",
             "badInvalidation(long) invalidates nothing: @Invalidates names the namespace \"not a namespace\"|accepted: 1 to 200 letters",
-            "$Base.abstractFind(long) runs uncached: @Tiered is on an abstract method|annotate the method that implements it",
-            "$Repository.interfaceFind(long) runs uncached: @Tiered is on an abstract method|annotate the method that implements it"})
+            "$Base.abstractFind(long) runs uncached: @Tiered is on an abstract method|annotate the method that implements it"})
     void eachInvalidAnnotationGetsOneLine(String problem, String acceptedForm) {
         assertOneLine(BROKEN + (problem.startsWith("$") ? "" : ".") + problem);
         assertTrue(app.stderrMatching(l -> l.contains(problem) && l.contains(acceptedForm)).size() == 1,
                 "the line states the accepted form: " + acceptedForm);
+    }
+
+    @Test
+    void anAbstractMethodOfAnInterfaceIsNotRefusedItsImplementationIsCachedInstead() {
+        int before = Integer.parseInt(app.request("runs interfaceFind"));
+        assertEquals("ok ran", app.request("call " + BROKEN + "$Impl interfaceFind 2"));
+        assertEquals("ok ran", app.request("call " + BROKEN + "$Impl interfaceFind 2"));
+        assertEquals(before + 1, Integer.parseInt(app.request("runs interfaceFind")));
+        assertTrue(app.stderrMatching(l -> l.contains("interfaceFind")).isEmpty(), app.transcript());
     }
 
     @Test

@@ -353,6 +353,11 @@ public final class CachedMethod implements Namespace.Member {
         Load mine;
         while (true) {
             Load current = inflight.get(key);
+            if (current != null && current.ledByThisThread()) {
+                // the method called again for the same key inside its own load: a proxy and the object behind
+                // it, both advised through their interface; the outer call caches the result, this one runs through
+                return null;
+            }
             // an earlier call computing a result that is current for this call too is joined
             if (current != null && current(current)) {
                 Object result = current.joined(coalesceMaxWaitNanos, stage);

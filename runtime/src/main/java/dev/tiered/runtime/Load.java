@@ -44,6 +44,8 @@ public final class Load {
     /** The token of the lease this load holds to compute its entry for every JVM, or {@code null}. */
     String leaseToken;
     private boolean leader;
+    /** The thread that began this load. */
+    private final Thread caller = Thread.currentThread();
     private boolean countedLeading;
     private final CountDownLatch done = new CountDownLatch(1);
     /** For an asynchronous method: completes with the value, or exceptionally; shared by callers of the key. */
@@ -79,6 +81,14 @@ public final class Load {
             countedLeading = true;
             LEADING.get()[0]++;
         }
+    }
+
+    /**
+     * Whether this is a synchronous load whose body runs on the calling thread now: a call of its method for its
+     * key from within itself. (An asynchronous load's first caller has returned; its thread may call again.)
+     */
+    boolean ledByThisThread() {
+        return shared == null && leader && caller == Thread.currentThread();
     }
 
     static boolean leadingOnThisThread() {

@@ -72,6 +72,25 @@ class CachedMethodTest {
         assertEquals(2, runtime.stats("catalog").calls());
     }
 
+    /**
+     * A JDK proxy and the object behind it, both advised through their interface, are one cached method: the
+     * proxy's call caches, the target's call inside it runs through, counted once, stored once.
+     */
+    @Test
+    void theSameMethodCalledForTheSameKeyInsideItsOwnLoadRunsThroughAndIsCachedOnce() throws Exception {
+        CachedMethod find = find();
+        AtomicInteger runs = new AtomicInteger();
+        Object outer = find.begin1(7L);
+        assertTrue(outer instanceof Load, "the proxy's call misses");
+        assertEquals("v7", call(find, () -> "v" + (7 + 0 * runs.incrementAndGet()), 7L), "the target runs through");
+        assertEquals(1, runs.get());
+        ((Load) outer).complete("v7");
+        assertEquals("v7", call(find, () -> "v" + runs.incrementAndGet(), 7L));
+        assertEquals(1, runs.get(), "served from L1");
+        assertEquals(1, find.stats().loads.sum(), "one load, the proxy's");
+        assertEquals(0, find.stats().uncached.sum(), "the target's call is not a call of its own");
+    }
+
     @Test
     void argumentsCompareByValueAndArraysByContent() throws Exception {
         CachedMethod ranges = runtime.register(Specs.of(Fixtures.Catalog.class, "ranges", "10m", Tier.L1, "c"));

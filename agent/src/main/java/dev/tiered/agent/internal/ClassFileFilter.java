@@ -14,8 +14,10 @@ import java.util.function.Consumer;
  *
  * <p>It keeps start-up cheap: a class whose bytes do not mention {@code Ldev/tiered/Tiered;} or
  * {@code Ldev/tiered/Invalidates;} cannot carry the annotations, so it is passed over with one byte scan and never
- * parsed. Only the rare class that does is handed to the {@link Rewriter}; if the engine is still starting, that
- * class waits for it, for at most {@link #WAIT_SECONDS}, and otherwise loads as written (logged).
+ * parsed, unless it implements an interface that does ({@link AnnotatedInterfaces}, which reads each of the
+ * application's interfaces once). Only the rare class that does is handed to the {@link Rewriter}; if the engine is
+ * still starting, that class waits for it, for at most {@link #WAIT_SECONDS}, and otherwise loads as written
+ * (logged).
  */
 final class ClassFileFilter implements ClassFileTransformer {
     /** How long a class that needs rewriting waits for the engine to start. */
@@ -26,6 +28,7 @@ final class ClassFileFilter implements ClassFileTransformer {
     private static final byte[] INVALIDATES = "Invalidates;".getBytes(StandardCharsets.US_ASCII);
 
     private final ClassLoader agentLoader;
+    private final AnnotatedInterfaces interfaces = new AnnotatedInterfaces();
     private final long waitNanos;
     private final CountDownLatch started = new CountDownLatch(1);
     /** Set once, before {@link #started} opens; null when the engine did not start or is disabled. */
@@ -60,7 +63,8 @@ final class ClassFileFilter implements ClassFileTransformer {
     @Override
     public byte[] transform(Module module, ClassLoader loader, String className, Class<?> classBeingRedefined,
                             ProtectionDomain domain, byte[] bytes) throws IllegalClassFormatException {
-        if (loader == agentLoader || bytes == null || !mentionsAnnotations(bytes)) {
+        if (loader == agentLoader || bytes == null
+                || !mentionsAnnotations(bytes) && !interfaces.implementsOne(loader, bytes)) {
             return null;
         }
         ClassFileTransformer target = rewriter;

@@ -44,7 +44,7 @@ public final class Installer {
             Bridge.lastCall(CallTrace::lastOnThisThread);
         }
         TieredTransformer transformer = new TieredTransformer(runtime);
-        filter.open(new Rewriter(transformer, log), log::warn);
+        filter.open(new Rewriter(transformer, log, inst), log::warn);
         if (attached) {
             retransformLoaded(inst, agentLoader, log);
         } else {
@@ -110,7 +110,31 @@ public final class Installer {
         log.info("attached: {} loaded classes with @Tiered or @Invalidates methods were retransformed", annotated.size());
     }
 
+    /** Whether the class declares an annotated method, or lists an interface that does (or whose parents do). */
     private static boolean declaresAnnotatedMethod(Class<?> c) {
+        if (!c.isInterface()) {
+            for (Class<?> i : c.getInterfaces()) {
+                if (!AnnotatedInterfaces.library(i.getName().replace('.', '/')) && declaresOrInherits(i)) {
+                    return true;
+                }
+            }
+        }
+        return annotatedMethodIn(c);
+    }
+
+    private static boolean declaresOrInherits(Class<?> face) {
+        if (annotatedMethodIn(face)) {
+            return true;
+        }
+        for (Class<?> parent : face.getInterfaces()) {
+            if (declaresOrInherits(parent)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean annotatedMethodIn(Class<?> c) {
         for (Method m : c.getDeclaredMethods()) {
             for (Annotation a : m.getDeclaredAnnotations()) {
                 String name = a.annotationType().getName();

@@ -1,7 +1,10 @@
 package dev.tiered.agent.internal;
 
 import java.lang.instrument.ClassFileTransformer;
+import java.lang.instrument.Instrumentation;
 import java.security.ProtectionDomain;
+import java.util.Map;
+import java.util.Set;
 
 import org.slf4j.Logger;
 
@@ -16,6 +19,8 @@ import net.bytebuddy.pool.TypePool;
 import net.bytebuddy.utility.AsmClassReader;
 import net.bytebuddy.utility.AsmClassWriter;
 
+import dev.tiered.agent.bootstrap.Bridge;
+
 /**
  * Rewrites one class that mentions the annotations: describes it from its bytes (nothing is loaded), asks the
  * {@link TieredTransformer} which methods get which advice, and has Byte Buddy's {@code Advice} inline it in one
@@ -27,12 +32,18 @@ import net.bytebuddy.utility.AsmClassWriter;
  * uses. A class that cannot be rewritten loads as written, logged on one line.
  */
 final class Rewriter implements ClassFileTransformer {
+    /** The module of the bridge that inlined advice calls: the bootstrap loader's unnamed module. */
+    private static final Module BRIDGE = Bridge.class.getModule();
+
     private final TieredTransformer transformer;
     private final Logger log;
+    /** Lets a named module read the bridge; {@code null} where no class of a named module is rewritten. */
+    private final Instrumentation inst;
 
-    Rewriter(TieredTransformer transformer, Logger log) {
+    Rewriter(TieredTransformer transformer, Logger log, Instrumentation inst) {
         this.transformer = transformer;
         this.log = log;
+        this.inst = inst;
     }
 
     @Override
@@ -40,7 +51,18 @@ final class Rewriter implements ClassFileTransformer {
                             ProtectionDomain domain, byte[] bytes) {
         String typeName = className.replace('/', '.');
         try {
-            return rewrite(transformer, typeName, loader, bytes);
+            byte[] rewritten = rewrite(transformer, typeName, loader, bytes);
+            if (rewritten != null && module != null && module.isNamed() && !module.canRead(BRIDGE)) {
+                // a class of a named module (a JDK proxy's dynamic module jdk.proxyN, a modular application) reads
+                // only what it declares: without this, the advice's first call of the bridge fails to link
+                if (inst == null) {
+                    log.warn("{} runs as written: its module {} cannot be made to read tiered's bridge", typeName,
+                            module.getName());
+                    return null;
+                }
+                inst.redefineModule(module, Set.of(BRIDGE), Map.of(), Map.of(), Set.of(), Map.of());
+            }
+            return rewritten;
         } catch (Throwable t) {
             log.warn("{} is left as written: it could not be transformed ({})", typeName, t.toString());
             return null;

@@ -83,36 +83,109 @@ final class TieredTransformer {
         CURRENT.remove();
     }
 
-    /** The advice for the annotated methods of {@code type}, or null if it has none (or none is accepted). */
+    /**
+     * The advice for the annotated methods of {@code type}, or null if it has none (or none is accepted). A method
+     * is annotated itself, or implements an annotated method of an interface that {@code type} lists (directly or
+     * through that interface's super-interfaces): then it is advised as that interface method, one cached method
+     * for every class implementing it in the loader (JDK proxies of the interface, such as Spring Data's
+     * repositories, included). An abstract interface method itself is not refused: its implementations apply it.
+     */
     AsmVisitorWrapper advice(TypeDescription type, ClassLoader loader) {
         Map<String, Integer> ids = new HashMap<>();
         CURRENT.set(ids);
         AsmVisitorWrapper.ForDeclaredMethods wrapper = null;
         for (MethodDescription.InDefinedShape m : type.getDeclaredMethods()) {
-            if (m.isBridge() || m.isSynthetic()) {
-                continue;
+            AnnotationDescription tiered = null;
+            AnnotationDescription invalidates = null;
+            TypeDescription owner = type;
+            MethodDescription.InDefinedShape declared = m;
+            if (!m.isBridge() && !m.isSynthetic()) {
+                tiered = annotation(m, TIERED);
+                invalidates = annotation(m, INVALIDATES);
+                if ((tiered != null || invalidates != null) && m.isAbstract() && type.isInterface()) {
+                    continue; // applied where it is implemented
+                }
             }
-            AnnotationDescription tiered = annotation(m, TIERED);
-            AnnotationDescription invalidates = annotation(m, INVALIDATES);
+            if (tiered == null && invalidates == null && implementsInterfaceMethod(type, m)
+                    && !(m.isBridge() && annotatedByName(type, m.getInternalName()))) {
+                MethodDescription.InDefinedShape implemented = annotatedInterfaceMethod(type, m, 0);
+                if (implemented != null) {
+                    owner = implemented.getDeclaringType();
+                    declared = implemented;
+                    tiered = annotation(implemented, TIERED);
+                    invalidates = annotation(implemented, INVALIDATES);
+                }
+            }
             if (tiered == null && invalidates == null) {
                 continue;
             }
             String signature = m.getInternalName() + m.getDescriptor();
-            int id = site(loader, type.getName() + "#" + signature, tiered, invalidates, type, m);
+            int id = site(loader, owner.getName() + "#" + signature, tiered, invalidates, owner, declared, m);
             if (id == REJECTED) {
                 continue;
             }
             ids.put(signature, id);
             Advice chosen = tiered != null ? advice.read(m.getParameters().size())
-                    : cacheKeyParameters(m).isEmpty() ? advice.invalidateWhole() : advice.invalidateKeyed();
+                    : cacheKeyParameters(declared).isEmpty() ? advice.invalidateWhole() : advice.invalidateKeyed();
             wrapper = (wrapper == null ? new AsmVisitorWrapper.ForDeclaredMethods() : wrapper)
                     .invokable(named(m.getInternalName()).and(hasDescriptor(m.getDescriptor())), chosen);
         }
         return wrapper;
     }
 
+    /**
+     * Whether the class annotates a method of this name itself: a bridge to it (javac copies the annotations onto
+     * the bridge, which is skipped) must not also be advised as the interface's method.
+     */
+    private static boolean annotatedByName(TypeDescription type, String name) {
+        for (MethodDescription.InDefinedShape m : type.getDeclaredMethods()) {
+            if (!m.isBridge() && m.getInternalName().equals(name)
+                    && (annotation(m, TIERED) != null || annotation(m, INVALIDATES) != null)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether {@code m} can implement an interface method: an instance method with a body, not private. */
+    private static boolean implementsInterfaceMethod(TypeDescription type, MethodDescription.InDefinedShape m) {
+        return !type.isInterface() && !m.isAbstract() && !m.isStatic() && !m.isPrivate() && !m.isConstructor()
+                && !m.isTypeInitializer() && !type.getInterfaces().isEmpty();
+    }
+
+    /**
+     * The method of an interface {@code type} lists (or of one of their super-interfaces) with {@code m}'s name and
+     * descriptor that carries {@code @Tiered} or {@code @Invalidates}; the first found, depth first in declaration
+     * order. Interfaces of the JDK and well-known libraries are not read.
+     */
+    private static MethodDescription.InDefinedShape annotatedInterfaceMethod(TypeDefinition type,
+                                                                           MethodDescription.InDefinedShape m,
+                                                                           int depth) {
+        if (depth > 8) {
+            return null;
+        }
+        for (TypeDescription.Generic i : type.getInterfaces()) {
+            TypeDescription face = i.asErasure();
+            if (AnnotatedInterfaces.library(face.getInternalName())) {
+                continue;
+            }
+            for (MethodDescription.InDefinedShape candidate : face.getDeclaredMethods()
+                    .filter(named(m.getInternalName()).and(hasDescriptor(m.getDescriptor())))) {
+                if (annotation(candidate, TIERED) != null || annotation(candidate, INVALIDATES) != null) {
+                    return candidate;
+                }
+            }
+            MethodDescription.InDefinedShape inherited = annotatedInterfaceMethod(face, m, depth + 1);
+            if (inherited != null) {
+                return inherited;
+            }
+        }
+        return null;
+    }
+
     private int site(ClassLoader loader, String key, AnnotationDescription tiered, AnnotationDescription invalidates,
-                     TypeDescription type, MethodDescription.InDefinedShape m) {
+                     TypeDescription type, MethodDescription.InDefinedShape m,
+                     MethodDescription.InDefinedShape implementation) {
         Map<String, Integer> byMethod;
         synchronized (sites) {
             byMethod = sites.computeIfAbsent(loader, l -> new HashMap<>());
@@ -122,14 +195,19 @@ final class TieredTransformer {
             if (known != null) {
                 return known;
             }
-            int id = register(tiered, invalidates, type, m, loader);
+            int id = register(tiered, invalidates, type, m, implementation, loader);
             byMethod.put(key, id);
             return id;
         }
     }
 
+    /**
+     * Registers the method {@code m} of {@code type} as annotated; {@code implementation} is the method advised,
+     * {@code m} itself or a class's implementation of the interface method {@code m}.
+     */
     private int register(AnnotationDescription tiered, AnnotationDescription invalidates, TypeDescription type,
-                         MethodDescription.InDefinedShape m, ClassLoader loader) {
+                         MethodDescription.InDefinedShape m, MethodDescription.InDefinedShape implementation,
+                         ClassLoader loader) {
         List<String> parameterTypes = new ArrayList<>();
         for (TypeDescription t : m.getParameters().asTypeList().asErasures()) {
             parameterTypes.add(t.getActualName());
@@ -143,14 +221,14 @@ final class TieredTransformer {
             }
             if (runtime == null) {
                 if (tiered != null) {
-                    spec(tiered, type, m, parameterTypes, loader);
+                    spec(tiered, type, m, implementation, parameterTypes, loader);
                 } else {
                     invalidationSpec(invalidates, type, m, parameterTypes, loader);
                 }
                 return 0;
             }
             if (tiered != null) {
-                CachedMethod method = runtime.register(spec(tiered, type, m, parameterTypes, loader));
+                CachedMethod method = runtime.register(spec(tiered, type, m, implementation, parameterTypes, loader));
                 return Bridge.register(new Sites.Read(method));
             }
             return Bridge.register(new Sites.Invalidate(runtime.registerInvalidation(
@@ -203,15 +281,17 @@ final class TieredTransformer {
     }
 
     private static MethodSpec spec(AnnotationDescription a, TypeDescription type, MethodDescription.InDefinedShape m,
-                                   List<String> parameterTypes, ClassLoader loader) {
+                                   MethodDescription.InDefinedShape implementation, List<String> parameterTypes,
+                                   ClassLoader loader) {
         List<KeyType> keyTypes = new ArrayList<>();
         for (TypeDescription.Generic t : m.getParameters().asTypeList()) {
             keyTypes.add(KeyTypes.of(t));
         }
-        MethodSpec.Kind kind = m.isTypeInitializer() ? MethodSpec.Kind.STATIC_INITIALIZER
-                : m.isConstructor() ? MethodSpec.Kind.CONSTRUCTOR
-                : m.isAbstract() ? MethodSpec.Kind.ABSTRACT
-                : m.isNative() ? MethodSpec.Kind.NATIVE
+        MethodDescription.InDefinedShape advised = implementation;
+        MethodSpec.Kind kind = advised.isTypeInitializer() ? MethodSpec.Kind.STATIC_INITIALIZER
+                : advised.isConstructor() ? MethodSpec.Kind.CONSTRUCTOR
+                : advised.isAbstract() ? MethodSpec.Kind.ABSTRACT
+                : advised.isNative() ? MethodSpec.Kind.NATIVE
                 : MethodSpec.Kind.CONCRETE;
         return new MethodSpec(type.getName(), m.getInternalName(), m.getDescriptor(), parameterTypes,
                 m.getReturnType().asErasure().getActualName(), kind, string(a, "ttl"), string(a, "l1Ttl"),

@@ -93,6 +93,8 @@ public final class CachedMethod implements Namespace.Member {
     private final MethodL2 l2Store;
     /** Whether every argument type has a stable L2 key encoding, so that the tier may include L2. */
     private final boolean l2Capable;
+    /** The loader of the method's class, held weakly: where observers find the application's libraries. */
+    private final java.lang.ref.WeakReference<ClassLoader> loader;
 
     CachedMethod(Shared shared, MethodSpec spec, Namespace namespace, Tier tier, Duration ttl, Duration l1Ttl,
                  boolean cacheNulls, long l1MaxEntries, long l1MaxBytes) {
@@ -124,6 +126,12 @@ public final class CachedMethod implements Namespace.Member {
         this.l2Store = shared2 == null || !l2Capable ? null : new MethodL2(shared2, namespace.keys(), name,
                 new KeyEncoder(spec.keyTypes()), arity, stats, spec.resolver());
         this.l2 = tier == Tier.L1 ? null : l2Store;
+        this.loader = new java.lang.ref.WeakReference<>(spec.classLoader());
+    }
+
+    /** The loader of the method's class, or {@code null} for the bootstrap loader or one that is gone. */
+    public ClassLoader classLoader() {
+        return loader.get();
     }
 
     /**

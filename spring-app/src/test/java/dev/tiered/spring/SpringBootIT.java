@@ -23,6 +23,8 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.h2.tools.Server;
 import org.junit.jupiter.api.AfterAll;
@@ -177,6 +179,25 @@ class SpringBootIT {
         assertEquals(l2 + 1, hits(1, "l2"), "the other instance is served from L2");
         assertTrue(app[0].stderrMatching(l -> l.contains("OwnerRepository") && l.contains("uncached")).isEmpty(),
                 app[0].transcript());
+    }
+
+    /** {@code /actuator/metrics/<name>?tag=...}: the first measurement's value. */
+    private static double actuator(int instance, String meter) {
+        String json = get(instance, "/actuator/metrics/" + meter);
+        Matcher m = Pattern.compile("\"value\":([-0-9.E]+)").matcher(json);
+        assertTrue(m.find(), json);
+        return Double.parseDouble(m.group(1));
+    }
+
+    @Test
+    void tieredsMetersAreInTheApplicationsMicrometerRegistry() {
+        assertEquals("c0", get(0, "/owners/4/city"));
+        double calls = actuator(0, "tiered.calls?tag=namespace:owners");
+        assertEquals("c0", get(0, "/owners/4/city"));
+        assertEquals(calls + 1, actuator(0, "tiered.calls?tag=namespace:owners"));
+        assertEquals(hits(0, "l1"), (long) actuator(0, "tiered.hits?tag=namespace:owners&tag=tier:l1"),
+                "the same count as tiered's own Prometheus endpoint");
+        assertEquals(1, actuator(0, "tiered.bus.connected"));
     }
 
     @Test

@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.function.ToDoubleFunction;
 import java.util.function.ToLongFunction;
 
 import org.slf4j.Logger;
@@ -162,45 +161,20 @@ final class MetricsEndpoint {
             lagSums.add(ns.propagationLag.sum() / 1e6);
         }
         PrometheusText t = new PrometheusText();
-        counter(t, all, "tiered_calls_total", "Calls of the namespace's cached methods.",
-                NamespaceStats::calls);
-        counterBy(t, all, "tiered_hits_total",
-                "Calls served from a tier: l1, this JVM's memory; l2, Redis (lease waits included).",
-                "tier", "l1", NamespaceStats::l1Hits, "l2", NamespaceStats::l2Hits);
-        counter(t, all, "tiered_misses_total", "Calls that ran the method because no tier had the entry.",
-                NamespaceStats::misses);
-        counterBy(t, all, "tiered_loads_total", "Runs of the method for a miss, by whether it returned (success) "
-                + "or threw (failure).",
-                "result", "success", NamespaceStats::loads, "failure", NamespaceStats::loadFailures);
-        counter(t, all, "tiered_coalesced_total",
-                "Calls that waited for another thread's load of the same key and returned its result.",
-                NamespaceStats::coalesced);
-        counter(t, all, "tiered_uncached_total", "Calls that ran the method without the cache (namespace disabled, "
-                + "cut off from invalidations, read by an open transaction that wrote the namespace, or an agent "
-                + "fault).", NamespaceStats::uncached);
-        counter(t, all, "tiered_refreshes_total", "Loads that refreshed an entry ahead of its expiry.",
-                NamespaceStats::refreshes);
-        counter(t, all, "tiered_lease_waits_total", "Calls that waited for another JVM computing the same entry "
-                + "and were served its result.", NamespaceStats::leaseWaits);
-        counter(t, all, "tiered_stale_served_total", "Calls whose method threw and that returned a recently "
-                + "expired value instead (tiered.staleIfError).", NamespaceStats::staleServed);
-        counter(t, all, "tiered_verified_total", "L1 hits on which the method ran too, to compare "
-                + "(tiered.verify.rate).", NamespaceStats::verified);
-        counter(t, all, "tiered_verify_mismatches_total", "Verified hits whose cached value differed from the "
-                + "method's result: a write may lack @Invalidates.", NamespaceStats::verifyMismatches);
-        counter(t, all, "tiered_l2_errors_total", "Redis reads and writes that failed or timed out.",
-                NamespaceStats::l2Errors);
-        counter(t, all, "tiered_l2_timeouts_total", "Of the L2 errors, those where Redis did not answer in time.",
-                NamespaceStats::l2Timeouts);
-        counter(t, all, "tiered_decode_failures_total", "L2 values that could not be decoded.",
-                NamespaceStats::decodeFailures);
-        counter(t, all, "tiered_not_stored_total", "Results kept out of L2 (not serializable, too large, not "
-                + "allowed, or the write-behind queue full).", NamespaceStats::notStored);
-        counter(t, all, "tiered_faults_total", "Internal failures of tiered.", NamespaceStats::faults);
-        counterBy(t, all, "tiered_invalidations_total",
-                "Invalidations made by this JVM (sent) and made by other JVMs and received here (received).",
-                "direction", "sent", NamespaceStats::invalidationsSent,
-                "received", NamespaceStats::invalidationsReceived);
+        for (MeterTable.Family f : MeterTable.NAMESPACE) {
+            String name = f.counter() ? f.name() + "_total" : f.name();
+            t.family(name, f.counter() ? "counter" : "gauge", f.help());
+            for (NamespaceStats s : all) {
+                for (MeterTable.Series series : f.series()) {
+                    double value = series.value().applyAsLong(s);
+                    if (f.tag() == null) {
+                        t.sample(name, value, "namespace", s.namespace());
+                    } else {
+                        t.sample(name, value, "namespace", s.namespace(), f.tag(), series.tagValue());
+                    }
+                }
+            }
+        }
         summary(t, all, "tiered_load_duration_seconds", "Time of a load (a run of the method for a miss), to within "
                 + "12.5%; quantile 1 is the longest.", 1e9, NamespaceStats::loadP50Nanos, NamespaceStats::loadP99Nanos,
                 NamespaceStats::loadMaxNanos, NamespaceStats::loadNanos, NamespaceStats::misses);
@@ -208,11 +182,6 @@ final class MetricsEndpoint {
                 + "within 12.5%; quantile 1 is the longest.", 1e9, NamespaceStats::l2P50Nanos,
                 NamespaceStats::l2P99Nanos, NamespaceStats::l2MaxNanos, NamespaceStats::l2ReadNanos,
                 NamespaceStats::l2Reads);
-        counterBy(t, all, "tiered_evictions_total", "L1 entries removed by Caffeine: to keep within the bound "
-                + "(cause size) or at the end of their lifetime (cause expired).",
-                "cause", "size", NamespaceStats::evictedBySize, "expired", NamespaceStats::expired);
-        counter(t, all, "tiered_stale_drops_total", "L1 entries found to be of an old version (invalidated) and "
-                + "dropped.", NamespaceStats::staleDrops);
         t.family("tiered_propagation_lag_seconds", "summary", "Time from a write in another JVM (its clock) to its "
                 + "invalidation arriving here, to within 12.5%; quantile 1 is the longest.");
         for (int i = 0; i < all.size(); i++) {
@@ -227,11 +196,6 @@ final class MetricsEndpoint {
             t.sample("tiered_propagation_lag_seconds_sum", lagSums.get(i), "namespace", n);
             t.sample("tiered_propagation_lag_seconds_count", s.invalidationsReceived(), "namespace", n);
         }
-        gauge(t, all, "tiered_l1_entries", "Entries in this JVM's L1 (estimate).", NamespaceStats::l1Entries);
-        gauge(t, all, "tiered_l1_estimated_bytes", "Estimated bytes of the L1 entries of methods bounded by "
-                + "tiered.l1.maxBytes.", NamespaceStats::l1EstimatedBytes);
-        gauge(t, all, "tiered_namespace_version", "The namespace's version (positive: from Redis; zero or "
-                + "negative: local only).", NamespaceStats::version);
 
         CircuitBreaker breaker = runtime.breaker();
         t.family("tiered_bus_connected", "gauge", "1 while the invalidation bus is subscribed, else 0.")
@@ -260,27 +224,6 @@ final class MetricsEndpoint {
         return t.toString();
     }
 
-    private static void counter(PrometheusText t, List<NamespaceStats> all, String name, String help,
-                                ToDoubleFunction<NamespaceStats> value) {
-        perNamespace(t, all, name, "counter", help, value);
-    }
-
-    private static void gauge(PrometheusText t, List<NamespaceStats> all, String name, String help,
-                              ToDoubleFunction<NamespaceStats> value) {
-        perNamespace(t, all, name, "gauge", help, value);
-    }
-
-    /** A counter per namespace split in two by one label, as hits by tier or loads by result. */
-    private static void counterBy(PrometheusText t, List<NamespaceStats> all, String name, String help, String label,
-                                  String first, ToLongFunction<NamespaceStats> firstValue, String second,
-                                  ToLongFunction<NamespaceStats> secondValue) {
-        t.family(name, "counter", help);
-        for (NamespaceStats s : all) {
-            t.sample(name, firstValue.applyAsLong(s), "namespace", s.namespace(), label, first);
-            t.sample(name, secondValue.applyAsLong(s), "namespace", s.namespace(), label, second);
-        }
-    }
-
     /** A summary per namespace: quantiles 0.5, 0.99 and 1, the sum and the count; values in {@code perSecond}ths. */
     private static void summary(PrometheusText t, List<NamespaceStats> all, String name, String help, double perSecond,
                                 ToLongFunction<NamespaceStats> p50, ToLongFunction<NamespaceStats> p99,
@@ -294,14 +237,6 @@ final class MetricsEndpoint {
             t.sample(name, max.applyAsLong(s) / perSecond, "namespace", n, "quantile", "1");
             t.sample(name + "_sum", sum.applyAsLong(s) / perSecond, "namespace", n);
             t.sample(name + "_count", count.applyAsLong(s), "namespace", n);
-        }
-    }
-
-    private static void perNamespace(PrometheusText t, List<NamespaceStats> all, String name, String type,
-                                     String help, ToDoubleFunction<NamespaceStats> value) {
-        t.family(name, type, help);
-        for (NamespaceStats s : all) {
-            t.sample(name, value.applyAsDouble(s), "namespace", s.namespace());
         }
     }
 }

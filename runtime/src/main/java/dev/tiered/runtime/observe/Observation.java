@@ -20,9 +20,9 @@ import dev.tiered.runtime.stats.FaultReporter;
 
 /**
  * What watches a running engine, attached to it from outside (the agent attaches it at start-up): MBeans for the
- * runtime, each namespace and each cached method; the Prometheus endpoint with {@code tiered.metrics.port}; the log
- * summary with {@code tiered.metrics.logInterval}. Everything is registered on tiered's maintenance thread and
- * unregistered when the engine closes.
+ * runtime, each namespace and each cached method; the Prometheus endpoint with {@code tiered.metrics.port}; the
+ * application's Micrometer registry, if it has one; the log summary with {@code tiered.metrics.logInterval}.
+ * Everything is registered on tiered's maintenance thread and unregistered when the engine closes.
  */
 public final class Observation implements TieredRuntime.Observer {
     private static final Logger LOG = FaultReporter.LOG;
@@ -32,12 +32,15 @@ public final class Observation implements TieredRuntime.Observer {
     private final List<ObjectName> mbeans = new ArrayList<>();
     /** The Prometheus endpoint, or {@code null} without {@code tiered.metrics.port}. */
     private final MetricsEndpoint metrics;
+    /** The application's Micrometer registries, found through the loaders of its cached classes. */
+    private final MicrometerMeters micrometer;
 
     private Observation(TieredRuntime runtime) {
         this.runtime = runtime;
         TieredConfig config = runtime.config();
         this.metrics = config.metricsPort() >= 0
                 ? new MetricsEndpoint(runtime, config.metricsHost(), config.metricsPort()) : null;
+        this.micrometer = new MicrometerMeters(runtime);
     }
 
     /** Attaches what the configuration asks for to {@code runtime}; returns at once. */
@@ -58,11 +61,13 @@ public final class Observation implements TieredRuntime.Observer {
     @Override
     public void namespaceAdded(Namespace ns) {
         register("dev.tiered:type=Namespace,name=" + ns.name, new NamespaceView(runtime.operations(), ns));
+        micrometer.namespaceAdded(ns);
     }
 
     @Override
     public void methodAdded(CachedMethod method) {
         register(MethodView.objectName(method), new MethodView(method));
+        micrometer.loaderSeen(method.classLoader());
     }
 
     /** Where the Prometheus endpoint listens, or {@code null} when it does not (yet). */
@@ -93,6 +98,7 @@ public final class Observation implements TieredRuntime.Observer {
         if (metrics != null) {
             metrics.close();
         }
+        micrometer.close();
         MBeanServer server = ManagementFactory.getPlatformMBeanServer();
         for (ObjectName name : mbeans) {
             try {

@@ -97,11 +97,11 @@ public final class CachedMethod implements Namespace.Member {
     private final java.lang.ref.WeakReference<ClassLoader> loader;
 
     CachedMethod(Shared shared, MethodSpec spec, Namespace namespace, Tier tier, Duration ttl, Duration l1Ttl,
-                 boolean cacheNulls, long l1MaxEntries, long l1MaxBytes) {
+                 boolean cacheNulls, long l1MaxEntries, long l1MaxBytes, double verifyRate) {
         this.versions = shared.versions();
         this.faults = shared.faults();
         this.clock = shared.clock();
-        this.verifyRate = shared.config().verifyRate();
+        this.verifyRate = verifyRate;
         this.provenance = shared.config().provenance();
         this.coalesceMaxWaitNanos = shared.config().coalesceMaxWait().toNanos();
         this.hits = shared.hits();

@@ -101,7 +101,9 @@ final class Registrar {
         long maxEntries = overrides.l1MaxEntries() != null ? overrides.l1MaxEntries() : config.l1MaxEntries();
         long maxBytes = overrides.l1MaxBytes() != null ? overrides.l1MaxBytes() : config.l1MaxBytes();
         Namespace ns = shared.versions().namespace(nsName);
-        CachedMethod method = new CachedMethod(shared, spec, ns, tier, ttl, l1Ttl, cacheNulls, maxEntries, maxBytes);
+        double verifyRate = overrides.verifyRate() != null ? overrides.verifyRate() : config.verifyRate();
+        CachedMethod method = new CachedMethod(shared, spec, ns, tier, ttl, l1Ttl, cacheNulls, maxEntries, maxBytes,
+                verifyRate);
         ns.add(method);
         LOG.debug("caching {}", method);
         return method;

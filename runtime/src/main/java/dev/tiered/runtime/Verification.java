@@ -1,7 +1,5 @@
 package dev.tiered.runtime;
 
-import java.util.Objects;
-
 import dev.tiered.runtime.l1.Entry;
 import dev.tiered.runtime.l1.Keys;
 import dev.tiered.runtime.l1.MethodL1;
@@ -28,10 +26,12 @@ final class Verification {
     }
 
     /**
-     * Compares what the method returned with the cached entry it verifies. A difference means the cache served a
-     * value the method no longer returns: most likely a write without {@code @Invalidates}. It is counted and logged
+     * Compares what the method returned with the cached entry it verifies, as {@link SameResult} does: by
+     * {@code equals} where the class defines it, else by content. A difference means the cache served a value the
+     * method no longer returns: most likely a write without {@code @Invalidates}. It is counted and logged
      * (namespace, method and a hash of the key, never the key), the entry is dropped, and the caller gets the fresh
-     * result. Otherwise, and if the method threw, the caller gets the cached value, as on any hit.
+     * result. Otherwise, if the comparison could not decide, and if the method threw, the caller gets the cached
+     * value, as on any hit.
      *
      * @return what the call returns ({@link Entry#NULL} for {@code null})
      */
@@ -39,7 +39,13 @@ final class Verification {
         if (thrown != null) {
             return cached.result;
         }
-        if (Objects.deepEquals(cached.result == Entry.NULL ? null : cached.result, returned)) {
+        SameResult.Verdict verdict = SameResult.compare(cached.result == Entry.NULL ? null : cached.result, returned);
+        if (verdict == SameResult.Verdict.UNKNOWN) {
+            faults.warn("verify-unknown:" + method, "verify: " + method + " in namespace " + namespace + " returned "
+                    + "a value too large or too closed to compare with the cached one (over " + SameResult.MAX_NODES
+                    + " objects, or fields the JVM does not open); the cached one was kept");
+        }
+        if (verdict != SameResult.Verdict.DIFFERENT) {
             return cached.result;
         }
         stats.verifyMismatches.increment();

@@ -12,11 +12,18 @@ public class OwnerController {
     private final OwnerService service;
     private final OwnerRepository owners;
     private final Relocations relocations;
+    private final PetService pets;
 
-    public OwnerController(OwnerService service, OwnerRepository owners, Relocations relocations) {
+    public OwnerController(OwnerService service, OwnerRepository owners, Relocations relocations, PetService pets) {
         this.service = service;
         this.owners = owners;
         this.relocations = relocations;
+        this.pets = pets;
+    }
+
+    @GetMapping("/owners/{id}/pets")
+    public String pets(@PathVariable long id) {
+        return String.join(",", pets.petsOf(id).stream().map(Pet::getName).toList());
     }
 
     @GetMapping("/owners/{id}/city")

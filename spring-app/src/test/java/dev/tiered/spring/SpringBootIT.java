@@ -47,6 +47,7 @@ class SpringBootIT {
     private static final Duration START = Duration.ofSeconds(90);
 
     private static Server database;
+    private static String url;
     private static final JvmProcess[] app = new JvmProcess[2];
     private static final int[] http = new int[2];
     private static final int[] metrics = new int[2];
@@ -65,7 +66,7 @@ class SpringBootIT {
     static void start() throws SQLException {
         int databasePort = RedisServer.freePort();
         database = Server.createTcpServer("-tcpPort", Integer.toString(databasePort), "-ifNotExists").start();
-        String url = "jdbc:h2:tcp://127.0.0.1:" + databasePort + "/mem:clinic;DB_CLOSE_DELAY=-1";
+        url = "jdbc:h2:tcp://127.0.0.1:" + databasePort + "/mem:clinic;DB_CLOSE_DELAY=-1";
         try (Connection c = DriverManager.getConnection(url, "sa", "");
              Statement s = c.createStatement()) {
             s.execute("create table owner (id bigint primary key, name varchar(100), city varchar(100))");
@@ -76,6 +77,8 @@ class SpringBootIT {
                     insert.executeUpdate();
                 }
             }
+            s.execute("create table pet (id bigint primary key, name varchar(100), owner_id bigint)");
+            s.execute("insert into pet values (50, 'rex', 5), (51, 'tom', 5)");
         }
         for (int i = 0; i < 2; i++) {
             http[i] = RedisServer.freePort();
@@ -86,6 +89,7 @@ class SpringBootIT {
                     .property("tiered.redis.uri", RedisServer.shared().uri())
                     .property("tiered.redis.keyPrefix", "clinic")
                     .property("tiered.metrics.port", Integer.toString(metrics[i]))
+                    .property("tiered.ns.pets.verify.rate", "1")
                     .jar(path("it.appJar"), "--server.port=" + http[i], "--spring.datasource.url=" + url,
                             "--spring.datasource.username=sa")
                     .start();
@@ -198,6 +202,30 @@ class SpringBootIT {
         assertEquals(hits(0, "l1"), (long) actuator(0, "tiered.hits?tag=namespace:owners&tag=tier:l1"),
                 "the same count as tiered's own Prometheus endpoint");
         assertEquals(1, actuator(0, "tiered.bus.connected"));
+    }
+
+    /**
+     * Pets cached as entities (L1), every hit verified ({@code tiered.ns.pets.verify.rate=1}): two loads of the same
+     * rows are the same though Pet has no equals and its owner is a lazy proxy; a write that bypasses
+     * {@code @Invalidates} is found.
+     */
+    @Test
+    void verifyModeComparesEntitiesByWhatTheyHoldAndFindsARealDifference() throws SQLException {
+        String verified = "tiered_verified_total{namespace=\"pets\"}";
+        String mismatches = "tiered_verify_mismatches_total{namespace=\"pets\"}";
+        for (int i = 0; i < 4; i++) {
+            assertEquals("rex,tom", get(0, "/owners/5/pets"));
+        }
+        assertEquals(3, metric(0, verified));
+        assertEquals(0, metric(0, mismatches), "no difference where there is none");
+        try (Connection c = DriverManager.getConnection(url, "sa", "");
+             Statement s = c.createStatement()) {
+            s.executeUpdate("update pet set name = 'max' where id = 50"); // no @Invalidates
+        }
+        assertEquals("max,tom", get(0, "/owners/5/pets"), "the verified hit returns what the method returned");
+        assertEquals(1, metric(0, mismatches));
+        assertEquals("max,tom", get(0, "/owners/5/pets"));
+        assertEquals(1, metric(0, mismatches));
     }
 
     @Test

@@ -15,9 +15,11 @@ public record NamespaceSettings(
         Boolean enabled,
         Boolean cacheNulls,
         Long l1MaxEntries,
-        Long l1MaxBytes) {
+        Long l1MaxBytes,
+        Double verifyRate) {
 
-    public static final NamespaceSettings NONE = new NamespaceSettings(null, null, null, null, null, null, null);
+    public static final NamespaceSettings NONE = new NamespaceSettings(null, null, null, null, null, null, null,
+            null);
 
     /** This, with every component that is {@code null} here taken from {@code fallback}. */
     NamespaceSettings orElse(NamespaceSettings fallback) {
@@ -28,6 +30,7 @@ public record NamespaceSettings(
                 enabled != null ? enabled : fallback.enabled,
                 cacheNulls != null ? cacheNulls : fallback.cacheNulls,
                 l1MaxEntries != null ? l1MaxEntries : fallback.l1MaxEntries,
-                l1MaxBytes != null ? l1MaxBytes : fallback.l1MaxBytes);
+                l1MaxBytes != null ? l1MaxBytes : fallback.l1MaxBytes,
+                verifyRate != null ? verifyRate : fallback.verifyRate);
     }
 }

@@ -233,7 +233,8 @@ final class SettingsReader {
                 wholeForm(1, Long.MAX_VALUE));
         Long maxBytes = nsValue(s.get("l1.maxBytes"), v -> Bytes.parse(v, 0, Long.MAX_VALUE),
                 Bytes.form(0, Long.MAX_VALUE));
-        return new NamespaceSettings(ttl, l1Ttl, tier, enabled, cacheNulls, max, maxBytes);
+        Double verifyRate = nsValue(s.get("verify.rate"), TieredConfig::parseVerifyRate, TieredConfig.VERIFY_RATE_FORM);
+        return new NamespaceSettings(ttl, l1Ttl, tier, enabled, cacheNulls, max, maxBytes, verifyRate);
     }
 
     private <T> T nsValue(String[] raw, Function<String, T> parser, String form) {

@@ -60,7 +60,7 @@ public final class TieredConfig {
     /** Prefix of the per-namespace overrides, {@code tiered.ns.<namespace>.<setting>}. */
     public static final String NS_PREFIX = "tiered.ns.";
     public static final List<String> NS_SETTINGS =
-            List.of("ttl", "l1Ttl", "tier", "enabled", "cacheNulls", "l1.maxEntries", "l1.maxBytes");
+            List.of("ttl", "l1Ttl", "tier", "enabled", "cacheNulls", "l1.maxEntries", "l1.maxBytes", "verify.rate");
     /** Per-namespace settings under the names of version 0.1, which still apply: old name to current name. */
     static final Map<String, String> NS_DEPRECATED = Map.of("l1MaxEntries", "l1.maxEntries",
             "l1MaxBytes", "l1.maxBytes");
@@ -156,13 +156,7 @@ public final class TieredConfig {
         breakerFailures = (int) r.whole(BREAKER_FAILURES, 5, 1, 1000);
         breakerProbeInterval = r.duration(BREAKER_PROBE_INTERVAL, Duration.ofMillis(500));
         provenance = r.bool(PROVENANCE, false);
-        verifyRate = r.value(VERIFY_RATE, 0.0, s -> {
-            double d = Double.parseDouble(s);
-            if (!(d >= 0 && d <= 1)) {
-                throw new IllegalArgumentException();
-            }
-            return d;
-        }, "a decimal number from 0 (off) to 1 (every hit), like 0.001", false);
+        verifyRate = r.value(VERIFY_RATE, 0.0, TieredConfig::parseVerifyRate, VERIFY_RATE_FORM, false);
         staleIfError = r.value(STALE_IF_ERROR, Duration.ZERO, s -> s.equals("0") ? Duration.ZERO : Durations.parse(s),
                 "0 (off) or " + Durations.ACCEPTED_FORM, false);
         metricsPort = r.value(METRICS_PORT, -1, s -> (int) SettingsReader.parseWhole(s, 0, 65535),
@@ -385,6 +379,17 @@ public final class TieredConfig {
     }
 
     /** The fraction of cache hits on which the method also runs, to check that the cached value is still right. */
+    /** The accepted form of {@code tiered.verify.rate} and {@code tiered.ns.<ns>.verify.rate}. */
+    static final String VERIFY_RATE_FORM = "a decimal number from 0 (off) to 1 (every hit), like 0.001";
+
+    static double parseVerifyRate(String text) {
+        double d = Double.parseDouble(text);
+        if (!(d >= 0 && d <= 1)) {
+            throw new IllegalArgumentException(text);
+        }
+        return d;
+    }
+
     public double verifyRate() {
         return verifyRate;
     }

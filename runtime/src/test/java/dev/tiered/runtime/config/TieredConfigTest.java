@@ -111,7 +111,8 @@ class TieredConfigTest {
                 Arguments.of("tiered.ns.product.enabled", "off", "true or false"),
                 Arguments.of("tiered.ns.product.cacheNulls", "nope", "true or false"),
                 Arguments.of("tiered.ns.product.l1.maxEntries", "-3", "a whole number from 1 to"),
-                Arguments.of("tiered.ns.product.l1.maxBytes", "-1KB", "a number of bytes from 0 to"));
+                Arguments.of("tiered.ns.product.l1.maxBytes", "-1KB", "a number of bytes from 0 to"),
+                Arguments.of("tiered.ns.product.verify.rate", "2", "a decimal number from 0 (off) to 1"));
     }
 
     @Test

@@ -17,7 +17,8 @@ import java.util.Set;
 /**
  * The classes the L2 codec may write and read for one method: the JDK's value and collection types, the
  * application classes reachable from the method's declared return type (its type arguments, the declared types of
- * their serializable fields, their serializable superclasses and the permitted subclasses of sealed types), and
+ * their serializable fields, their serializable superclasses and the permitted subclasses of sealed types; for a
+ * class that is not Serializable, all its fields and superclasses), and
  * the packages or classes named in {@code tiered.codec.allow}. Anything else is refused before it is instantiated.
  */
 final class AllowList {
@@ -194,7 +195,10 @@ final class AllowList {
                     walk(permitted, found, seen);
                 }
             }
-            for (Class<?> k = c; k != null && !isJdk(k) && Serializable.class.isAssignableFrom(k);
+            // a Serializable class's serializable superclasses; for any other (encoded by its fields), every
+            // superclass below the JDK's
+            boolean serializable = Serializable.class.isAssignableFrom(c);
+            for (Class<?> k = c; k != null && !isJdk(k) && (!serializable || Serializable.class.isAssignableFrom(k));
                  k = k.getSuperclass()) {
                 found.add(k);
                 for (Field f : k.getDeclaredFields()) {

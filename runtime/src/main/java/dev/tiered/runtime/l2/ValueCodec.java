@@ -18,6 +18,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
@@ -25,12 +26,20 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.zip.CRC32C;
 
+import net.jpountz.lz4.LZ4Compressor;
+import net.jpountz.lz4.LZ4Exception;
+import net.jpountz.lz4.LZ4Factory;
+
 /**
  * Encodes one method's results for L2 and decodes them back, safely.
  *
  * <p>Every value is stored in an envelope: the magic byte {@code 'T'}, a format version, a kind (null, a boxed
- * primitive, a string, a byte array, an {@code Optional}, or Java serialization), an 8-byte fingerprint of the
- * declared return type's shape, and a CRC32C of the kind and the payload. Decoding refuses, as a miss, anything
+ * primitive, a string, a byte array, an {@code Optional}, Java serialization for a {@code Serializable} value, or
+ * the field encoding of {@link FieldCodec} for any other: records, plain classes, collections of them), an 8-byte
+ * fingerprint of the declared return type's shape, and a CRC32C of the kind and the payload. A serialized or
+ * field-encoded payload over {@value #COMPRESS_ABOVE} bytes is compressed with LZ4 when that makes it smaller (its
+ * kind then says so, and its original length comes first, checked against the limit before anything is
+ * allocated). Decoding refuses, as a miss, anything
  * that is not such an envelope, was written for another shape of the return type (a class changed between deploys),
  * fails its checksum, names a class outside the method's {@link AllowList} (refused before it is loaded or
  * instantiated), exceeds the size, depth or reference limits, or is not an instance of the declared return type.
@@ -54,8 +63,15 @@ public final class ValueCodec {
     private static final int DOUBLE = 10;
     private static final int BYTES = 11;
     private static final int OPTIONAL_EMPTY = 12;
+    /** A value that is not {@code Serializable}, in {@link FieldCodec}'s encoding. */
+    static final int FIELDS = 13;
+    /** Set on the kind of a payload compressed with LZ4: its original length (4 bytes), then the compressed bytes. */
+    static final int COMPRESSED = 0x20;
     /** Set on the kind of the value inside a present {@code Optional}. */
     private static final int OPTIONAL = 0x40;
+    /** Serialized and field-encoded payloads longer than this are compressed, if that makes them smaller. */
+    static final int COMPRESS_ABOVE = 1024;
+    private static final LZ4Factory LZ4 = LZ4Factory.safeInstance(); // pure Java: no JNI, no Unsafe
 
     private static final int MAX_DEPTH = 64;
     private static final long MAX_REFERENCES = 1_000_000;
@@ -68,6 +84,8 @@ public final class ValueCodec {
     private final AllowList allowList;
     private final long fingerprint;
     private final int maxBytes;
+    /** For results that are not {@code Serializable}; made on first use. */
+    private volatile FieldCodec fields;
 
     private ValueCodec(ClassLoader loader, Class<?> expected, boolean nullable, Class<?> optionalElement,
                        AllowList allowList, long fingerprint, int maxBytes) {
@@ -189,14 +207,75 @@ public final class ValueCodec {
             kind = BYTES;
             payload = (byte[]) value;
         } else {
+            payload = value instanceof java.io.Serializable ? serialize(value) : null;
             kind = SERIAL;
-            payload = serialize(value);
+            if (payload == null) { // not Serializable, or holding something that is not
+                kind = FIELDS;
+                payload = fields().encode(value);
+            }
+            if (payload.length > COMPRESS_ABOVE) {
+                byte[] compressed = compress(payload);
+                if (compressed != null) {
+                    kind |= COMPRESSED;
+                    payload = compressed;
+                }
+            }
         }
         if (payload.length + HEADER > maxBytes) {
             throw new NotStorableException("its encoded size, " + (payload.length + HEADER)
                     + " bytes, exceeds tiered.l2.maxValueBytes (" + maxBytes + ")");
         }
         return envelope(kind | flag, payload);
+    }
+
+    FieldCodec fields() {
+        FieldCodec f = fields;
+        if (f == null) {
+            synchronized (this) {
+                f = fields;
+                if (f == null) {
+                    f = new FieldCodec(allowList, loader, maxBytes);
+                    fields = f;
+                }
+            }
+        }
+        return f;
+    }
+
+    /** The original length, then the LZ4 block; {@code null} when that is not smaller. */
+    private static byte[] compress(byte[] payload) {
+        LZ4Compressor compressor = LZ4.fastCompressor();
+        byte[] out = new byte[4 + compressor.maxCompressedLength(payload.length)];
+        int length = compressor.compress(payload, 0, payload.length, out, 4, out.length - 4);
+        if (4 + length >= payload.length) {
+            return null;
+        }
+        ByteBuffer.wrap(out).putInt(0, payload.length);
+        return Arrays.copyOf(out, 4 + length);
+    }
+
+    /** The payload a compressed one stands for, in an envelope of its own (the header copied, then the bytes). */
+    private byte[] decompress(byte[] bytes) throws DecodeException {
+        if (bytes.length < HEADER + 4) {
+            throw new DecodeException("a compressed payload without its length");
+        }
+        int original = ByteBuffer.wrap(bytes).getInt(HEADER);
+        if (original < 0 || original > maxBytes) {
+            throw new DecodeException("a compressed payload claiming " + original + " bytes, over "
+                    + "tiered.l2.maxValueBytes");
+        }
+        byte[] plain = new byte[HEADER + original];
+        System.arraycopy(bytes, 0, plain, 0, HEADER);
+        try {
+            int read = LZ4.safeDecompressor().decompress(bytes, HEADER + 4, bytes.length - HEADER - 4, plain, HEADER,
+                    original);
+            if (read != original) {
+                throw new DecodeException("a compressed payload of " + read + " bytes, not " + original);
+            }
+        } catch (LZ4Exception e) {
+            throw new DecodeException("a compressed payload that does not decompress: " + e.getMessage());
+        }
+        return plain;
     }
 
     private static boolean hasLoneSurrogate(String s) {
@@ -220,6 +299,7 @@ public final class ValueCodec {
         return buf.array();
     }
 
+    /** Java serialization's bytes, or {@code null} when the value holds something that is not Serializable. */
     private byte[] serialize(Object value) throws NotStorableException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
         CheckedOutput out = null;
@@ -228,8 +308,7 @@ public final class ValueCodec {
             out.writeObject(value);
             out.close();
         } catch (NotSerializableException e) {
-            throw new NotStorableException(e.getMessage() + " is not java.io.Serializable; make it Serializable "
-                    + "or use tier = Tier.L1");
+            return null;
         } catch (IOException | RuntimeException e) {
             if (out != null && out.refused != null) {
                 throw new NotStorableException(out.refused.getMessage());
@@ -266,6 +345,10 @@ public final class ValueCodec {
         crc.update(bytes, HEADER, bytes.length - HEADER);
         if ((int) crc.getValue() != buf.getInt(11)) {
             throw new DecodeException("checksum mismatch");
+        }
+        if ((kind & COMPRESSED) != 0) {
+            kind &= ~COMPRESSED;
+            buf = ByteBuffer.wrap(decompress(bytes));
         }
         buf.position(HEADER);
         Object value;
@@ -328,6 +411,8 @@ public final class ValueCodec {
             }
             case SERIAL:
                 return deserialize(buf.array(), HEADER, length);
+            case FIELDS:
+                return fields().decode(buf.array(), HEADER, length);
             default:
                 throw new DecodeException("unknown kind " + kind);
         }
@@ -431,7 +516,8 @@ public final class ValueCodec {
 
     /**
      * 64 bits of the SHA-256 of the return type and of the serialized form of every application class reachable
-     * from it: names, serialVersionUIDs and serializable fields with their types, type arguments included.
+     * from it: names, serialVersionUIDs and serializable fields with their types, type arguments included (for a
+     * class that is not Serializable, every field of it and of its superclasses, as {@link FieldCodec} writes them).
      */
     private static long fingerprint(Type returnType, AllowList allowList) {
         StringBuilder sb = new StringBuilder(returnType.getTypeName());
@@ -446,6 +532,17 @@ public final class ValueCodec {
                         sb.append(f.getTypeString());
                     }
                     sb.append(typeArguments(c, f.getName()));
+                }
+            }
+            if (osc == null && !c.isEnum()) { // encoded by its fields (FieldCodec): their names and types
+                for (Class<?> k = c; k != null && !AllowList.isJdk(k); k = k.getSuperclass()) {
+                    for (java.lang.reflect.Field f : k.getDeclaredFields()) {
+                        int m = f.getModifiers();
+                        if (!java.lang.reflect.Modifier.isStatic(m) && !java.lang.reflect.Modifier.isTransient(m)) {
+                            sb.append(';').append(k.getName()).append('.').append(f.getName()).append(':')
+                                    .append(f.getGenericType().getTypeName());
+                        }
+                    }
                 }
             }
             if (c.isEnum()) {

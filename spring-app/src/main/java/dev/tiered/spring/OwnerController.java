@@ -21,6 +21,11 @@ public class OwnerController {
         this.pets = pets;
     }
 
+    @GetMapping("/owners/{id}/view")
+    public String view(@PathVariable long id) {
+        return pets.viewOf(id).toString();
+    }
+
     @GetMapping("/owners/{id}/pets")
     public String pets(@PathVariable long id) {
         return String.join(",", pets.petsOf(id).stream().map(Pet::getName).toList());

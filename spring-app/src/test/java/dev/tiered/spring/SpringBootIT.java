@@ -78,7 +78,7 @@ class SpringBootIT {
                 }
             }
             s.execute("create table pet (id bigint primary key, name varchar(100), owner_id bigint)");
-            s.execute("insert into pet values (50, 'rex', 5), (51, 'tom', 5)");
+            s.execute("insert into pet values (50, 'rex', 5), (51, 'tom', 5), (60, 'kit', 6), (61, 'bo', 6)");
         }
         for (int i = 0; i < 2; i++) {
             http[i] = RedisServer.freePort();
@@ -183,6 +183,20 @@ class SpringBootIT {
         assertEquals(l2 + 1, hits(1, "l2"), "the other instance is served from L2");
         assertTrue(app[0].stderrMatching(l -> l.contains("OwnerRepository") && l.contains("uncached")).isEmpty(),
                 app[0].transcript());
+    }
+
+    @Test
+    void aRecordResultIsServedFromL2InTheOtherInstance() {
+        String view = "OwnerView[id=6, name=owner-6, city=c0, pets=[kit, bo]]";
+        assertEquals(view, get(0, "/owners/6/view"));
+        // written to Redis behind the call
+        Await.until("the view's entry in Redis", Duration.ofSeconds(10),
+                () -> !((List<?>) RedisServer.shared().command("KEYS", "clinic:e:{views:*")).isEmpty());
+        long l2 = metric(1, "tiered_hits_total{namespace=\"views\",tier=\"l2\"}");
+        assertEquals(view, get(1, "/owners/6/view"));
+        assertEquals(l2 + 1, metric(1, "tiered_hits_total{namespace=\"views\",tier=\"l2\"}"),
+                "the record came from Redis, not from the database");
+        assertEquals(0, metric(0, "tiered_not_stored_total{namespace=\"views\"}"));
     }
 
     /** {@code /actuator/metrics/<name>?tag=...}: the first measurement's value. */

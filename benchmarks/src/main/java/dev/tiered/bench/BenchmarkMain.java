@@ -77,6 +77,8 @@ public final class BenchmarkMain {
             scores.putAll(jmh(settings, agentJar, uri, true, L1HitBenchmark.class));
             scores.putAll(jmh(settings, agentJar, uri, false, TwoThreadsBenchmark.class));
             scores.putAll(jmh(settings, agentJar, uri, false, L2HitBenchmark.class, MissBenchmark.class));
+            scores.putAll(jmh(settings, agentJar, uri, false, CodecBenchmark.class));
+            CodecBenchmark.Sizes sizes = CodecBenchmark.sizes();
             Optional<String> noCluster = RedisCluster.unavailable();
             if (noCluster.isEmpty()) {
                 cluster(settings, agentJar, scores);
@@ -93,7 +95,7 @@ public final class BenchmarkMain {
             String header = "Measured " + LocalDate.now() + " on " + machine() + "; " + jdk() + "; Redis "
                     + redis.version() + " on loopback" + (noCluster.isEmpty() ? ", and a local Redis Cluster of "
                     + "3 masters with a replica each" : "") + ". Settings " + settings.describe() + ".";
-            Report report = new Report(header, scores, startup, lag, footprint, noCluster);
+            Report report = new Report(header, scores, startup, lag, footprint, noCluster, sizes);
             byte[] chart = Chart.png("tiered: time per call, agent (blue) and baselines (grey)", bars(scores));
             report.write(Path.of(required("bench.docs")), Path.of(required("bench.readme")), chart);
             System.out.println();
@@ -210,6 +212,9 @@ public final class BenchmarkMain {
         String miss = "4. miss";
         bars.add(Chart.bar(miss, "tiered agent", s.get("MissBenchmark.agentMiss"), true));
         bars.add(Chart.bar(miss, "method + Caffeine put + SET", s.get("MissBenchmark.rawMiss"), false));
+        String codec = "9. L2 codec, 20 products";
+        bars.add(Chart.bar(codec, "field encoding", s.get("CodecBenchmark.fieldsProducts"), true));
+        bars.add(Chart.bar(codec, "Java serialization", s.get("CodecBenchmark.javaProducts"), false));
         if (!s.containsKey(CLUSTER + "L2HitBenchmark.agentL2Hit")) {
             return bars;
         }

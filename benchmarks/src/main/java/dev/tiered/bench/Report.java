@@ -32,16 +32,18 @@ final class Report {
     private final PropagationLag.Result lag;
     private final Footprint.Result footprint;
     private final Optional<String> noCluster;
+    private final CodecBenchmark.Sizes sizes;
     private final List<Target> targets = new ArrayList<>();
 
     Report(String header, Map<String, Score> scores, Startup.Result startup, PropagationLag.Result lag,
-           Footprint.Result footprint, Optional<String> noCluster) {
+           Footprint.Result footprint, Optional<String> noCluster, CodecBenchmark.Sizes sizes) {
         this.header = header;
         this.scores = scores;
         this.startup = startup;
         this.lag = lag;
         this.footprint = footprint;
         this.noCluster = noCluster;
+        this.sizes = sizes;
         evaluate();
     }
 
@@ -105,6 +107,14 @@ final class Report {
                 + " bumps (p50 " + millis(lag.p50Millis()) + ", max " + millis(lag.maxMillis()) + ")",
                 millis(lag.p99Millis()), "≤ 5 ms", lag.p99Millis() <= 5));
         clusterTargets();
+        double one = ratio("CodecBenchmark.fieldsProduct", "CodecBenchmark.javaProduct");
+        targets.add(new Target("9", "L2 codec, encode + decode of one `Product`: field encoding vs Java "
+                + "serialization (" + sizes.fieldsProduct() + " B vs " + sizes.javaProduct() + " B stored)",
+                String.format(Locale.ROOT, "%.2f×", one), "reported", true));
+        double twenty = ratio("CodecBenchmark.fieldsProducts", "CodecBenchmark.javaProducts");
+        targets.add(new Target("9", "L2 codec, encode + decode of 20 `Product`s: field encoding vs Java "
+                + "serialization (" + sizes.fieldsList() + " B vs " + sizes.javaList() + " B stored)",
+                String.format(Locale.ROOT, "%.2f×", twenty), "reported", true));
     }
 
     /** Case 8, or why it was not measured. */

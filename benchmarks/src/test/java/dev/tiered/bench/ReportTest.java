@@ -46,6 +46,10 @@ class ReportTest {
         score("Cluster.L2HitBenchmark.rawGetAndDecode", Double.NaN, 110.0, 110.0, 110.0);
         score("Cluster.MissBenchmark.agentMiss", Double.NaN, 130.0, 130.0, 130.0);
         score("Cluster.MissBenchmark.rawMiss", Double.NaN, 120.0, 120.0, 120.0);
+        score("CodecBenchmark.javaProduct", Double.NaN, 8.0, 8.0, 8.0);
+        score("CodecBenchmark.fieldsProduct", Double.NaN, 2.0, 2.0, 2.0);
+        score("CodecBenchmark.javaProducts", Double.NaN, 40.0, 40.0, 40.0);
+        score("CodecBenchmark.fieldsProducts", Double.NaN, 10.0, 10.0, 10.0);
     }
 
     private Report report(double startupAdded, double lagP99) {
@@ -56,7 +60,7 @@ class ReportTest {
         Startup.Result startup = new Startup.Result(700, 700 + startupAdded, List.of(690.0, 700.0, 710.0),
                 List.of(700 + startupAdded));
         return new Report(HEADER, scores, startup, new PropagationLag.Result(3000, 0.4, lagP99, 7.5),
-                new Footprint.Result(100_000, 120, 200, 80), noCluster);
+                new Footprint.Result(100_000, 120, 200, 80), noCluster, new CodecBenchmark.Sizes(400, 80, 1200, 900));
     }
 
     private static Map<String, Report.Target> byWhat(Report report) {
@@ -78,7 +82,9 @@ class ReportTest {
     void everyTargetOfTheIssueIsEvaluatedAndAMissedOneIsMarked() {
         allMet();
         Report met = report(100, 1);
-        assertEquals(16, met.targets().size());
+        assertEquals(18, met.targets().size());
+        assertTrue(met.targetsTable().contains("| 9 | L2 codec, encode + decode of one `Product`: field encoding vs "
+                + "Java serialization (80 B vs 400 B stored) | 0.25× | reported | yes |"), met.targetsTable());
         assertTrue(met.targets().stream().allMatch(Report.Target::met), met.targetsTable());
         assertFalse(met.targetsTable().contains("**no**"));
 

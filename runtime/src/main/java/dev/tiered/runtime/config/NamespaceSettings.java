@@ -16,10 +16,11 @@ public record NamespaceSettings(
         Boolean cacheNulls,
         Long l1MaxEntries,
         Long l1MaxBytes,
-        Double verifyRate) {
+        Double verifyRate,
+        L2Encoding codec) {
 
     public static final NamespaceSettings NONE = new NamespaceSettings(null, null, null, null, null, null, null,
-            null);
+            null, null);
 
     /** This, with every component that is {@code null} here taken from {@code fallback}. */
     NamespaceSettings orElse(NamespaceSettings fallback) {
@@ -31,6 +32,7 @@ public record NamespaceSettings(
                 cacheNulls != null ? cacheNulls : fallback.cacheNulls,
                 l1MaxEntries != null ? l1MaxEntries : fallback.l1MaxEntries,
                 l1MaxBytes != null ? l1MaxBytes : fallback.l1MaxBytes,
-                verifyRate != null ? verifyRate : fallback.verifyRate);
+                verifyRate != null ? verifyRate : fallback.verifyRate,
+                codec != null ? codec : fallback.codec);
     }
 }

@@ -234,7 +234,8 @@ final class SettingsReader {
         Long maxBytes = nsValue(s.get("l1.maxBytes"), v -> Bytes.parse(v, 0, Long.MAX_VALUE),
                 Bytes.form(0, Long.MAX_VALUE));
         Double verifyRate = nsValue(s.get("verify.rate"), TieredConfig::parseVerifyRate, TieredConfig.VERIFY_RATE_FORM);
-        return new NamespaceSettings(ttl, l1Ttl, tier, enabled, cacheNulls, max, maxBytes, verifyRate);
+        L2Encoding codec = nsValue(s.get("codec"), L2Encoding::parse, L2Encoding.FORM);
+        return new NamespaceSettings(ttl, l1Ttl, tier, enabled, cacheNulls, max, maxBytes, verifyRate, codec);
     }
 
     private <T> T nsValue(String[] raw, Function<String, T> parser, String form) {

@@ -44,6 +44,7 @@ public final class TieredConfig {
     public static final String CACHE_NULLS = "tiered.cacheNulls";
     public static final String COALESCE_MAX_WAIT = "tiered.coalesce.maxWait";
     public static final String CODEC_ALLOW = "tiered.codec.allow";
+    public static final String CODEC = "tiered.codec";
     public static final String BUS_HEARTBEAT = "tiered.bus.heartbeat";
     public static final String LOG_LEVEL = "tiered.log.level";
     public static final String REFRESH_AHEAD = "tiered.refreshAhead";
@@ -60,7 +61,8 @@ public final class TieredConfig {
     /** Prefix of the per-namespace overrides, {@code tiered.ns.<namespace>.<setting>}. */
     public static final String NS_PREFIX = "tiered.ns.";
     public static final List<String> NS_SETTINGS =
-            List.of("ttl", "l1Ttl", "tier", "enabled", "cacheNulls", "l1.maxEntries", "l1.maxBytes", "verify.rate");
+            List.of("ttl", "l1Ttl", "tier", "enabled", "cacheNulls", "l1.maxEntries", "l1.maxBytes", "verify.rate",
+                    "codec");
     /** Per-namespace settings under the names of version 0.1, which still apply: old name to current name. */
     static final Map<String, String> NS_DEPRECATED = Map.of("l1MaxEntries", "l1.maxEntries",
             "l1MaxBytes", "l1.maxBytes");
@@ -68,7 +70,7 @@ public final class TieredConfig {
     static final List<String> KNOWN = List.of(ENABLED, REDIS_URI, REDIS_TIMEOUT, REDIS_CONNECT_TIMEOUT,
             REDIS_POOL_SIZE, REDIS_KEY_PREFIX, REDIS_TRUST_STORE, REDIS_TRUST_STORE_PASSWORD, REDIS_KEY_STORE,
             REDIS_KEY_STORE_PASSWORD, L1_MAX_ENTRIES, L1_MAX_BYTES, L1_MAX_STALENESS, L2_MAX_VALUE_BYTES, L2_WRITE_BEHIND_BYTES, CACHE_NULLS,
-            COALESCE_MAX_WAIT, CODEC_ALLOW, BUS_HEARTBEAT, LOG_LEVEL, REFRESH_AHEAD, STAMPEDE_LEASE,
+            COALESCE_MAX_WAIT, CODEC_ALLOW, CODEC, BUS_HEARTBEAT, LOG_LEVEL, REFRESH_AHEAD, STAMPEDE_LEASE,
             BREAKER_FAILURES, BREAKER_PROBE_INTERVAL, STALE_IF_ERROR, VERIFY_RATE, PROVENANCE, METRICS_PORT, METRICS_HOST,
             METRICS_LOG_INTERVAL);
 
@@ -99,6 +101,7 @@ public final class TieredConfig {
     private final boolean cacheNulls;
     private final Duration coalesceMaxWait;
     private final List<String> codecAllow;
+    private final L2Encoding codec;
     private final Duration busHeartbeat;
     private final String logLevel;
     private final double refreshAhead;
@@ -137,6 +140,7 @@ public final class TieredConfig {
         coalesceMaxWait = r.duration(COALESCE_MAX_WAIT, Duration.ofSeconds(30));
         codecAllow = r.value(CODEC_ALLOW, List.of(), TieredConfig::parseAllowList,
                 "a comma-separated list of package or class names (com.acme.model,com.acme.Money)", false);
+        codec = r.value(CODEC, L2Encoding.AUTO, L2Encoding::parse, L2Encoding.FORM, false);
         busHeartbeat = r.duration(BUS_HEARTBEAT, Duration.ofSeconds(1));
         logLevel = r.value(LOG_LEVEL, "info", s -> {
             String level = s.toLowerCase(Locale.ROOT);
@@ -318,6 +322,11 @@ public final class TieredConfig {
     /** Packages and classes the L2 codec may decode in addition to those reachable from a method's return type. */
     public List<String> codecAllow() {
         return codecAllow;
+    }
+
+    /** How L2 encodes results that are not simple values, unless {@code tiered.ns.<ns>.codec} says otherwise. */
+    public L2Encoding codec() {
+        return codec;
     }
 
     /** How often the invalidation bus proves its connection alive. */

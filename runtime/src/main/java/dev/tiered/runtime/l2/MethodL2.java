@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
+import dev.tiered.runtime.config.L2Encoding;
 import dev.tiered.runtime.l1.Entry;
 import dev.tiered.runtime.l1.Keys;
 import dev.tiered.runtime.stats.MethodStats;
@@ -242,7 +243,9 @@ public final class MethodL2 {
         synchronized (this) {
             if (codec == null) {
                 try {
-                    codec = ValueCodec.of(method.call(), l2.config().codecAllow(), l2.config().l2MaxValueBytes());
+                    L2Encoding encoding = l2.config().namespace(keys.name()).codec();
+                    codec = ValueCodec.of(method.call(), l2.config().codecAllow(), l2.config().l2MaxValueBytes(),
+                            encoding != null ? encoding : l2.config().codec());
                 } catch (Exception | LinkageError e) {
                     codec = e.toString();
                     stats.faults.increment();

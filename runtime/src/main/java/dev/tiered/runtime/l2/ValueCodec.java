@@ -30,6 +30,8 @@ import net.jpountz.lz4.LZ4Compressor;
 import net.jpountz.lz4.LZ4Exception;
 import net.jpountz.lz4.LZ4Factory;
 
+import dev.tiered.runtime.config.L2Encoding;
+
 /**
  * Encodes one method's results for L2 and decodes them back, safely.
  *
@@ -86,9 +88,11 @@ public final class ValueCodec {
     private final int maxBytes;
     /** For results that are not {@code Serializable}; made on first use. */
     private volatile FieldCodec fields;
+    /** Which of Java serialization and the field encoding this method's values use ({@code tiered.codec}). */
+    private final L2Encoding encoding;
 
     private ValueCodec(ClassLoader loader, Class<?> expected, boolean nullable, Class<?> optionalElement,
-                       AllowList allowList, long fingerprint, int maxBytes) {
+                       AllowList allowList, long fingerprint, int maxBytes, L2Encoding encoding) {
         this.loader = loader;
         this.expected = expected;
         this.nullable = nullable;
@@ -96,6 +100,7 @@ public final class ValueCodec {
         this.allowList = allowList;
         this.fingerprint = fingerprint;
         this.maxBytes = maxBytes;
+        this.encoding = encoding;
     }
 
     /**
@@ -103,6 +108,11 @@ public final class ValueCodec {
      * {@code CompletableFuture} or {@code CompletionStage} it returns.
      */
     public static ValueCodec of(Method method, List<String> extraAllowed, int maxBytes) {
+        return of(method, extraAllowed, maxBytes, L2Encoding.AUTO);
+    }
+
+    /** As {@link #of(Method, List, int)}, with values that are not simple encoded as {@code encoding} says. */
+    public static ValueCodec of(Method method, List<String> extraAllowed, int maxBytes, L2Encoding encoding) {
         Type generic = method.getGenericReturnType();
         Class<?> raw = method.getReturnType();
         if (raw == CompletableFuture.class || raw == CompletionStage.class) {
@@ -123,7 +133,7 @@ public final class ValueCodec {
         }
         ClassLoader loader = method.getDeclaringClass().getClassLoader();
         return new ValueCodec(loader, expected, !raw.isPrimitive(), element, allowList,
-                fingerprint(generic, allowList), maxBytes);
+                fingerprint(generic, allowList), maxBytes, encoding);
     }
 
     private static Class<?> rawClass(Type type) {
@@ -207,9 +217,15 @@ public final class ValueCodec {
             kind = BYTES;
             payload = (byte[]) value;
         } else {
-            payload = value instanceof java.io.Serializable ? serialize(value) : null;
+            boolean serializable = value instanceof java.io.Serializable;
+            payload = serializable && encoding != L2Encoding.FIELDS ? serialize(value) : null;
             kind = SERIAL;
-            if (payload == null) { // not Serializable, or holding something that is not
+            if (payload == null) { // not Serializable, holding something that is not, or tiered.codec=fields
+                if (encoding == L2Encoding.JAVA) {
+                    throw new NotStorableException(serializable ? "it holds a value that is not java.io.Serializable"
+                            : value.getClass().getName() + " is not java.io.Serializable; make it Serializable, or "
+                            + "let tiered encode it by its fields (tiered.codec=auto or fields)");
+                }
                 kind = FIELDS;
                 payload = fields().encode(value);
             }
@@ -410,8 +426,14 @@ public final class ValueCodec {
                 return b;
             }
             case SERIAL:
+                if (encoding == L2Encoding.FIELDS) {
+                    throw new DecodeException("Java serialization, which tiered.codec=fields never reads");
+                }
                 return deserialize(buf.array(), HEADER, length);
             case FIELDS:
+                if (encoding == L2Encoding.JAVA) {
+                    throw new DecodeException("the field encoding, which tiered.codec=java never reads");
+                }
                 return fields().decode(buf.array(), HEADER, length);
             default:
                 throw new DecodeException("unknown kind " + kind);

@@ -101,6 +101,7 @@ class TieredConfigTest {
                 Arguments.of("tiered.breaker.probeInterval", "500", "ISO-8601"),
                 Arguments.of("tiered.staleIfError", "forever", "0 (off) or a positive whole number with a unit"),
                 Arguments.of("tiered.verify.rate", "1%", "a decimal number from 0 (off) to 1 (every hit)"),
+                Arguments.of("tiered.codec", "json", "auto, fields or java"),
                 Arguments.of("tiered.provenance", "on", "true or false"),
                 Arguments.of("tiered.metrics.port", "65536", "a whole number from 0 to 65535 (0: any free port)"),
                 Arguments.of("tiered.metrics.host", "http://0.0.0.0", "an IP address or host name of this machine"),
@@ -112,7 +113,8 @@ class TieredConfigTest {
                 Arguments.of("tiered.ns.product.cacheNulls", "nope", "true or false"),
                 Arguments.of("tiered.ns.product.l1.maxEntries", "-3", "a whole number from 1 to"),
                 Arguments.of("tiered.ns.product.l1.maxBytes", "-1KB", "a number of bytes from 0 to"),
-                Arguments.of("tiered.ns.product.verify.rate", "2", "a decimal number from 0 (off) to 1"));
+                Arguments.of("tiered.ns.product.verify.rate", "2", "a decimal number from 0 (off) to 1"),
+                Arguments.of("tiered.ns.product.codec", "kryo", "auto, fields or java"));
     }
 
     @Test

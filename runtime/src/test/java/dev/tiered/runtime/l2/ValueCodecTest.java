@@ -33,6 +33,8 @@ import java.util.zip.CRC32C;
 
 import org.junit.jupiter.api.Test;
 
+import dev.tiered.runtime.config.L2Encoding;
+
 class ValueCodecTest {
     record Product(long id, String name, BigDecimal price, Instant updated, List<String> tags)
             implements Serializable {}
@@ -99,6 +101,24 @@ class ValueCodecTest {
                 + "return type does not reach"), unreachable.getMessage());
         ValueCodec small = ValueCodec.of(Returns.class.getDeclaredMethod("name"), List.of(), 64);
         assertThrows(ValueCodec.NotStorableException.class, () -> small.encode("x".repeat(100)));
+    }
+
+    @Test
+    void tieredCodecChoosesJavaSerializationTheFieldEncodingOrEachWhereItFits() throws Exception {
+        assertEquals(1, codec("product").encode(P)[2], "auto: a Serializable value by Java serialization");
+        ValueCodec fields = ValueCodec.of(Returns.class.getDeclaredMethod("product"), List.of(), 1 << 20,
+                L2Encoding.FIELDS);
+        byte[] stored = fields.encode(P);
+        assertEquals(ValueCodec.FIELDS, stored[2]);
+        assertEquals(P, fields.decode(stored));
+        ValueCodec.DecodeException never = assertThrows(ValueCodec.DecodeException.class,
+                () -> fields.decode(envelope(fields, P)));
+        assertTrue(never.getMessage().contains("tiered.codec=fields never reads"), never.getMessage());
+        ValueCodec java = ValueCodec.of(Returns.class.getDeclaredMethod("opaque"), List.of(), 1 << 20,
+                L2Encoding.JAVA);
+        ValueCodec.NotStorableException refused = assertThrows(ValueCodec.NotStorableException.class,
+                () -> java.encode(new NotSerializable()));
+        assertTrue(refused.getMessage().contains("is not java.io.Serializable"), refused.getMessage());
     }
 
     @Test

@@ -18,12 +18,14 @@ import java.time.Year;
 import java.time.YearMonth;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.Date;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -31,8 +33,15 @@ import java.util.LinkedHashSet;
 import java.util.LinkedList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 
 import com.esotericsoftware.kryo.Kryo;
 import com.esotericsoftware.kryo.KryoException;
@@ -43,6 +52,7 @@ import com.esotericsoftware.kryo.serializers.CollectionSerializer;
 import com.esotericsoftware.kryo.serializers.DefaultArraySerializers;
 import com.esotericsoftware.kryo.serializers.DefaultSerializers;
 import com.esotericsoftware.kryo.serializers.MapSerializer;
+import com.esotericsoftware.kryo.serializers.OptionalSerializers;
 import com.esotericsoftware.kryo.serializers.TimeSerializers;
 import com.esotericsoftware.kryo.util.DefaultInstantiatorStrategy;
 import com.esotericsoftware.kryo.util.Pool;
@@ -69,6 +79,11 @@ import org.objenesis.strategy.StdInstantiatorStrategy;
  */
 final class FieldCodec {
     static final int MAX_DEPTH = 64;
+    /**
+     * The first byte of every payload: which list of JDK registrations wrote it. The list only grows, at its end,
+     * and each change moves this number, so that a JVM never reads a class under another's number.
+     */
+    static final byte REGISTRY = 1;
 
     static {
         quietKryo();
@@ -118,6 +133,7 @@ final class FieldCodec {
     byte[] encode(Object value) throws ValueCodec.NotStorableException {
         Kryo kryo = pool.obtain();
         try (Output out = new Output(256, maxBytes)) {
+            out.writeByte(REGISTRY);
             kryo.writeClassAndObject(out, value);
             byte[] bytes = out.toBytes();
             pool.free(kryo);
@@ -137,9 +153,10 @@ final class FieldCodec {
             String name = first.substring(first.indexOf(':') + 1).trim().split(" ")[0];
             if (name.startsWith("java.") || name.startsWith("javax.") || name.startsWith("jdk.")) {
                 return "it holds a " + name + ", which the field encoding does not take (it takes the JDK's value "
-                        + "types, ArrayList, LinkedList, HashSet, LinkedHashSet, HashMap, LinkedHashMap, List.of, "
-                        + "Set.of, Map.of and unmodifiable views, and arrays): use one of those, or make it "
-                        + "Serializable";
+                        + "types and Optionals, ArrayList, LinkedList, ArrayDeque, HashSet, LinkedHashSet, TreeSet, "
+                        + "EnumSet, HashMap, LinkedHashMap, TreeMap, ConcurrentHashMap, List.of, Set.of, Map.of, "
+                        + "unmodifiable views, and arrays; sorted ones in natural order): use one of those, or make "
+                        + "it Serializable with tiered.codec=auto";
             }
             return "it holds a " + name + ", which the declared return type does not reach (a Hibernate proxy or "
                     + "lazy collection, a subclass the type does not name): return a record or DTO of the values";
@@ -158,7 +175,11 @@ final class FieldCodec {
     Object decode(byte[] bytes, int offset, int length) throws ValueCodec.DecodeException {
         Kryo kryo = pool.obtain();
         try {
-            BoundedInput in = new BoundedInput(bytes, offset, length);
+            if (length < 1 || bytes[offset] != REGISTRY) {
+                throw new ValueCodec.DecodeException("written with JDK registrations " + (length < 1 ? "none"
+                        : bytes[offset]) + ", this version has " + REGISTRY);
+            }
+            BoundedInput in = new BoundedInput(bytes, offset + 1, length - 1);
             Object value = kryo.readClassAndObject(in);
             if (in.position() != in.limit()) {
                 throw new ValueCodec.DecodeException("trailing bytes after the value");
@@ -223,6 +244,20 @@ final class FieldCodec {
         kryo.register(String[].class, new BoundedArray<>(new DefaultArraySerializers.StringArraySerializer()));
         kryo.register(Object[].class, new BoundedArray<>(new DefaultArraySerializers.ObjectArraySerializer(kryo,
                 Object[].class)));
+        kryo.register(Optional.class, new OptionalSerializers.OptionalSerializer());
+        kryo.register(OptionalInt.class, new OptionalSerializers.OptionalIntSerializer());
+        kryo.register(OptionalLong.class, new OptionalSerializers.OptionalLongSerializer());
+        kryo.register(OptionalDouble.class, new OptionalSerializers.OptionalDoubleSerializer());
+        // sorted collections in natural order (a comparator is a class of its own, which would not be registered)
+        kryo.register(TreeMap.class, new DefaultSerializers.TreeMapSerializer());
+        kryo.register(TreeSet.class, new DefaultSerializers.TreeSetSerializer());
+        kryo.register(ArrayDeque.class, new BoundedCollection());
+        kryo.register(ConcurrentHashMap.class, new BoundedMap());
+        kryo.register(EnumSet.noneOf(DayOfWeek.class).getClass(), new DefaultSerializers.EnumSetSerializer());
+        kryo.register(Collections.singletonList(1).getClass(), new UnmodifiableList());
+        kryo.register(Collections.singleton(1).getClass(), new UnmodifiableSet());
+        kryo.register(Collections.singletonMap(1, 1).getClass(), new UnmodifiableMap());
+        // end of registry 1
         for (Class<?> c : application) {
             if (!c.isInterface() && !Modifier.isAbstract(c.getModifiers())) {
                 kryo.register(c);

@@ -10,7 +10,13 @@ import java.math.BigDecimal;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.LocalDate;
+import java.time.DayOfWeek;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.TreeMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -44,6 +50,9 @@ class FieldCodecTest {
 
     record Unreached(String secret) {}
 
+    record Schedule(Optional<String> note, TreeMap<String, Integer> slots, EnumSet<DayOfWeek> days,
+                    ArrayDeque<Long> queue, OptionalInt limit) {}
+
     @SuppressWarnings("unused")
     static final class Returns {
         OwnerView view() { return null; }
@@ -51,6 +60,7 @@ class FieldCodecTest {
         List<OwnerView> views() { return null; }
         Invoice invoice() { return null; }
         Node node() { return null; }
+        Schedule schedule() { return null; }
         Object anything() { return null; }
         Set<Set<Object>> sets() { return null; }
     }
@@ -80,6 +90,30 @@ class FieldCodecTest {
         assertEquals(invoice.total, back.total);
         assertEquals(invoice.lines, back.lines);
         assertEquals(invoice.reference, back.reference);
+    }
+
+    @Test
+    void optionalsSortedMapsEnumSetsAndDequesInsideARecordToo() throws Exception {
+        Schedule s = new Schedule(Optional.of("weekly"), new TreeMap<>(Map.of("b", 2, "a", 1)),
+                EnumSet.of(DayOfWeek.MONDAY, DayOfWeek.FRIDAY), new ArrayDeque<>(List.of(3L, 1L)), OptionalInt.of(7));
+        Schedule back = (Schedule) codec("schedule").decode(codec("schedule").encode(s));
+        assertEquals(s.note(), back.note());
+        assertEquals(s.slots(), back.slots());
+        assertEquals(List.of("a", "b"), List.copyOf(back.slots().keySet()));
+        assertEquals(s.days(), back.days());
+        assertEquals(List.copyOf(s.queue()), List.copyOf(back.queue()));
+        assertEquals(s.limit(), back.limit());
+    }
+
+    @Test
+    void aPayloadOfAnotherListOfJdkRegistrationsIsAMissNotAWrongValue() throws Exception {
+        ValueCodec view = codec("view");
+        byte[] stored = view.encode(ANN);
+        byte[] payload = java.util.Arrays.copyOfRange(stored, ValueCodec.HEADER, stored.length);
+        payload[0] = FieldCodec.REGISTRY + 1;
+        ValueCodec.DecodeException e = assertThrows(ValueCodec.DecodeException.class,
+                () -> view.decode(envelope(view, ValueCodec.FIELDS, payload)));
+        assertTrue(e.getMessage().contains("JDK registrations"), e.getMessage());
     }
 
     @Test
@@ -122,6 +156,7 @@ class FieldCodecTest {
     /** A stream that names a registered class, then claims a length (after a flag bit, if any), then ends. */
     private static byte[] claim(ValueCodec codec, Class<?> type, Boolean flag, int length) {
         Output out = new Output(32);
+        out.writeByte(FieldCodec.REGISTRY);
         out.writeVarInt(codec.fields().registrationId(type) + 2, true); // Kryo writes a class as its id + 2
         if (flag != null) {
             out.writeVarIntFlag(flag, length + 1, true);

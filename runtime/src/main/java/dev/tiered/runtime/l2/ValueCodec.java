@@ -90,6 +90,11 @@ public final class ValueCodec {
     private volatile FieldCodec fields;
     /** Which of Java serialization and the field encoding this method's values use ({@code tiered.codec}). */
     private final L2Encoding encoding;
+    /**
+     * Whether the declared return type reaches an application class that is not Serializable, so that Java
+     * serialization would fail (expensively: half a stream and an exception) before the field encoding is tried.
+     */
+    private final boolean fieldsFirst;
 
     private ValueCodec(ClassLoader loader, Class<?> expected, boolean nullable, Class<?> optionalElement,
                        AllowList allowList, long fingerprint, int maxBytes, L2Encoding encoding) {
@@ -101,6 +106,8 @@ public final class ValueCodec {
         this.fingerprint = fingerprint;
         this.maxBytes = maxBytes;
         this.encoding = encoding;
+        this.fieldsFirst = encoding == L2Encoding.FIELDS || allowList.applicationClasses().stream()
+                .anyMatch(c -> !c.isInterface() && !java.io.Serializable.class.isAssignableFrom(c));
     }
 
     /**
@@ -218,7 +225,7 @@ public final class ValueCodec {
             payload = (byte[]) value;
         } else {
             boolean serializable = value instanceof java.io.Serializable;
-            payload = serializable && encoding != L2Encoding.FIELDS ? serialize(value) : null;
+            payload = serializable && (!fieldsFirst || encoding == L2Encoding.JAVA) ? serialize(value) : null;
             kind = SERIAL;
             if (payload == null) { // not Serializable, holding something that is not, or tiered.codec=fields
                 if (encoding == L2Encoding.JAVA) {

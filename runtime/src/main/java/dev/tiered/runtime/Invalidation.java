@@ -90,7 +90,7 @@ public final class Invalidation {
                 writes.add(ns, entities);
             }
             return true;
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | LinkageError e) { // LinkageError: a Spring whose API changed
             faults.warn("tx:" + name, name + " invalidated at its return, not at its transaction's end: " + tx
                     + "'s transactions failed (" + e + ")");
             return false;

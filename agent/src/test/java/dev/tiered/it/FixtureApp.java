@@ -52,6 +52,7 @@ import dev.tiered.testkit.JvmProcess;
  * bridge-faults                  faults caught by the bootstrap bridge itself
  * probe command                  IsolationProbe: the application's own Caffeine and SLF4J
  * checker ms readers accounts pause file   the stale-read checker's workload (CheckerWorkload)
+ * virtual threads hits           VirtualThreadsProbe: one key missed, then hit, by that many virtual threads (JDK 21+)
  * </pre>
  */
 public final class FixtureApp {
@@ -125,6 +126,8 @@ public final class FixtureApp {
                 // a thread of its own: the reply goes out first, then the JVM runs its shutdown hooks and ends
                 new Thread(() -> System.exit(0), "exit").start();
                 return "exiting";
+            case "virtual":
+                return VirtualThreadsProbe.run(Integer.parseInt(cmd[1]), Integer.parseInt(cmd[2]));
             case "probe":
                 return (String) Class.forName("dev.tiered.it.IsolationProbe").getMethod("run", String.class)
                         .invoke(null, cmd[1]);

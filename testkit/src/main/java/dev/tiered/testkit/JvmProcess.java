@@ -195,12 +195,19 @@ public final class JvmProcess implements AutoCloseable {
         private final Map<String, String> properties = new LinkedHashMap<>();
         private final Map<String, String> env = new LinkedHashMap<>();
         private final List<String> classpath = new ArrayList<>();
+        private String javaCommand = javaExecutable();
         private String mainClass;
         private Path jar;
         private final List<String> args = new ArrayList<>();
 
         private Builder(String name) {
             this.name = name;
+        }
+
+        /** Runs the child on another JDK: its {@code java} executable (by default, the one of this JVM). */
+        public Builder java(Path executable) {
+            this.javaCommand = executable.toAbsolutePath().toString();
+            return this;
         }
 
         public Builder javaagent(Path agentJar) {
@@ -257,7 +264,7 @@ public final class JvmProcess implements AutoCloseable {
 
         public JvmProcess start() {
             List<String> command = new ArrayList<>();
-            command.add(javaExecutable());
+            command.add(javaCommand);
             command.addAll(jvmArgs);
             properties.forEach((k, v) -> command.add("-D" + k + "=" + v));
             if (!classpath.isEmpty()) {

@@ -44,6 +44,7 @@ import dev.tiered.testkit.JvmProcess;
  * runs method                    how often a fixture body ran
  * stat namespace attribute       a JMX attribute of the agent's namespace MBean, "absent" without one
  * provenance                     dev.tiered.Provenance.lastCall() on the command thread, "none" if empty
+ * runtime attribute              a JMX attribute of the agent's runtime MBean
  * mbeans                         every attribute of every dev.tiered MBean, on one line; "absent" without any
  * arm id | await id | release id stage a race on Products.gated
  * spawn method args... / join n  call in a background thread, then wait for its reply
@@ -52,6 +53,10 @@ import dev.tiered.testkit.JvmProcess;
  * bridge-faults                  faults caught by the bootstrap bridge itself
  * probe command                  IsolationProbe: the application's own Caffeine and SLF4J
  * checker ms readers accounts pause file   the stale-read checker's workload (CheckerWorkload)
+ * deploy classes annotations     Redeploys: the application Deployed in a fresh loader, called
+ * redeployed-rename id name      ... renamed through the current deployment
+ * undeploy                       ... the current deployment's loader closed and let go of
+ * collected seconds              ... how many undeployed loaders are still alive after full GCs
  * virtual threads hits           VirtualThreadsProbe: one key missed, then hit, by that many virtual threads (JDK 21+)
  * </pre>
  */
@@ -94,6 +99,9 @@ public final class FixtureApp {
                 return dev.tiered.Provenance.lastCall().map(Object::toString).orElse("none");
             case "namespaces":
                 return namespaces();
+            case "runtime":
+                return ManagementFactory.getPlatformMBeanServer()
+                        .getAttribute(new ObjectName("dev.tiered:type=Runtime"), cmd[1]).toString();
             case "mbeans":
                 return mbeans();
             case "arm":
@@ -126,6 +134,14 @@ public final class FixtureApp {
                 // a thread of its own: the reply goes out first, then the JVM runs its shutdown hooks and ends
                 new Thread(() -> System.exit(0), "exit").start();
                 return "exiting";
+            case "deploy":
+                return Redeploys.deploy(Path.of(cmd[1]), Path.of(cmd[2]));
+            case "redeployed-rename":
+                return Redeploys.rename(Long.parseLong(cmd[1]), cmd[2]);
+            case "undeploy":
+                return Redeploys.undeploy();
+            case "collected":
+                return Redeploys.collected(Integer.parseInt(cmd[1]));
             case "virtual":
                 return VirtualThreadsProbe.run(Integer.parseInt(cmd[1]), Integer.parseInt(cmd[2]));
             case "probe":

@@ -34,6 +34,8 @@ class VirtualThreadsIT {
                 .property("tiered.redis.keyPrefix", "virtual-threads-" + ProcessHandle.current().pid())
                 .main(FixtureApp.class.getName())
                 .start());
+        // the agent loads its engine's classes before it says it is active: a class loaded by a call would pin
+        app.awaitStderr("the agent active", Duration.ofSeconds(20), l -> l.endsWith(" active"));
         String reply = app.request("virtual 5000 20", Duration.ofSeconds(90));
         assertEquals("runs=1 results=5000 missPinned=0 hitPinned=0 hitBlocked=0", reply,
                 "on JDK " + jdk.feature() + "\n" + app.transcript());

@@ -83,8 +83,6 @@ public final class CachedMethod implements Namespace.Member {
     private final Verification verification;
     private final long coalesceMaxWaitNanos;
     private final HitCounter hits;
-    /** The count of {@link #hits} at the last reset of the counters. */
-    private volatile long l1HitsBaseline;
     private final int index;
     private final ConcurrentHashMap<Object, Load> inflight = new ConcurrentHashMap<>();
     /** L2 while the tier includes it and Redis is configured, else {@code null}. */
@@ -105,7 +103,8 @@ public final class CachedMethod implements Namespace.Member {
         this.provenance = shared.config().provenance();
         this.coalesceMaxWaitNanos = shared.config().coalesceMaxWait().toNanos();
         this.hits = shared.hits();
-        this.index = shared.methodIndexes().getAndIncrement();
+        this.index = shared.methodIndexes().take();
+        this.stats.l1HitsBaseline = hits.sum(index); // a reused index: what the method that had it counted
         this.stage = spec.returnType().equals("java.util.concurrent.CompletionStage");
         this.async = stage || spec.returnType().equals("java.util.concurrent.CompletableFuture");
         this.name = spec.displayName();
@@ -148,8 +147,13 @@ public final class CachedMethod implements Namespace.Member {
     /** Counts from now on: L1 hits are counted against a baseline, the rest reset. */
     @Override
     public void resetCounters() {
-        l1HitsBaseline = hits.sum(index);
+        stats.l1HitsBaseline = hits.sum(index);
         stats.reset();
+    }
+
+    /** Its index in the runtime's hit counter. */
+    int index() {
+        return index;
     }
 
     /** {@code com.acme.ProductRepository.find(long)}. */
@@ -517,7 +521,7 @@ public final class CachedMethod implements Namespace.Member {
 
     /** Calls served from this JVM's L1. */
     public long l1Hits() {
-        return hits.sum(index) - l1HitsBaseline;
+        return hits.sum(index) - stats.l1HitsBaseline;
     }
 
     public long l1Size() {

@@ -25,7 +25,9 @@ import dev.tiered.runtime.l2.KeyType;
  * @param namespace      the annotation's {@code namespace}; empty means the declaring class's name
  * @param keyTypes       one per parameter: how it encodes into an L2 key
  * @param cacheKeyParameters the indexes of the parameters annotated {@code @CacheKey} (valid: none or one)
- * @param classLoader    the defining loader of the declaring class ({@code null}: bootstrap); held weakly
+ * @param classLoader    the defining loader of the declaring class ({@code null}: bootstrap). A spec lives only while
+ *                       its method is registered; what is registered holds the loader weakly, or is reachable from
+ *                       the loader only
  */
 public record MethodSpec(
         String className,

@@ -14,6 +14,9 @@ import dev.tiered.runtime.config.TieredConfig;
 import dev.tiered.runtime.l2.EntityKey;
 import dev.tiered.runtime.l2.KeyType;
 import dev.tiered.runtime.stats.FaultReporter;
+import dev.tiered.runtime.stats.HitCounter;
+import dev.tiered.runtime.stats.MethodIndexes;
+import dev.tiered.runtime.stats.MethodStats;
 
 /**
  * Turns what the agent found on a method into its cache or its invalidation, or refuses it: every rejection
@@ -105,8 +108,25 @@ final class Registrar {
         CachedMethod method = new CachedMethod(shared, spec, ns, tier, ttl, l1Ttl, cacheNulls, maxEntries, maxBytes,
                 verifyRate);
         ns.add(method);
+        shared.loaders().whenGone(method, new Retirement(ns, method.stats, shared.hits(), method.index(),
+                shared.methodIndexes()));
         LOG.debug("caching {}", method);
         return method;
+    }
+
+    /**
+     * What is left to do when a cached method is gone with its class loader: its namespace keeps its counts (so
+     * that totals never go back), and its hit counter index is handed out again. Refers to no part of the method
+     * but its counters.
+     */
+    private record Retirement(Namespace ns, MethodStats stats, HitCounter hits, int index, MethodIndexes indexes)
+            implements Runnable {
+        @Override
+        public void run() {
+            ns.retire(stats, hits.sum(index) - stats.l1HitsBaseline);
+            indexes.free(index);
+            ns.prune();
+        }
     }
 
     private static String unsupportedReturn(String type) {

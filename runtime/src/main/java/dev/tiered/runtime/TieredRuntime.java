@@ -1,5 +1,6 @@
 package dev.tiered.runtime;
 
+import java.lang.ref.WeakReference;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -8,7 +9,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import org.slf4j.Logger;
 
@@ -22,6 +22,7 @@ import dev.tiered.runtime.l2.L2;
 import dev.tiered.runtime.l2.Redis;
 import dev.tiered.runtime.stats.FaultReporter;
 import dev.tiered.runtime.stats.HitCounter;
+import dev.tiered.runtime.stats.MethodIndexes;
 import dev.tiered.runtime.stats.NamespaceStats;
 
 /**
@@ -55,6 +56,7 @@ public final class TieredRuntime implements AutoCloseable {
     private final ScheduledExecutorService maintenance;
     private final FaultReporter faults = new FaultReporter();
     private final CoarseClock clock = new CoarseClock();
+    private final ClassLoaders loaders = new ClassLoaders();
     /** {@code null} in L1-only mode. */
     private final L2 l2;
     private final Versions versions;
@@ -62,8 +64,11 @@ public final class TieredRuntime implements AutoCloseable {
     private final Operations operations;
     /** Sends the bumps still waiting for Redis when the JVM exits; {@code null} without Redis. */
     private final Thread exitHook;
-    /** Both touched on the maintenance thread only, so that an observer hears of each method once. */
-    private final List<CachedMethod> methods = new ArrayList<>();
+    /**
+     * Both touched on the maintenance thread only, so that an observer hears of each method once. Methods are held
+     * weakly: each goes with its class loader.
+     */
+    private final List<WeakReference<CachedMethod>> methods = new ArrayList<>();
     private final List<Observer> observers = new ArrayList<>();
     private volatile boolean closed;
 
@@ -92,7 +97,7 @@ public final class TieredRuntime implements AutoCloseable {
             LOG.info("L2 and invalidations through {} ({})", config.redis(), config.summary());
         }
         registrar = new Registrar(new Shared(config, versions, l2, clock, new HitCounter(), faults,
-                new AtomicInteger()));
+                new MethodIndexes(), loaders));
         operations = new Operations(versions);
         exitHook = l2 == null ? null : new Thread(this::sendPendingBumps, "tiered-exit");
         if (exitHook != null) {
@@ -146,9 +151,14 @@ public final class TieredRuntime implements AutoCloseable {
     public CachedMethod register(MethodSpec spec) throws RejectedException {
         CachedMethod method = registrar.register(spec);
         if (!closed) {
+            WeakReference<CachedMethod> ref = new WeakReference<>(method);
             maintenance.execute(() -> {
-                methods.add(method);
-                observers.forEach(o -> o.methodAdded(method));
+                methods.removeIf(m -> m.get() == null);
+                methods.add(ref);
+                CachedMethod m = ref.get(); // gone already if its loader was dropped meanwhile
+                if (m != null) {
+                    observers.forEach(o -> o.methodAdded(m));
+                }
             });
         }
         return method;
@@ -175,7 +185,12 @@ public final class TieredRuntime implements AutoCloseable {
             }
             observers.add(observer);
             versions.all().forEach(observer::namespaceAdded);
-            methods.forEach(observer::methodAdded);
+            for (WeakReference<CachedMethod> ref : methods) {
+                CachedMethod m = ref.get();
+                if (m != null) {
+                    observer.methodAdded(m);
+                }
+            }
         });
     }
 
@@ -185,6 +200,11 @@ public final class TieredRuntime implements AutoCloseable {
      */
     public ScheduledExecutorService maintenance() {
         return maintenance;
+    }
+
+    /** The application class loaders tiered holds state for, and the cleaner that lets go of it with them. */
+    public ClassLoaders classLoaders() {
+        return loaders;
     }
 
     /** Steering from outside: flush, enable, lifetimes, tier, counters. */

@@ -9,9 +9,12 @@ import java.util.function.Supplier;
  * resolves from every class loader, and it references nothing but {@code java.*}: the engine behind the sites is
  * loaded by the agent's own class loader, out of the application's sight.
  *
- * <p>Sites are numbered when their class is transformed; the number is a constant in the inlined code, so a call
- * finds its site with one array read and no lookup by name. Every entry point swallows every {@code Throwable}:
- * an agent fault makes the call run uncached, it never reaches the application.
+ * <p>Sites are numbered when their class is transformed, and the advice passes its site to each entry point. The
+ * site lives where the class's loader keeps it: in the static array of the anchor class tiered defines in that
+ * loader ({@code dev.tiered.anchor.Sites}), so that it is reachable only from the loader and goes with it; the
+ * inlined code reads it with one static field read and one array read, the number being a constant. Only the
+ * sites of loaders without an anchor are kept here. Every entry point swallows every {@code Throwable}: an agent
+ * fault (a {@code null} site included) makes the call run uncached, it never reaches the application.
  */
 public final class Bridge {
     /** Stands for a cached {@code null} result. */
@@ -22,35 +25,35 @@ public final class Bridge {
         }
     };
 
-    private static volatile CacheSite[] cacheSites = new CacheSite[64];
-    private static volatile InvalidationSite[] invalidationSites = new InvalidationSite[16];
-    private static int cacheSiteCount;
-    private static int invalidationSiteCount;
+    /**
+     * Sites of classes whose loader has no anchor of its own (the bootstrap loader's, or a loader tiered could not
+     * define its anchor in): {@link CacheSite}s and {@link InvalidationSite}s, held as long as the JVM runs.
+     */
+    private static volatile Object[] sites = new Object[16];
+    private static int siteCount;
     private static final AtomicLong FAULTS = new AtomicLong();
     /** Where {@link #lastCall()} reads from: the engine's record of this thread's last cached call. */
     private static volatile Supplier<Object[]> lastCall = () -> null;
 
     private Bridge() {}
 
-    /** Registers a site and returns its number. Called at transform time. */
-    public static synchronized int register(CacheSite site) {
-        CacheSite[] sites = cacheSites;
-        if (cacheSiteCount == sites.length) {
-            sites = Arrays.copyOf(sites, sites.length * 2);
+    /**
+     * Registers a site of a class that has no anchor, for the life of the JVM, and returns its number: the advice
+     * then finds it with {@link #site(int)}. Called at transform time.
+     */
+    public static synchronized int register(Object site) {
+        Object[] all = sites;
+        if (siteCount == all.length) {
+            all = Arrays.copyOf(all, all.length * 2);
         }
-        sites[cacheSiteCount] = site;
-        cacheSites = sites; // volatile write: publishes the element
-        return cacheSiteCount++;
+        all[siteCount] = site;
+        sites = all; // volatile write: publishes the element
+        return siteCount++;
     }
 
-    public static synchronized int register(InvalidationSite site) {
-        InvalidationSite[] sites = invalidationSites;
-        if (invalidationSiteCount == sites.length) {
-            sites = Arrays.copyOf(sites, sites.length * 2);
-        }
-        sites[invalidationSiteCount] = site;
-        invalidationSites = sites;
-        return invalidationSiteCount++;
+    /** The site numbered {@code number} by {@link #register(Object)}. */
+    public static Object site(int number) {
+        return sites[number];
     }
 
     /** Set by the agent once its engine runs. */
@@ -76,45 +79,45 @@ public final class Bridge {
         return FAULTS.get();
     }
 
-    public static Object enter0(int site) {
+    public static Object enter0(Object site) {
         try {
-            return cacheSites[site].enter0();
+            return ((CacheSite) site).enter0();
         } catch (Throwable t) {
             FAULTS.incrementAndGet();
             return null;
         }
     }
 
-    public static Object enter1(int site, Object a0) {
+    public static Object enter1(Object site, Object a0) {
         try {
-            return cacheSites[site].enter1(a0);
+            return ((CacheSite) site).enter1(a0);
         } catch (Throwable t) {
             FAULTS.incrementAndGet();
             return null;
         }
     }
 
-    public static Object enter2(int site, Object a0, Object a1) {
+    public static Object enter2(Object site, Object a0, Object a1) {
         try {
-            return cacheSites[site].enter2(a0, a1);
+            return ((CacheSite) site).enter2(a0, a1);
         } catch (Throwable t) {
             FAULTS.incrementAndGet();
             return null;
         }
     }
 
-    public static Object enter3(int site, Object a0, Object a1, Object a2) {
+    public static Object enter3(Object site, Object a0, Object a1, Object a2) {
         try {
-            return cacheSites[site].enter3(a0, a1, a2);
+            return ((CacheSite) site).enter3(a0, a1, a2);
         } catch (Throwable t) {
             FAULTS.incrementAndGet();
             return null;
         }
     }
 
-    public static Object enterN(int site, Object[] args) {
+    public static Object enterN(Object site, Object[] args) {
         try {
-            return cacheSites[site].enterN(args);
+            return ((CacheSite) site).enterN(args);
         } catch (Throwable t) {
             FAULTS.incrementAndGet();
             return null;
@@ -131,17 +134,17 @@ public final class Bridge {
         }
     }
 
-    public static void invalidate(int site) {
+    public static void invalidate(Object site) {
         try {
-            invalidationSites[site].afterReturn();
+            ((InvalidationSite) site).afterReturn();
         } catch (Throwable t) {
             FAULTS.incrementAndGet();
         }
     }
 
-    public static void invalidate(int site, Object[] args) {
+    public static void invalidate(Object site, Object[] args) {
         try {
-            invalidationSites[site].afterReturn(args);
+            ((InvalidationSite) site).afterReturn(args);
         } catch (Throwable t) {
             FAULTS.incrementAndGet();
         }

@@ -1,13 +1,17 @@
 package dev.tiered.agent.internal;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.annotation.Annotation;
 import java.lang.instrument.Instrumentation;
 import java.lang.reflect.Method;
 import java.util.ArrayList;
+import java.util.Enumeration;
 import java.util.List;
 import java.util.Properties;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,14 +47,51 @@ public final class Installer {
         if (config.provenance()) {
             Bridge.lastCall(CallTrace::lastOnThisThread);
         }
-        TieredTransformer transformer = new TieredTransformer(runtime);
+        Anchors anchors = new Anchors(runtime.classLoaders());
+        if (!anchors.available()) {
+            log.info("class loaders cannot be anchored (the JDK's internal Unsafe is closed to tiered): what tiered "
+                    + "holds for a class loader stays after the loader is dropped");
+        }
+        TieredTransformer transformer = new TieredTransformer(runtime, anchors);
         filter.open(new Rewriter(transformer, log, inst), log::warn);
         if (attached) {
             retransformLoaded(inst, agentLoader, log);
         } else {
             rehearse(transformer, agentLoader, log);
         }
+        int preloaded = preload(agentLoader, log);
+        log.debug("{} classes of the engine preloaded", preloaded);
         log.info("tiered {} active", version());
+    }
+
+    /**
+     * Loads (without initialising) the engine's classes that cached calls and invalidations reach, here on
+     * tiered's own thread, so that no call of the application loads one: a virtual thread that loads a class pins
+     * its carrier thread while it reads the jar, and a first call would pay for the reading. The views and the
+     * configuration are loaded by start-up itself; the libraries' classes are loaded by the first call that needs
+     * them, one thread at a time (only a class load that waits for another thread's pins). Returns how many classes
+     * it loaded.
+     */
+    private static int preload(ClassLoader agentLoader, Logger log) {
+        String root = "inst/dev/tiered/runtime/";
+        int loaded = 0;
+        try (JarFile jar = new JarFile(new File(Installer.class.getProtectionDomain().getCodeSource().getLocation()
+                .toURI()))) {
+            for (Enumeration<JarEntry> e = jar.entries(); e.hasMoreElements(); ) {
+                String name = e.nextElement().getName();
+                boolean engine = name.startsWith(root) && !name.startsWith(root + "observe/")
+                        && !name.startsWith(root + "config/");
+                boolean sites = name.startsWith("inst/dev/tiered/agent/internal/Sites");
+                if ((engine || sites) && name.endsWith(".classdata")) {
+                    String binary = name.substring("inst/".length(), name.length() - ".classdata".length());
+                    Class.forName(binary.replace('/', '.'), false, agentLoader);
+                    loaded++;
+                }
+            }
+        } catch (Exception | LinkageError e) {
+            log.debug("the engine's classes were not preloaded: {}", e.toString());
+        }
+        return loaded;
     }
 
     /** Rewrites {@link Rehearsal} without defining it or registering anything; a failure here matters to nobody. */

@@ -52,15 +52,18 @@ final class Rewriter implements ClassFileTransformer {
         String typeName = className.replace('/', '.');
         try {
             byte[] rewritten = rewrite(transformer, typeName, loader, bytes);
-            if (rewritten != null && module != null && module.isNamed() && !module.canRead(BRIDGE)) {
+            // the modules the advice reaches: the bridge, and the anchor in the loader's own unnamed module
+            Set<Module> reads = loader == null ? Set.of(BRIDGE) : Set.of(BRIDGE, loader.getUnnamedModule());
+            if (rewritten != null && module != null && module.isNamed()
+                    && !reads.stream().allMatch(module::canRead)) {
                 // a class of a named module (a JDK proxy's dynamic module jdk.proxyN, a modular application) reads
-                // only what it declares: without this, the advice's first call of the bridge fails to link
+                // only what it declares: without this, the advice's first use of the bridge fails to link
                 if (inst == null) {
                     log.warn("{} runs as written: its module {} cannot be made to read tiered's bridge", typeName,
                             module.getName());
                     return null;
                 }
-                inst.redefineModule(module, Set.of(BRIDGE), Map.of(), Map.of(), Set.of(), Map.of());
+                inst.redefineModule(module, reads, Map.of(), Map.of(), Set.of(), Map.of());
             }
             return rewritten;
         } catch (Throwable t) {

@@ -24,7 +24,12 @@ import net.bytebuddy.description.type.TypeDefinition;
 import net.bytebuddy.description.type.TypeDescription;
 import net.bytebuddy.dynamic.ClassFileLocator;
 import net.bytebuddy.implementation.bytecode.assign.Assigner;
+import net.bytebuddy.implementation.Implementation;
+import net.bytebuddy.implementation.bytecode.StackManipulation;
 import net.bytebuddy.implementation.bytecode.constant.IntegerConstant;
+import net.bytebuddy.jar.asm.MethodVisitor;
+import net.bytebuddy.jar.asm.Opcodes;
+import net.bytebuddy.jar.asm.Type;
 import net.bytebuddy.pool.TypePool;
 
 import dev.tiered.agent.bootstrap.Bridge;
@@ -59,23 +64,30 @@ final class TieredTransformer {
 
     /** Null for a rehearsal. */
     private final TieredRuntime runtime;
-    /** Sites by class loader and method, so that a retransformed class keeps its site numbers. */
+    /** Where each loader keeps its sites; null for a rehearsal. */
+    private final Anchors anchors;
+    /**
+     * Sites by class loader and method, so that a retransformed class keeps its site numbers: a number n of 0 or
+     * more is the loader's anchor's n-th site; -(n + 2), the bridge's n-th (see {@link SiteIdMapping}).
+     */
     private final Map<ClassLoader, Map<String, Integer>> sites;
     private final AdviceSet advice;
 
-    TieredTransformer(TieredRuntime runtime) {
-        this(runtime, Collections.synchronizedMap(new WeakHashMap<>()), new AdviceSet());
+    TieredTransformer(TieredRuntime runtime, Anchors anchors) {
+        this(runtime, anchors, Collections.synchronizedMap(new WeakHashMap<>()), new AdviceSet());
     }
 
-    private TieredTransformer(TieredRuntime runtime, Map<ClassLoader, Map<String, Integer>> sites, AdviceSet advice) {
+    private TieredTransformer(TieredRuntime runtime, Anchors anchors, Map<ClassLoader, Map<String, Integer>> sites,
+                              AdviceSet advice) {
         this.runtime = runtime;
+        this.anchors = anchors;
         this.sites = sites;
         this.advice = advice;
     }
 
     /** A copy that does everything but register: its sites are all numbered 0, and never run. */
     TieredTransformer rehearsal() {
-        return new TieredTransformer(null, Collections.synchronizedMap(new WeakHashMap<>()), advice);
+        return new TieredTransformer(null, null, Collections.synchronizedMap(new WeakHashMap<>()), advice);
     }
 
     /** Forgets the site numbers of the class just transformed on this thread. */
@@ -229,10 +241,10 @@ final class TieredTransformer {
             }
             if (tiered != null) {
                 CachedMethod method = runtime.register(spec(tiered, type, m, implementation, parameterTypes, loader));
-                return Bridge.register(new Sites.Read(method));
+                return place(new Sites.Read(method), loader);
             }
-            return Bridge.register(new Sites.Invalidate(runtime.registerInvalidation(
-                    invalidationSpec(invalidates, type, m, parameterTypes, loader))));
+            return place(new Sites.Invalidate(runtime.registerInvalidation(
+                    invalidationSpec(invalidates, type, m, parameterTypes, loader))), loader);
         } catch (RejectedException e) {
             LOG.warn(e.getMessage());
             return REJECTED;
@@ -240,6 +252,19 @@ final class TieredTransformer {
             LOG.warn("{} is left as written: its annotation cannot be read ({})", name, e.toString());
             return REJECTED;
         }
+    }
+
+    /** Keeps {@code site} in its loader's anchor, or in the bridge when the loader has none; returns its number. */
+    private int place(Object site, ClassLoader loader) {
+        Anchors.Anchor anchor = anchors.of(loader);
+        if (anchor != null) {
+            try {
+                return anchor.register(site);
+            } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+                LOG.debug("site kept by the bridge: the anchor of {} took none ({})", loader, e.toString());
+            }
+        }
+        return -Bridge.register(site) - 2;
     }
 
     private static InvalidationSpec invalidationSpec(AnnotationDescription a, TypeDescription type,
@@ -381,7 +406,11 @@ final class TieredTransformer {
         }
     }
 
-    /** Resolves {@link SiteId} to the constant number of the method being instrumented. */
+    /**
+     * Resolves {@link SiteId} to the site of the method being instrumented: read from the static array of the
+     * anchor class in the instrumented class's own loader ({@code Sites.SITES[n]}), or from the bridge
+     * ({@code Bridge.site(n)}), {@code n} being a constant.
+     */
     private static final class SiteIdMapping implements Advice.OffsetMapping {
         @Override
         public Target resolve(TypeDescription instrumentedType, MethodDescription instrumentedMethod,
@@ -392,7 +421,30 @@ final class TieredTransformer {
             if (id == null) {
                 throw new IllegalStateException("no site was numbered for " + instrumentedMethod);
             }
-            return new Target.ForStackManipulation(IntegerConstant.forValue(id));
+            return new Target.ForStackManipulation(new SiteLoad(id));
+        }
+    }
+
+    /** Pushes one site: see {@link SiteIdMapping}. */
+    private static final class SiteLoad extends StackManipulation.AbstractBase {
+        private final int id;
+
+        SiteLoad(int id) {
+            this.id = id;
+        }
+
+        @Override
+        public Size apply(MethodVisitor visitor, Implementation.Context context) {
+            if (id >= 0) {
+                visitor.visitFieldInsn(Opcodes.GETSTATIC, Anchors.INTERNAL_NAME, Anchors.SITES, "[Ljava/lang/Object;");
+                Size number = IntegerConstant.forValue(id).apply(visitor, context);
+                visitor.visitInsn(Opcodes.AALOAD);
+                return new Size(1, 1 + number.getMaximalSize());
+            }
+            IntegerConstant.forValue(-id - 2).apply(visitor, context);
+            visitor.visitMethodInsn(Opcodes.INVOKESTATIC, Type.getInternalName(Bridge.class), "site",
+                    "(I)Ljava/lang/Object;", false);
+            return new Size(1, 1);
         }
     }
 }

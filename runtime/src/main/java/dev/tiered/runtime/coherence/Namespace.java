@@ -1,8 +1,9 @@
 package dev.tiered.runtime.coherence;
 
+import java.lang.ref.WeakReference;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
@@ -19,6 +20,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 
 import dev.tiered.runtime.l2.NamespaceKeys;
 import dev.tiered.runtime.stats.LagHistogram;
+import dev.tiered.runtime.stats.MethodStats;
 
 /**
  * A group of entries invalidated together, its versions, and what this JVM knows of its recent invalidations.
@@ -64,7 +66,11 @@ public final class Namespace {
 
     public final String name;
     final NamespaceKeys keys;
-    private final List<Member> members = new CopyOnWriteArrayList<>();
+    /**
+     * Held weakly: a member belongs to a class of the application, and goes when that class's loader goes (a
+     * redeploy); its anchor holds it strongly. Cleared references are pruned as members come and go.
+     */
+    private final List<WeakReference<Member>> members = new CopyOnWriteArrayList<>();
     /** Held while the version is read from or sent to Redis: one thread at a time per namespace. */
     final ReentrantLock syncLock = new ReentrantLock();
     public final LongAdder invalidationsSent = new LongAdder();
@@ -160,18 +166,42 @@ public final class Namespace {
     }
 
     /** Adds a member, which this namespace's invalidations reach from now on. */
-    public void add(Member member) {
-        members.add(member);
+    /** The counts of members that are gone (with their class loaders), which the namespace's totals keep. */
+    public final MethodStats retired = new MethodStats();
+    /** The L1 hits of members that are gone. */
+    public final LongAdder retiredL1Hits = new LongAdder();
+
+    /** Keeps the counts of a member that is gone. */
+    public void retire(MethodStats stats, long l1Hits) {
+        retired.add(stats);
+        retiredL1Hits.add(l1Hits);
     }
 
-    /** The members, in the order they were added: a snapshot, safe to iterate while others are added. */
+    public void add(Member member) {
+        prune();
+        members.add(new WeakReference<>(member));
+    }
+
+    /** Forgets the members that are gone (their class loaders were collected). */
+    public void prune() {
+        members.removeIf(m -> m.get() == null);
+    }
+
+    /** The members alive, in the order they were added: a snapshot, safe to iterate while others are added. */
     public List<Member> members() {
-        return Collections.unmodifiableList(members);
+        List<Member> alive = new ArrayList<>(members.size());
+        for (WeakReference<Member> ref : members) {
+            Member m = ref.get();
+            if (m != null) {
+                alive.add(m);
+            }
+        }
+        return alive;
     }
 
     /** Drops every member's L1 entries. */
     public void clearL1() {
-        members.forEach(Member::clearL1);
+        members().forEach(Member::clearL1);
     }
 
     /** A point in this namespace's local history, for {@link #entityInvalidatedSince}. */
@@ -218,7 +248,7 @@ public final class Namespace {
             invalidatedEntities.put(entity, sequence.incrementAndGet());
             anyGeneration++;
         }
-        for (Member m : members) {
+        for (Member m : members()) {
             m.removeEntity(entity);
         }
         scheduleClear();
@@ -231,7 +261,9 @@ public final class Namespace {
         versionErrors.reset();
         versionTimeouts.reset();
         propagationLag.reset();
-        members.forEach(Member::resetCounters);
+        members().forEach(Member::resetCounters);
+        retired.reset();
+        retiredL1Hits.reset();
     }
 
     /**
@@ -246,7 +278,7 @@ public final class Namespace {
             forget(now);
             anyGeneration++;
         }
-        for (Member m : members) {
+        for (Member m : members()) {
             m.clearL1();
         }
     }
@@ -268,7 +300,7 @@ public final class Namespace {
         if (clearScheduled.compareAndSet(false, true)) {
             clearer.execute(() -> {
                 clearScheduled.set(false);
-                for (Member m : members) {
+                for (Member m : members()) {
                     m.dropStale();
                 }
             });

@@ -218,6 +218,11 @@ final class MetricsEndpoint {
         t.family("tiered_bus_messages_rejected_total", "counter", "Messages on the invalidation channel that no "
                 + "tiered JVM sends, ignored.").sample("tiered_bus_messages_rejected_total",
                 runtime.rejectedBusMessages());
+        t.family("tiered_class_loaders", "gauge", "Application class loaders tiered holds state for now.")
+                .sample("tiered_class_loaders", runtime.classLoaders().live());
+        t.family("tiered_class_loaders_released_total", "counter", "Application class loaders collected (a "
+                + "redeploy), and tiered's state for them with them.")
+                .sample("tiered_class_loaders_released_total", runtime.classLoaders().released());
         t.family("tiered_reported_problems_total", "counter", "Problems logged with rate limiting (internal "
                 + "faults, L2 errors, results not stored), all namespaces.")
                 .sample("tiered_reported_problems_total", runtime.reportedProblems());

@@ -1,9 +1,9 @@
 package dev.tiered.runtime.observe;
 
+import java.lang.ref.WeakReference;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.util.ArrayList;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -35,8 +35,17 @@ final class MicrometerMeters {
     private final TieredRuntime runtime;
     /** The loaders already looked at (weakly: an application's loader may go). */
     private final Map<ClassLoader, Boolean> seen = new WeakHashMap<>();
-    /** Each global registry found, once, however many loaders see it. */
-    private final Map<Object, Registry> registries = new IdentityHashMap<>();
+    /**
+     * Each Micrometer's registry, kept by that Micrometer's own {@code Metrics} class, so that it goes when the
+     * application that brought it is undeployed; and, weakly, the list of them all.
+     */
+    private final ClassValue<Registry[]> byMetricsClass = new ClassValue<>() {
+        @Override
+        protected Registry[] computeValue(Class<?> metrics) {
+            return new Registry[1];
+        }
+    };
+    private final List<WeakReference<Registry>> registries = new ArrayList<>();
 
     MicrometerMeters(TieredRuntime runtime) {
         this.runtime = runtime;
@@ -48,10 +57,16 @@ final class MicrometerMeters {
             return;
         }
         Registry registry = Registry.of(loader);
-        if (registry == null || registries.containsKey(registry.global)) {
+        if (registry == null) {
             return;
         }
-        registries.put(registry.global, registry);
+        Registry[] slot = byMetricsClass.get(registry.metrics);
+        if (slot[0] != null) {
+            return; // one Micrometer, seen through another loader
+        }
+        slot[0] = registry;
+        registries.removeIf(r -> r.get() == null);
+        registries.add(new WeakReference<>(registry));
         try {
             registry.runtimeGauges(runtime);
             for (Namespace ns : runtime.namespacesInUse()) {
@@ -65,7 +80,7 @@ final class MicrometerMeters {
     }
 
     void namespaceAdded(Namespace ns) {
-        for (Registry r : registries.values()) {
+        for (Registry r : alive()) {
             try {
                 r.namespace(ns);
             } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
@@ -76,14 +91,26 @@ final class MicrometerMeters {
 
     /** Removes every meter registered, from every registry. */
     void close() {
-        for (Registry r : registries.values()) {
+        for (Registry r : alive()) {
             r.removeAll();
         }
         registries.clear();
     }
 
+    private List<Registry> alive() {
+        List<Registry> alive = new ArrayList<>();
+        for (WeakReference<Registry> ref : registries) {
+            Registry r = ref.get();
+            if (r != null) {
+                alive.add(r);
+            }
+        }
+        return alive;
+    }
+
     /** One Micrometer's global registry and the builders of its meters, found by reflection. */
     private static final class Registry {
+        final Class<?> metrics;
         final Object global;
         private final Class<?> registryType;
         private final Method counter;
@@ -93,7 +120,8 @@ final class MicrometerMeters {
         private final List<Object> registered = new ArrayList<>();
         int meters;
 
-        private Registry(Object global, Class<?> registryType, Method counter, Method gauge) {
+        private Registry(Class<?> metrics, Object global, Class<?> registryType, Method counter, Method gauge) {
+            this.metrics = metrics;
             this.global = global;
             this.registryType = registryType;
             this.counter = counter;
@@ -109,7 +137,8 @@ final class MicrometerMeters {
                         .getMethod("builder", String.class, Object.class, ToDoubleFunction.class);
                 Method gauge = Class.forName("io.micrometer.core.instrument.Gauge", false, loader)
                         .getMethod("builder", String.class, Object.class, ToDoubleFunction.class);
-                return new Registry(metrics.getField("globalRegistry").get(null), registryType, counter, gauge);
+                return new Registry(metrics, metrics.getField("globalRegistry").get(null), registryType, counter,
+                        gauge);
             } catch (ReflectiveOperationException | LinkageError | RuntimeException absent) {
                 return null;
             }

@@ -2,8 +2,9 @@ package dev.tiered.runtime.observe;
 
 import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import javax.management.JMException;
@@ -28,8 +29,8 @@ public final class Observation implements TieredRuntime.Observer {
     private static final Logger LOG = FaultReporter.LOG;
 
     private final TieredRuntime runtime;
-    /** Touched on the maintenance thread, and by {@link #close()} once it has stopped. */
-    private final List<ObjectName> mbeans = new ArrayList<>();
+    /** What is registered, by name; touched on the maintenance thread, and by {@link #close()} once it has stopped. */
+    private final Map<ObjectName, Object> mbeans = new LinkedHashMap<>();
     /** The Prometheus endpoint, or {@code null} without {@code tiered.metrics.port}. */
     private final MetricsEndpoint metrics;
     /** The application's Micrometer registries, found through the loaders of its cached classes. */
@@ -46,7 +47,7 @@ public final class Observation implements TieredRuntime.Observer {
     /** Attaches what the configuration asks for to {@code runtime}; returns at once. */
     public static Observation attach(TieredRuntime runtime) {
         Observation o = new Observation(runtime);
-        runtime.maintenance().execute(() -> o.register("dev.tiered:type=Runtime", new RuntimeView(runtime)));
+        runtime.maintenance().execute(() -> o.register("dev.tiered:type=Runtime", new RuntimeView(runtime), false));
         if (o.metrics != null) {
             runtime.maintenance().execute(o.metrics::start); // a daemon thread, which the server's thread inherits
         }
@@ -60,14 +61,38 @@ public final class Observation implements TieredRuntime.Observer {
 
     @Override
     public void namespaceAdded(Namespace ns) {
-        register("dev.tiered:type=Namespace,name=" + ns.name, new NamespaceView(runtime.operations(), ns));
+        register("dev.tiered:type=Namespace,name=" + ns.name, new NamespaceView(runtime.operations(), ns), false);
         micrometer.namespaceAdded(ns);
     }
 
     @Override
     public void methodAdded(CachedMethod method) {
-        register(MethodView.objectName(method), new MethodView(method));
+        // a redeployed application's method has the name of the one it replaces, whose loader may not be gone yet
+        MethodView view = new MethodView(method);
+        ObjectName name = register(MethodView.objectName(method), view, true);
+        if (name != null) {
+            runtime.classLoaders().whenGone(method, () -> {
+                try {
+                    runtime.maintenance().execute(() -> unregister(name, view));
+                } catch (RejectedExecutionException closed) {
+                    // the runtime closed, and unregistered everything
+                }
+            });
+        }
         micrometer.loaderSeen(method.classLoader());
+    }
+
+    /** Unregisters the MBean of a method that is gone, unless a method of the same name took the name since. */
+    private void unregister(ObjectName name, Object view) {
+        if (mbeans.get(name) != view) {
+            return;
+        }
+        mbeans.remove(name);
+        try {
+            ManagementFactory.getPlatformMBeanServer().unregisterMBean(name);
+        } catch (JMException | RuntimeException e) {
+            LOG.debug("cannot unregister MBean {}: {}", name, e.toString());
+        }
     }
 
     /** Where the Prometheus endpoint listens, or {@code null} when it does not (yet). */
@@ -75,20 +100,26 @@ public final class Observation implements TieredRuntime.Observer {
         return metrics == null ? null : metrics.address();
     }
 
-    private void register(String name, Object mbean) {
+    /**
+     * Registers an MBean under {@code name}; returns the name, or {@code null} if nothing was registered. Told twice
+     * of the same name (a namespace that came while this attached), the first stays, unless {@code replace}.
+     */
+    private ObjectName register(String name, Object mbean, boolean replace) {
         try {
             MBeanServer server = ManagementFactory.getPlatformMBeanServer();
             ObjectName objectName = new ObjectName(name);
-            if (mbeans.contains(objectName)) {
-                return; // told twice: a namespace that came while this attached
+            if (mbeans.containsKey(objectName) && !replace) {
+                return null;
             }
             if (server.isRegistered(objectName)) {
                 server.unregisterMBean(objectName); // a previous runtime in this JVM (tests): the latest wins
             }
             server.registerMBean(mbean, objectName);
-            mbeans.add(objectName);
+            mbeans.put(objectName, mbean);
+            return objectName;
         } catch (JMException | RuntimeException e) {
             LOG.debug("cannot register MBean {}: {}", name, e.toString());
+            return null;
         }
     }
 
@@ -100,7 +131,7 @@ public final class Observation implements TieredRuntime.Observer {
         }
         micrometer.close();
         MBeanServer server = ManagementFactory.getPlatformMBeanServer();
-        for (ObjectName name : mbeans) {
+        for (ObjectName name : mbeans.keySet()) {
             try {
                 server.unregisterMBean(name);
             } catch (JMException e) {

@@ -71,6 +71,16 @@ final class RuntimeView implements TieredMXBean {
     }
 
     @Override
+    public long getClassLoadersLive() {
+        return runtime.classLoaders().live();
+    }
+
+    @Override
+    public long getClassLoadersReleased() {
+        return runtime.classLoaders().released();
+    }
+
+    @Override
     public long getBusMessagesRejected() {
         return runtime.rejectedBusMessages();
     }

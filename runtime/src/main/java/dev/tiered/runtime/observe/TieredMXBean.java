@@ -38,6 +38,12 @@ public interface TieredMXBean {
     /** Writes of this JVM (probes and bumps) that Redis refused since start-up. */
     long getWriteRefusals();
 
+    /** Application class loaders tiered holds state for (their cached methods, L1 entries, MBeans) now. */
+    long getClassLoadersLive();
+
+    /** Application class loaders collected since start-up (a redeploy), and tiered's state for them with them. */
+    long getClassLoadersReleased();
+
     /** Messages on the invalidation channel that no tiered JVM sends, ignored since start-up. */
     long getBusMessagesRejected();
 

@@ -78,6 +78,23 @@ public final class LagHistogram {
         return sum.sum();
     }
 
+    /** Adds everything {@code other} recorded to this histogram (a retired method's, to its namespace's). */
+    public void add(LagHistogram other) {
+        for (int i = 0; i < BUCKETS; i++) {
+            LongAdder theirs = other.counts.get(i);
+            long n = theirs == null ? 0 : theirs.sum();
+            if (n != 0) {
+                LongAdder adder = counts.get(i);
+                if (adder == null) {
+                    counts.compareAndSet(i, null, new LongAdder());
+                    adder = counts.get(i);
+                }
+                adder.add(n);
+            }
+        }
+        sum.add(other.sum());
+    }
+
     /** Adds this histogram's bucket counts to {@code into} ({@link #BUCKETS} long): to merge histograms. */
     public void addCountsTo(long[] into) {
         for (int i = 0; i < BUCKETS; i++) {

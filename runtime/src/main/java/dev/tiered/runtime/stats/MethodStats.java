@@ -8,6 +8,13 @@ import java.util.concurrent.atomic.LongAdder;
  * {@code coalesced}, {@code loads}, {@code loadFailures} or {@code uncached}.
  */
 public final class MethodStats {
+    /** Every {@code LongAdder} counter of the class, for {@link #add} and {@link #reset}. */
+    private static final java.lang.reflect.Field[] ADDERS = java.util.Arrays.stream(
+            MethodStats.class.getDeclaredFields()).filter(f -> f.getType() == LongAdder.class)
+            .toArray(java.lang.reflect.Field[]::new);
+
+    /** The count of the method's L1 hits (kept in the runtime's HitCounter) at the last reset of its counters. */
+    public volatile long l1HitsBaseline;
     /** Calls served from Redis. */
     public final LongAdder l2Hits = new LongAdder();
     /** Calls that waited for another thread's load of the same key and returned its result. */
@@ -55,19 +62,33 @@ public final class MethodStats {
     public final LongAdder verifyMismatches = new LongAdder();
 
     /**
+     * Adds every counter of {@code other} to this one's: a method whose class loader is gone hands its counts to its
+     * namespace, whose totals so never go back.
+     */
+    public void add(MethodStats other) {
+        loadTimes.add(other.loadTimes);
+        l2Times.add(other.l2Times);
+        for (java.lang.reflect.Field f : ADDERS) {
+            try {
+                ((LongAdder) f.get(this)).add(((LongAdder) f.get(other)).sum());
+            } catch (IllegalAccessException e) {
+                throw new IllegalStateException("a counter of its own class is always readable", e);
+            }
+        }
+    }
+
+    /**
      * Sets every counter back to zero. Increments made meanwhile by other threads may or may not survive, which is
      * all a reset of live counters can promise.
      */
     public void reset() {
         loadTimes.reset();
         l2Times.reset();
-        for (java.lang.reflect.Field f : MethodStats.class.getDeclaredFields()) {
-            if (f.getType() == LongAdder.class) {
-                try {
-                    ((LongAdder) f.get(this)).reset();
-                } catch (IllegalAccessException e) {
-                    throw new IllegalStateException("a counter of its own class is always readable", e);
-                }
+        for (java.lang.reflect.Field f : ADDERS) {
+            try {
+                ((LongAdder) f.get(this)).reset();
+            } catch (IllegalAccessException e) {
+                throw new IllegalStateException("a counter of its own class is always readable", e);
             }
         }
     }

@@ -10,7 +10,7 @@ public final class InvalidateAdvice {
     /** A write without {@code @CacheKey}: bump its namespaces. */
     public static final class Whole {
         @Advice.OnMethodExit(suppress = Throwable.class)
-        static void exit(@SiteId int site) {
+        static void exit(@SiteId Object site) {
             Bridge.invalidate(site);
         }
     }
@@ -18,7 +18,7 @@ public final class InvalidateAdvice {
     /** A keyed write: the arguments name the entities. */
     public static final class Keyed {
         @Advice.OnMethodExit(suppress = Throwable.class)
-        static void exit(@SiteId int site, @Advice.AllArguments Object[] args) {
+        static void exit(@SiteId Object site, @Advice.AllArguments Object[] args) {
             Bridge.invalidate(site, args);
         }
     }

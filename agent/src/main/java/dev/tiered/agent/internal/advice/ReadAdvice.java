@@ -20,7 +20,7 @@ public final class ReadAdvice {
 
     public static final class Enter0 {
         @Advice.OnMethodEnter(skipOn = Advice.OnNonDefaultValue.class, suppress = Throwable.class)
-        static Object enter(@SiteId int site, @Advice.Local("tieredPending") Object pending) {
+        static Object enter(@SiteId Object site, @Advice.Local("tieredPending") Object pending) {
             Object result = Bridge.enter0(site);
             if (result instanceof PendingCall) {
                 pending = result;
@@ -32,7 +32,7 @@ public final class ReadAdvice {
 
     public static final class Enter1 {
         @Advice.OnMethodEnter(skipOn = Advice.OnNonDefaultValue.class, suppress = Throwable.class)
-        static Object enter(@SiteId int site,
+        static Object enter(@SiteId Object site,
                             @Advice.Argument(value = 0, typing = Assigner.Typing.DYNAMIC) Object a0,
                             @Advice.Local("tieredPending") Object pending) {
             Object result = Bridge.enter1(site, a0);
@@ -46,7 +46,7 @@ public final class ReadAdvice {
 
     public static final class Enter2 {
         @Advice.OnMethodEnter(skipOn = Advice.OnNonDefaultValue.class, suppress = Throwable.class)
-        static Object enter(@SiteId int site,
+        static Object enter(@SiteId Object site,
                             @Advice.Argument(value = 0, typing = Assigner.Typing.DYNAMIC) Object a0,
                             @Advice.Argument(value = 1, typing = Assigner.Typing.DYNAMIC) Object a1,
                             @Advice.Local("tieredPending") Object pending) {
@@ -61,7 +61,7 @@ public final class ReadAdvice {
 
     public static final class Enter3 {
         @Advice.OnMethodEnter(skipOn = Advice.OnNonDefaultValue.class, suppress = Throwable.class)
-        static Object enter(@SiteId int site,
+        static Object enter(@SiteId Object site,
                             @Advice.Argument(value = 0, typing = Assigner.Typing.DYNAMIC) Object a0,
                             @Advice.Argument(value = 1, typing = Assigner.Typing.DYNAMIC) Object a1,
                             @Advice.Argument(value = 2, typing = Assigner.Typing.DYNAMIC) Object a2,
@@ -77,7 +77,7 @@ public final class ReadAdvice {
 
     public static final class EnterN {
         @Advice.OnMethodEnter(skipOn = Advice.OnNonDefaultValue.class, suppress = Throwable.class)
-        static Object enter(@SiteId int site, @Advice.AllArguments Object[] args,
+        static Object enter(@SiteId Object site, @Advice.AllArguments Object[] args,
                             @Advice.Local("tieredPending") Object pending) {
             Object result = Bridge.enterN(site, args);
             if (result instanceof PendingCall) {

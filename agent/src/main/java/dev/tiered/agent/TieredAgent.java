@@ -46,6 +46,11 @@ public final class TieredAgent {
                 + "makes, agent/target/tiered-agent.jar");
     }
 
+    /** The agent detached: it may be attached again. */
+    private static synchronized void detached() {
+        started = false;
+    }
+
     private static synchronized void start(String args, Instrumentation inst, boolean attached) {
         if (started) {
             return;
@@ -58,8 +63,8 @@ public final class TieredAgent {
             ClassLoader loader = new AgentClassLoader(jar, location, ClassLoader.getPlatformClassLoader());
             Class.forName("dev.tiered.agent.internal.Launcher", true, loader)
                     .getMethod("start", String.class, Instrumentation.class, boolean.class, ClassLoader.class,
-                            JarFile.class)
-                    .invoke(null, args, inst, attached, loader, jar);
+                            JarFile.class, Runnable.class)
+                    .invoke(null, args, inst, attached, loader, jar, (Runnable) TieredAgent::detached);
         } catch (Throwable t) {
             System.err.println("tiered: the agent could not start and does nothing; the application runs uncached: "
                     + (t instanceof java.lang.reflect.InvocationTargetException ? t.getCause() : t));

@@ -41,7 +41,11 @@ import javax.management.remote.JMXServiceURL;
  */
 public final class TieredCli {
     static final String USAGE = "usage: java -jar tiered-agent.jar stats <pid> [--once] [--interval <duration>]\n"
-            + "  a table per namespace every interval (default 2s) until Ctrl-C; --once: one table, after one interval";
+            + "  a table per namespace every interval (default 2s) until Ctrl-C; --once: one table after one interval\n"
+            + "       java -jar tiered-agent.jar detach <pid>\n"
+            + "  takes tiered out of the JVM: original bytecode back, threads and connections closed\n"
+            + "       java -jar tiered-agent.jar attach <pid>\n"
+            + "  loads this agent into a running JVM (settings: the JVM's tiered.* properties and TIERED_* variables)";
     static final int OK = 0;
     static final int UNREADABLE = 1;
     static final int MALFORMED = 2;
@@ -81,16 +85,25 @@ public final class TieredCli {
             err.println("tiered: no process " + options.pid + " on this machine");
             return UNREADABLE;
         }
-        return Session.show(options, out, err);
+        switch (options.command) {
+            case "detach":
+                return Session.detach(options.pid, out, err);
+            case "attach":
+                return Session.attach(options.pid, out, err);
+            default:
+                return Session.show(options, out, err);
+        }
     }
 
     /** The parsed command line. */
     private static final class Options {
+        final String command;
         final long pid;
         final boolean once;
         final Duration interval;
 
-        private Options(long pid, boolean once, Duration interval) {
+        private Options(String command, long pid, boolean once, Duration interval) {
+            this.command = command;
             this.pid = pid;
             this.once = once;
             this.interval = interval;
@@ -101,15 +114,18 @@ public final class TieredCli {
             if (args.length == 0) {
                 throw new IllegalArgumentException();
             }
-            if (!args[0].equals("stats")) {
-                throw new IllegalArgumentException("unknown command \"" + args[0] + "\"");
+            String command = args[0];
+            if (!List.of("stats", "detach", "attach").contains(command)) {
+                throw new IllegalArgumentException("unknown command \"" + command + "\"");
             }
             Long pid = null;
             boolean once = false;
             Duration interval = DEFAULT_INTERVAL;
             for (int i = 1; i < args.length; i++) {
                 String arg = args[i];
-                if (arg.equals("--once")) {
+                if (!command.equals("stats") && arg.startsWith("--")) {
+                    throw new IllegalArgumentException(command + " takes a pid only, not \"" + arg + "\"");
+                } else if (arg.equals("--once")) {
                     once = true;
                 } else if (arg.equals("--interval")) {
                     if (++i == args.length) {
@@ -125,9 +141,10 @@ public final class TieredCli {
                 }
             }
             if (pid == null) {
-                throw new IllegalArgumentException("stats needs the pid of a JVM running the tiered agent");
+                throw new IllegalArgumentException(command + " needs the pid of a JVM"
+                        + (command.equals("attach") ? "" : " running the tiered agent"));
             }
-            return new Options(pid, once, interval);
+            return new Options(command, pid, once, interval);
         }
 
         /** As tiered's own durations: "500ms", "2s", "1m", or ISO-8601 ("PT2S"); at least 100 ms. */
@@ -310,6 +327,56 @@ public final class TieredCli {
                 return UNREADABLE;
             } catch (InterruptedException e) {
                 return OK;
+            }
+        }
+
+        /** Loads the agent of this jar into a running JVM, which then logs what it did. */
+        static int attach(long pid, PrintStream out, PrintStream err) {
+            String jar;
+            try {
+                jar = java.nio.file.Path.of(TieredCli.class.getProtectionDomain().getCodeSource().getLocation()
+                        .toURI()).toString();
+            } catch (java.net.URISyntaxException | RuntimeException e) {
+                err.println("tiered: cannot find the agent jar of this command: " + oneLine(e));
+                return UNREADABLE;
+            }
+            try {
+                com.sun.tools.attach.VirtualMachine vm = com.sun.tools.attach.VirtualMachine.attach(Long.toString(pid));
+                try {
+                    vm.loadAgent(jar);
+                } finally {
+                    vm.detach();
+                }
+            } catch (com.sun.tools.attach.AttachNotSupportedException | com.sun.tools.attach.AgentLoadException
+                     | com.sun.tools.attach.AgentInitializationException | IOException e) {
+                err.println("tiered: cannot attach to JVM " + pid + " (is it a JVM of this user?): " + oneLine(e));
+                return UNREADABLE;
+            }
+            out.println("tiered attached to JVM " + pid + " from " + jar + "; its log says what it rewrote");
+            return OK;
+        }
+
+        /** Invokes the runtime MBean's {@code detach} operation in the JVM, and prints what it answered. */
+        static int detach(long pid, PrintStream out, PrintStream err) {
+            String address;
+            try {
+                address = localConnectorAddress(pid);
+            } catch (com.sun.tools.attach.AttachNotSupportedException | IOException e) {
+                err.println("tiered: cannot attach to JVM " + pid + " (is it a JVM of this user?): " + oneLine(e));
+                return UNREADABLE;
+            }
+            try (JMXConnector connector = JMXConnectorFactory.connect(new JMXServiceURL(address))) {
+                Object answer = connector.getMBeanServerConnection().invoke(new ObjectName("dev.tiered:type=Runtime"),
+                        "detach", new Object[0], new String[0]);
+                out.println(answer);
+                return OK;
+            } catch (InstanceNotFoundException e) {
+                err.println("tiered: JVM " + pid + " has no tiered MBeans: it does not run the tiered agent (or "
+                        + "it detached already)");
+                return UNREADABLE;
+            } catch (IOException | JMException e) {
+                err.println("tiered: lost JVM " + pid + ": " + oneLine(e));
+                return UNREADABLE;
             }
         }
 

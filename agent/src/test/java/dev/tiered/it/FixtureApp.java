@@ -57,6 +57,9 @@ import dev.tiered.testkit.JvmProcess;
  * redeployed-rename id name      ... renamed through the current deployment
  * undeploy                       ... the current deployment's loader closed and let go of
  * collected seconds              ... how many undeployed loaders are still alive after full GCs
+ * agent-loader                   the agent's class loader, held weakly from now on: its name
+ * agent-loader-collected seconds whether that loader is gone after full GCs: "gone" or "alive"
+ * threads                        the names of the live threads named tiered*, sorted
  * virtual threads hits           VirtualThreadsProbe: one key missed, then hit, by that many virtual threads (JDK 21+)
  * </pre>
  */
@@ -142,6 +145,10 @@ public final class FixtureApp {
                 return Redeploys.undeploy();
             case "collected":
                 return Redeploys.collected(Integer.parseInt(cmd[1]));
+            case "threads":
+                System.gc(); // tiered's cleaner thread ends once its cleaner is collected
+                return Thread.getAllStackTraces().keySet().stream().map(Thread::getName)
+                        .filter(n -> n.startsWith("tiered")).sorted().collect(java.util.stream.Collectors.joining(","));
             case "virtual":
                 return VirtualThreadsProbe.run(Integer.parseInt(cmd[1]), Integer.parseInt(cmd[2]));
             case "probe":

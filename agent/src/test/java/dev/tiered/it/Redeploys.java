@@ -82,16 +82,20 @@ final class Redeploys {
      * A loader's class loading lock and soft caches may take more than one GC to let go of it.
      */
     static String collected(int seconds) throws InterruptedException {
+        return "alive=" + alive(UNDEPLOYED, seconds) + " of " + UNDEPLOYED.size();
+    }
+
+    private static long alive(List<WeakReference<ClassLoader>> loaders, int seconds) throws InterruptedException {
         long deadline = System.nanoTime() + seconds * 1_000_000_000L;
         long alive;
         do {
             System.gc();
-            alive = UNDEPLOYED.stream().filter(r -> r.get() != null).count();
+            alive = loaders.stream().filter(r -> r.get() != null).count();
             if (alive == 0) {
                 break;
             }
             Thread.sleep(50); // the GC's reference processing runs concurrently with this thread
         } while (System.nanoTime() < deadline);
-        return "alive=" + alive + " of " + UNDEPLOYED.size();
+        return alive;
     }
 }

@@ -20,23 +20,23 @@ public final class CallTrace {
     public static final int UNCACHED = 3;
     private static final String[] SOURCES = {"L1", "L2", "METHOD", "UNCACHED"};
     private static final Logger LOG = FaultReporter.LOG;
-    private static final ThreadLocal<CallTrace> LAST = ThreadLocal.withInitial(CallTrace::new);
-
-    private String namespace;
-    private String method;
-    private int source;
-    private long ageNanos;
-    private long version;
+    /**
+     * Per thread: {namespace, method, {source, age in nanoseconds, version}}. JDK types only, so that no
+     * application thread pins tiered's class loader after detach.
+     */
+    private static final ThreadLocal<Object[]> LAST = ThreadLocal.withInitial(() -> new Object[] {null, null,
+            new long[3]});
 
     private CallTrace() {}
 
     static void record(String namespace, String method, int source, long ageNanos, long version) {
-        CallTrace t = LAST.get();
-        t.namespace = namespace;
-        t.method = method;
-        t.source = source;
-        t.ageNanos = ageNanos;
-        t.version = version;
+        Object[] t = LAST.get();
+        t[0] = namespace;
+        t[1] = method;
+        long[] numbers = (long[]) t[2];
+        numbers[0] = source;
+        numbers[1] = ageNanos;
+        numbers[2] = version;
         if (LOG.isDebugEnabled()) {
             LOG.debug("{} served from {} (age {} ms, version {})", method, SOURCES[source],
                     TimeUnit.NANOSECONDS.toMillis(ageNanos), version);
@@ -48,11 +48,12 @@ public final class CallTrace {
      * milliseconds, version}, or {@code null} if this thread made none (or provenance is off).
      */
     public static Object[] lastOnThisThread() {
-        CallTrace t = LAST.get();
-        if (t.method == null) {
+        Object[] t = LAST.get();
+        if (t[1] == null) {
             return null;
         }
-        return new Object[] {SOURCES[t.source], t.namespace, t.method,
-                TimeUnit.NANOSECONDS.toMillis(t.ageNanos), t.version};
+        long[] numbers = (long[]) t[2];
+        return new Object[] {SOURCES[(int) numbers[0]], t[0], t[1], TimeUnit.NANOSECONDS.toMillis(numbers[1]),
+                numbers[2]};
     }
 }

@@ -9,6 +9,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 import org.slf4j.Logger;
 
@@ -17,6 +18,7 @@ import dev.tiered.runtime.coherence.Versions;
 import dev.tiered.runtime.config.Durations;
 import dev.tiered.runtime.config.TieredConfig;
 import dev.tiered.runtime.l1.CoarseClock;
+import dev.tiered.runtime.l1.MethodL1;
 import dev.tiered.runtime.l2.CircuitBreaker;
 import dev.tiered.runtime.l2.L2;
 import dev.tiered.runtime.l2.Redis;
@@ -71,6 +73,8 @@ public final class TieredRuntime implements AutoCloseable {
     private final List<WeakReference<CachedMethod>> methods = new ArrayList<>();
     private final List<Observer> observers = new ArrayList<>();
     private volatile boolean closed;
+    /** What takes the agent out of the JVM, set by the agent; {@code null} where nothing can. */
+    private volatile Supplier<String> detacher;
 
     private TieredRuntime(TieredConfig config) {
         this.config = config;
@@ -99,6 +103,7 @@ public final class TieredRuntime implements AutoCloseable {
         registrar = new Registrar(new Shared(config, versions, l2, clock, new HitCounter(), faults,
                 new MethodIndexes(), loaders));
         operations = new Operations(versions);
+        MethodL1.warmUp(clock);
         exitHook = l2 == null ? null : new Thread(this::sendPendingBumps, "tiered-exit");
         if (exitHook != null) {
             Runtime.getRuntime().addShutdownHook(exitHook);
@@ -200,6 +205,23 @@ public final class TieredRuntime implements AutoCloseable {
      */
     public ScheduledExecutorService maintenance() {
         return maintenance;
+    }
+
+    /** Set by the agent: what {@link #detach()} runs. */
+    public void detachWith(Supplier<String> detacher) {
+        this.detacher = detacher;
+    }
+
+    /**
+     * Takes tiered out of the JVM (the agent restores every rewritten method, then closes this runtime), and says
+     * what it did in one line; or says why it cannot.
+     */
+    public String detach() {
+        Supplier<String> d = detacher;
+        if (d == null || closed) {
+            return "nothing to detach: " + (closed ? "tiered is closed already" : "no agent runs this engine");
+        }
+        return d.get();
     }
 
     /** The application class loaders tiered holds state for, and the cleaner that lets go of it with them. */

@@ -32,6 +32,8 @@ public final class Bridge {
     private static volatile Object[] sites = new Object[16];
     private static int siteCount;
     private static final AtomicLong FAULTS = new AtomicLong();
+    /** How many times an agent started in this JVM (attached again after a detach, it is more than one). */
+    private static int starts;
     /** Where {@link #lastCall()} reads from: the engine's record of this thread's last cached call. */
     private static volatile Supplier<Object[]> lastCall = () -> null;
 
@@ -49,6 +51,21 @@ public final class Bridge {
         all[siteCount] = site;
         sites = all; // volatile write: publishes the element
         return siteCount++;
+    }
+
+    /** Counts one more start of an agent in this JVM, and returns the count: 1 for the first. */
+    public static synchronized int started() {
+        return ++starts;
+    }
+
+    /**
+     * Forgets every site and the source of {@link #lastCall()}: the agent is detaching, and must leave nothing of
+     * its own class loader reachable from here.
+     */
+    public static synchronized void clear() {
+        sites = new Object[16];
+        siteCount = 0;
+        lastCall = () -> null;
     }
 
     /** The site numbered {@code number} by {@link #register(Object)}. */

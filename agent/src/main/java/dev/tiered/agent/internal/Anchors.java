@@ -27,11 +27,16 @@ import dev.tiered.runtime.ClassLoaders;
  * bootstrap class path): their sites stay in {@link Bridge} for the life of the JVM.
  */
 final class Anchors {
-    static final String CLASS = "dev.tiered.anchor.Sites";
-    static final String INTERNAL_NAME = CLASS.replace('.', '/');
     static final String SITES = "SITES";
     private static final String OWNER = "OWNER";
-    private static final byte[] BYTES = anchorClass();
+
+    /**
+     * {@code dev.tiered.anchor.Sites} for the first agent of the JVM, {@code Sites2} for the one attached after it
+     * detached, and so on: a loader keeps the anchor class of an agent that left, and cannot define the name again.
+     */
+    final String className;
+    final String internalName;
+    private final byte[] bytes;
 
     /** {@code jdk.internal.misc.Unsafe}'s {@code defineClass}, or {@code null} where it is closed to tiered. */
     private final Method define;
@@ -40,8 +45,11 @@ final class Anchors {
     /** Counts the loaders anchored, and those released when their anchor is collected. */
     private final ClassLoaders loaders;
 
-    Anchors(ClassLoaders loaders) {
+    Anchors(ClassLoaders loaders, int start) {
         this.loaders = loaders;
+        this.className = "dev.tiered.anchor.Sites" + (start <= 1 ? "" : Integer.toString(start));
+        this.internalName = className.replace('.', '/');
+        this.bytes = anchorClass(internalName);
         Method m = null;
         Object u = null;
         try {
@@ -75,7 +83,7 @@ final class Anchors {
             return anchor; // known and absent: the loader refused the anchor once, its sites go to the bridge
         }
         try {
-            Class<?> holder = (Class<?>) define.invoke(unsafe, CLASS, BYTES, 0, BYTES.length, loader, null);
+            Class<?> holder = (Class<?>) define.invoke(unsafe, className, bytes, 0, bytes.length, loader, null);
             if (holder.getClassLoader() != loader) {
                 throw new IllegalStateException("defined by " + holder.getClassLoader());
             }
@@ -88,6 +96,24 @@ final class Anchors {
             anchors.put(loader, new WeakReference<>(null));
             return null;
         }
+    }
+
+    /**
+     * Lets go of every site, in every loader: the agent detaches. The anchor classes stay (a class cannot be
+     * undefined) but hold nothing; advice still inlined somewhere finds no site and runs its method uncached.
+     * Returns how many loaders had an anchor.
+     */
+    synchronized int releaseAll() {
+        int released = 0;
+        for (WeakReference<Anchor> ref : anchors.values()) {
+            Anchor anchor = ref.get();
+            if (anchor != null) {
+                anchor.release();
+                released++;
+            }
+        }
+        anchors.clear();
+        return released;
     }
 
     /** One loader's sites, in the static array of its anchor class, numbered from 0. */
@@ -109,16 +135,26 @@ final class Anchors {
             holder.getField(SITES).set(null, sites); // a volatile write: publishes the element with the array
             return count++;
         }
+
+        synchronized void release() {
+            try {
+                holder.getField(SITES).set(null, new Object[0]);
+                holder.getField(OWNER).set(null, null);
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException("the anchor's own public fields", e);
+            }
+            sites = new Object[0];
+        }
     }
 
     /**
      * {@code public final class dev.tiered.anchor.Sites { public static volatile Object[] SITES; public static
      * Object OWNER; }}: a Java 8 class file without a constructor.
      */
-    private static byte[] anchorClass() {
+    private static byte[] anchorClass(String internalName) {
         ClassWriter w = new ClassWriter(0);
         w.visit(Opcodes.V1_8, Opcodes.ACC_PUBLIC | Opcodes.ACC_FINAL | Opcodes.ACC_SUPER | Opcodes.ACC_SYNTHETIC,
-                INTERNAL_NAME, null, "java/lang/Object", null);
+                internalName, null, "java/lang/Object", null);
         w.visitField(Opcodes.ACC_PUBLIC | Opcodes.ACC_STATIC | Opcodes.ACC_VOLATILE, SITES, "[Ljava/lang/Object;",
                 null, null).visitEnd();
         w.visitField(Opcodes.ACC_PUBLIC | Opcodes.ACC_STATIC, OWNER, "Ljava/lang/Object;", null, null).visitEnd();

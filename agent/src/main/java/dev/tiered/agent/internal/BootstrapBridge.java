@@ -40,6 +40,17 @@ public final class BootstrapBridge {
             }
         }
         try {
+            Class.forName("dev.tiered.agent.bootstrap.Bridge", false, null);
+            try {
+                openUnsafe(inst); // for this agent's anchors
+            } catch (RuntimeException closed) {
+                // anchors are not defined then; sites stay in the bridge
+            }
+            return "already in the bootstrap class loader (an agent ran here before, and detached)";
+        } catch (ClassNotFoundException first) {
+            // the first agent in this JVM
+        }
+        try {
             defineInBootstrapLoader(inst, classes);
             return "defined in the bootstrap class loader";
         } catch (ReflectiveOperationException | RuntimeException | LinkageError unavailable) {
@@ -48,11 +59,15 @@ public final class BootstrapBridge {
         }
     }
 
+    /** Lets the agent's module use {@code jdk.internal.misc.Unsafe}: the bridge's and the anchors' definitions. */
+    private static void openUnsafe(Instrumentation inst) {
+        inst.redefineModule(Object.class.getModule(), Set.of(), Map.of(),
+                Map.of("jdk.internal.misc", Set.of(BootstrapBridge.class.getModule())), Set.of(), Map.of());
+    }
+
     private static void defineInBootstrapLoader(Instrumentation inst, Map<String, byte[]> classes)
             throws ReflectiveOperationException {
-        Module javaBase = Object.class.getModule();
-        inst.redefineModule(javaBase, Set.of(), Map.of(),
-                Map.of("jdk.internal.misc", Set.of(BootstrapBridge.class.getModule())), Set.of(), Map.of());
+        openUnsafe(inst);
         Class<?> unsafeType = Class.forName("jdk.internal.misc.Unsafe");
         Object unsafe = unsafeType.getMethod("getUnsafe").invoke(null);
         Method define = unsafeType.getMethod("defineClass", String.class, byte[].class, int.class, int.class,

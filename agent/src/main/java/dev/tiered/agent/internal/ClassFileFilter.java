@@ -60,6 +60,12 @@ final class ClassFileFilter implements ClassFileTransformer {
         started.countDown();
     }
 
+    /** Tiered detaches: from now on no class goes to the rewriter, and none waits for it. */
+    synchronized void close() {
+        rewriter = null;
+        started.countDown();
+    }
+
     @Override
     public byte[] transform(Module module, ClassLoader loader, String className, Class<?> classBeingRedefined,
                             ProtectionDomain domain, byte[] bytes) throws IllegalClassFormatException {

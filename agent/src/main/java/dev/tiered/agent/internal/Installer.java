@@ -32,7 +32,7 @@ public final class Installer {
     private Installer() {}
 
     public static void install(String args, Instrumentation inst, boolean attached, ClassLoader agentLoader,
-                               String bridge, ClassFileFilter filter) {
+                               String bridge, ClassFileFilter filter, Runnable detached) {
         TieredConfig config = TieredConfig.fromEnvironment();
         Logger log = startLogging(config, agentLoader);
         log.debug("bridge {}", bridge);
@@ -47,13 +47,15 @@ public final class Installer {
         if (config.provenance()) {
             Bridge.lastCall(CallTrace::lastOnThisThread);
         }
-        Anchors anchors = new Anchors(runtime.classLoaders());
+        Anchors anchors = new Anchors(runtime.classLoaders(), Bridge.started());
         if (!anchors.available()) {
             log.info("class loaders cannot be anchored (the JDK's internal Unsafe is closed to tiered): what tiered "
                     + "holds for a class loader stays after the loader is dropped");
         }
         TieredTransformer transformer = new TieredTransformer(runtime, anchors);
-        filter.open(new Rewriter(transformer, log, inst), log::warn);
+        Rewriter rewriter = new Rewriter(transformer, log, inst);
+        runtime.detachWith(new Detacher(inst, filter, rewriter, anchors, runtime, detached, log));
+        filter.open(rewriter, log::warn);
         if (attached) {
             retransformLoaded(inst, agentLoader, log);
         } else {

@@ -19,7 +19,7 @@ public final class Launcher {
     private Launcher() {}
 
     public static void start(String args, Instrumentation inst, boolean attached, ClassLoader agentLoader,
-                             JarFile agentJar) {
+                             JarFile agentJar, Runnable detached) {
         ClassFileFilter filter = new ClassFileFilter(agentLoader);
         inst.addTransformer(filter, true);
         Runnable start = () -> {
@@ -27,8 +27,8 @@ public final class Launcher {
                 String bridge = BootstrapBridge.install(inst, agentJar);
                 Class.forName("dev.tiered.agent.internal.Installer", true, agentLoader)
                         .getMethod("install", String.class, Instrumentation.class, boolean.class, ClassLoader.class,
-                                String.class, ClassFileFilter.class)
-                        .invoke(null, args, inst, attached, agentLoader, bridge, filter);
+                                String.class, ClassFileFilter.class, Runnable.class)
+                        .invoke(null, args, inst, attached, agentLoader, bridge, filter, detached);
             } catch (Throwable t) {
                 System.err.println("tiered: the agent could not start and does nothing; the application runs "
                         + "uncached: " + (t instanceof java.lang.reflect.InvocationTargetException ? t.getCause() : t));

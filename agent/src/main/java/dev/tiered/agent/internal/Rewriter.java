@@ -3,8 +3,12 @@ package dev.tiered.agent.internal;
 import java.lang.instrument.ClassFileTransformer;
 import java.lang.instrument.Instrumentation;
 import java.security.ProtectionDomain;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.WeakHashMap;
 
 import org.slf4j.Logger;
 
@@ -39,6 +43,9 @@ final class Rewriter implements ClassFileTransformer {
     private final Logger log;
     /** Lets a named module read the bridge; {@code null} where no class of a named module is rewritten. */
     private final Instrumentation inst;
+    /** The classes rewritten, by loader (the bootstrap loader's under a key of its own), for a detach. */
+    private final Map<Object, Set<String>> advised = new WeakHashMap<>();
+    private static final Object BOOTSTRAP = new Object();
 
     Rewriter(TieredTransformer transformer, Logger log, Instrumentation inst) {
         this.transformer = transformer;
@@ -65,11 +72,31 @@ final class Rewriter implements ClassFileTransformer {
                 }
                 inst.redefineModule(module, reads, Map.of(), Map.of(), Set.of(), Map.of());
             }
+            if (rewritten != null) {
+                synchronized (advised) {
+                    advised.computeIfAbsent(loader == null ? BOOTSTRAP : loader, l -> new HashSet<>()).add(typeName);
+                }
+            }
             return rewritten;
         } catch (Throwable t) {
             log.warn("{} is left as written: it could not be transformed ({})", typeName, t.toString());
             return null;
         }
+    }
+
+    /** The loaded classes this rewrote, found among {@code loaded}. */
+    List<Class<?>> advised(Class<?>[] loaded) {
+        List<Class<?>> found = new ArrayList<>();
+        synchronized (advised) {
+            for (Class<?> c : loaded) {
+                ClassLoader loader = c.getClassLoader();
+                Set<String> names = advised.get(loader == null ? BOOTSTRAP : loader);
+                if (names != null && names.contains(c.getName())) {
+                    found.add(c);
+                }
+            }
+        }
+        return found;
     }
 
     /** The rewritten class, or null when none of its methods is advised. */

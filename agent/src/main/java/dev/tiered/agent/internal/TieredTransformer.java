@@ -60,6 +60,8 @@ final class TieredTransformer {
     private static final Logger LOG = LoggerFactory.getLogger("tiered");
     /** Site numbers of the class being transformed on this thread, by method name and descriptor. */
     private static final ThreadLocal<Map<String, Integer>> CURRENT = new ThreadLocal<>();
+    /** The internal name of the anchor class of the transformer working on this thread. */
+    private static final ThreadLocal<String> ANCHOR = new ThreadLocal<>();
     private static final int REJECTED = -1;
 
     /** Null for a rehearsal. */
@@ -93,6 +95,7 @@ final class TieredTransformer {
     /** Forgets the site numbers of the class just transformed on this thread. */
     static void endOfClass() {
         CURRENT.remove();
+        ANCHOR.remove();
     }
 
     /**
@@ -105,6 +108,7 @@ final class TieredTransformer {
     AsmVisitorWrapper advice(TypeDescription type, ClassLoader loader) {
         Map<String, Integer> ids = new HashMap<>();
         CURRENT.set(ids);
+        ANCHOR.set(anchors == null ? "dev/tiered/anchor/Sites" : anchors.internalName);
         AsmVisitorWrapper.ForDeclaredMethods wrapper = null;
         for (MethodDescription.InDefinedShape m : type.getDeclaredMethods()) {
             AnnotationDescription tiered = null;
@@ -421,22 +425,25 @@ final class TieredTransformer {
             if (id == null) {
                 throw new IllegalStateException("no site was numbered for " + instrumentedMethod);
             }
-            return new Target.ForStackManipulation(new SiteLoad(id));
+            return new Target.ForStackManipulation(new SiteLoad(id, ANCHOR.get()));
         }
     }
 
     /** Pushes one site: see {@link SiteIdMapping}. */
     private static final class SiteLoad extends StackManipulation.AbstractBase {
         private final int id;
+        /** The internal name of the anchor class, for a site in an anchor. */
+        private final String anchor;
 
-        SiteLoad(int id) {
+        SiteLoad(int id, String anchor) {
             this.id = id;
+            this.anchor = anchor;
         }
 
         @Override
         public Size apply(MethodVisitor visitor, Implementation.Context context) {
             if (id >= 0) {
-                visitor.visitFieldInsn(Opcodes.GETSTATIC, Anchors.INTERNAL_NAME, Anchors.SITES, "[Ljava/lang/Object;");
+                visitor.visitFieldInsn(Opcodes.GETSTATIC, anchor, Anchors.SITES, "[Ljava/lang/Object;");
                 Size number = IntegerConstant.forValue(id).apply(visitor, context);
                 visitor.visitInsn(Opcodes.AALOAD);
                 return new Size(1, 1 + number.getMaximalSize());

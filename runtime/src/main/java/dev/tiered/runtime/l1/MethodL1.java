@@ -55,6 +55,25 @@ public final class MethodL1 {
         this.store = build(maxEntries, maxBytes, lifetime.plus(staleIfError));
     }
 
+    /**
+     * Runs every kind of L1 this class builds through a miss, a store, a hit, an entity's removal and a clear, so
+     * that the classes Caffeine loads lazily on those paths are loaded now, on tiered's own thread: a burst of first
+     * calls on virtual threads would otherwise wait for each other's class loading with their carriers pinned.
+     */
+    public static void warmUp(CoarseClock clock) {
+        for (long maxBytes : new long[] {0, 1 << 20}) {
+            MethodL1 l1 = new MethodL1(16, maxBytes, Duration.ofMinutes(1), Duration.ofSeconds(1), 0.5, clock,
+                    new MethodStats(), true);
+            Cache<Object, Entry> store = l1.store();
+            store.getIfPresent("warm-up");
+            l1.put("warm-up", l1.entry(0, "value", "entity", Duration.ofMinutes(1).toNanos()));
+            store.getIfPresent("warm-up");
+            l1.removeEntity("entity");
+            l1.clear();
+            store.cleanUp();
+        }
+    }
+
     private Cache<Object, Entry> build(long maxEntries, long maxBytes, Duration expiry) {
         Caffeine<Object, Object> builder = Caffeine.newBuilder();
         if (maxBytes > 0) {

@@ -93,6 +93,7 @@ final class MicrometerMeters {
     void close() {
         for (Registry r : alive()) {
             r.removeAll();
+            byMetricsClass.remove(r.metrics); // the application's class must not keep tiered's objects
         }
         registries.clear();
     }

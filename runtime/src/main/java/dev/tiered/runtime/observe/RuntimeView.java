@@ -71,6 +71,11 @@ final class RuntimeView implements TieredMXBean {
     }
 
     @Override
+    public String detach() {
+        return runtime.detach();
+    }
+
+    @Override
     public long getClassLoadersLive() {
         return runtime.classLoaders().live();
     }

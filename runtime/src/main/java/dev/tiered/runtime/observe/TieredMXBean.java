@@ -49,4 +49,11 @@ public interface TieredMXBean {
 
     /** Redis operations skipped at once because the breaker was open. */
     long getL2CallsSkipped();
+
+    /**
+     * Takes tiered out of this JVM: every rewritten method gets its original bytecode back, tiered's threads stop,
+     * its Redis connections close, its MBeans and metrics endpoint go, and its class loader can be collected. The
+     * application runs on uncached. Returns what was done, in one line.
+     */
+    String detach();
 }

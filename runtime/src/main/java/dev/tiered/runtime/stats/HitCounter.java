@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.Iterator;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -29,19 +30,15 @@ public final class HitCounter {
         }
     }
 
-    /** One thread's counts, by method index. */
+    /** One thread's counts, by method index, as tiered's side sees them. */
     private static final class Cells {
         final WeakReference<Thread> owner;
-        volatile long[] counts = new long[16];
+        /** What the thread itself holds: a JDK type, so that no thread pins tiered's class loader after detach. */
+        final AtomicReference<long[]> counts;
 
-        Cells(Thread owner) {
+        Cells(Thread owner, AtomicReference<long[]> counts) {
             this.owner = new WeakReference<>(owner);
-        }
-
-        long[] grow(int index) {
-            long[] bigger = Arrays.copyOf(counts, Math.max(index + 1, counts.length * 2));
-            counts = bigger;
-            return bigger;
+            this.counts = counts;
         }
 
         boolean ended() {
@@ -51,10 +48,10 @@ public final class HitCounter {
     }
 
     private final ConcurrentLinkedQueue<Cells> threads = new ConcurrentLinkedQueue<>();
-    private final ThreadLocal<Cells> local = ThreadLocal.withInitial(() -> {
-        Cells cells = new Cells(Thread.currentThread());
-        threads.add(cells);
-        return cells;
+    private final ThreadLocal<AtomicReference<long[]>> local = ThreadLocal.withInitial(() -> {
+        AtomicReference<long[]> counts = new AtomicReference<>(new long[16]);
+        threads.add(new Cells(Thread.currentThread(), counts));
+        return counts;
     });
     private final ConcurrentHashMap<Integer, LongAdder> virtual = new ConcurrentHashMap<>();
     /** Counts of threads that ended, by method index; guarded by this. */
@@ -66,10 +63,11 @@ public final class HitCounter {
             virtual.computeIfAbsent(index, i -> new LongAdder()).increment();
             return;
         }
-        Cells cells = local.get();
-        long[] counts = cells.counts;
+        AtomicReference<long[]> cells = local.get();
+        long[] counts = cells.get();
         if (index >= counts.length) {
-            counts = cells.grow(index);
+            counts = Arrays.copyOf(counts, Math.max(index + 1, counts.length * 2));
+            cells.set(counts);
         }
         counts[index]++;
     }
@@ -91,7 +89,7 @@ public final class HitCounter {
                 retire(cells);
                 it.remove();
             } else {
-                long[] counts = cells.counts;
+                long[] counts = cells.counts.get();
                 sum += index < counts.length ? counts[index] : 0;
             }
         }
@@ -100,7 +98,7 @@ public final class HitCounter {
     }
 
     private void retire(Cells cells) {
-        long[] counts = cells.counts;
+        long[] counts = cells.counts.get();
         if (retired.length < counts.length) {
             retired = Arrays.copyOf(retired, counts.length);
         }

@@ -36,7 +36,8 @@ import dev.tiered.testkit.RedisServer;
  *
  * <p>System properties: {@code bench.agentJar}, {@code bench.docs}, {@code bench.readme} (set by the Maven profile),
  * {@code bench.careful=true} for longer runs (twice the rounds, longer iterations, more start-ups and bumps),
- * {@code bench.include} (a regular expression) to run some JMH benchmarks once, without writing a report.
+ * {@code bench.include} (a regular expression) to run some JMH benchmarks once, without writing a report,
+ * {@code bench.jvmArgs} (space-separated) for more arguments to the benchmark JVMs, e.g. {@code -XX:+PrintInlining}.
  */
 public final class BenchmarkMain {
     /** How long each part runs. */
@@ -76,6 +77,7 @@ public final class BenchmarkMain {
             }
             scores.putAll(jmh(settings, agentJar, uri, true, L1HitBenchmark.class));
             scores.putAll(jmh(settings, agentJar, uri, false, TwoThreadsBenchmark.class));
+            scores.putAll(jmh(settings, agentJar, uri, false, HitCostBenchmark.class));
             scores.putAll(jmh(settings, agentJar, uri, false, L2HitBenchmark.class, MissBenchmark.class));
             scores.putAll(jmh(settings, agentJar, uri, false, CodecBenchmark.class));
             CodecBenchmark.Sizes sizes = CodecBenchmark.sizes();
@@ -189,13 +191,22 @@ public final class BenchmarkMain {
                 .measurementIterations(s.iterations())
                 .measurementTime(TimeValue.seconds(s.seconds()))
                 .shouldFailOnError(true)
-                .jvmArgsAppend("-javaagent:" + agentJar.toAbsolutePath(), "-Xms1g", "-Xmx1g",
-                        "-Dtiered.redis.uri=" + redisUri, "-D" + Redis.URI_PROPERTY + "=" + redisUri,
-                        "-Dtiered.redis.keyPrefix=" + Redis.KEY_PREFIX, "-Dtiered.log.level=warn");
+                .jvmArgsAppend(jvmArgs(agentJar, redisUri));
         if (gc) {
             options.addProfiler(GCProfiler.class);
         }
         return new Runner(options.build()).run();
+    }
+
+    private static String[] jvmArgs(Path agentJar, String redisUri) {
+        List<String> args = new ArrayList<>(List.of("-javaagent:" + agentJar.toAbsolutePath(), "-Xms1g", "-Xmx1g",
+                "-Dtiered.redis.uri=" + redisUri, "-D" + Redis.URI_PROPERTY + "=" + redisUri,
+                "-Dtiered.redis.keyPrefix=" + Redis.KEY_PREFIX, "-Dtiered.log.level=warn"));
+        String extra = System.getProperty("bench.jvmArgs", "").strip();
+        if (!extra.isEmpty()) {
+            args.addAll(List.of(extra.split("\\s+")));
+        }
+        return args.toArray(String[]::new);
     }
 
     private static List<Chart.Bar> bars(Map<String, Report.Score> s) {

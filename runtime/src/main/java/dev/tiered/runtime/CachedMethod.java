@@ -80,6 +80,8 @@ public final class CachedMethod implements Namespace.Member {
     private final boolean provenance;
     /** The fraction of hits that run the method too, to compare; 0: none. */
     private final double verifyRate;
+    /** A fresh L1 hit needs no more than counting: no provenance, no verification, not asynchronous. */
+    private final boolean plainHits;
     private final Verification verification;
     private final long coalesceMaxWaitNanos;
     private final HitCounter hits;
@@ -107,6 +109,7 @@ public final class CachedMethod implements Namespace.Member {
         this.stats.l1HitsBaseline = hits.sum(index); // a reused index: what the method that had it counted
         this.stage = spec.returnType().equals("java.util.concurrent.CompletionStage");
         this.async = stage || spec.returnType().equals("java.util.concurrent.CompletableFuture");
+        this.plainHits = !provenance && verifyRate == 0 && !async;
         this.name = spec.displayName();
         this.namespace = namespace;
         this.tier = tier;
@@ -226,25 +229,40 @@ public final class CachedMethod implements Namespace.Member {
         return begin(Keys.ofN(args));
     }
 
+    /**
+     * The hit path, kept small enough for the JIT to inline into the advice: a hit that needs nothing but counting
+     * (no provenance, no verification, not asynchronous) takes one branch more than the lookup; anything else
+     * leaves through {@link #notPlain}.
+     */
     private Object begin(Object key) {
         Namespace ns = namespace;
         Cache<Object, Entry> cache = l1;
-        if (cache != null && (ns.open() || ns.enabled() && !writtenOnThisThread(ns))) {
+        if (cache != null && ns.open()) {
             Entry e = cache.getIfPresent(key);
             // one comparison for a fresh entry: it is due for refresh no later than it expires
-            if (e != null && e.generation == generation(ns) && clock.read() - e.refreshAt < 0) {
+            if (e != null && plainHits && e.generation == generation(ns) && clock.read() - e.refreshAt < 0) {
                 hits.increment(index);
-                if (provenance) {
-                    trace(CallTrace.L1, clock.read() - e.storedAt, e.generation);
-                }
-                if (verifyRate > 0 && !async && ThreadLocalRandom.current().nextDouble() < verifyRate) {
-                    return verification(key, e, ns);
-                }
-                return async ? completed(e.result) : e.result;
+                return e.result;
             }
-            return dueOrMissing(key, e, ns);
+            return notPlain(key, e, ns);
         }
-        return miss(key, ns);
+        return cache != null && ns.enabled() && !writtenOnThisThread(ns) ? notPlain(key, cache.getIfPresent(key), ns)
+                : miss(key, ns);
+    }
+
+    /** A lookup's result that is not a plain hit: a hit to trace, verify or complete, or {@link #dueOrMissing}. */
+    private Object notPlain(Object key, Entry e, Namespace ns) {
+        if (e != null && e.generation == generation(ns) && clock.read() - e.refreshAt < 0) {
+            hits.increment(index);
+            if (provenance) {
+                trace(CallTrace.L1, clock.read() - e.storedAt, e.generation);
+            }
+            if (verifyRate > 0 && !async && ThreadLocalRandom.current().nextDouble() < verifyRate) {
+                return verification(key, e, ns);
+            }
+            return async ? completed(e.result) : e.result;
+        }
+        return dueOrMissing(key, e, ns);
     }
 
     /** An entry that is due for refresh, expired, of an old generation, or absent. */

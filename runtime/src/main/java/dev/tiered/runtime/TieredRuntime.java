@@ -104,6 +104,8 @@ public final class TieredRuntime implements AutoCloseable {
                 new MethodIndexes(), loaders));
         operations = new Operations(versions);
         MethodL1.warmUp(clock);
+        HitCounter.warmUp();
+        Load.leadingOnThisThread(); // initialises Load (and links its lambda) now, not during a burst of first misses
         exitHook = l2 == null ? null : new Thread(this::sendPendingBumps, "tiered-exit");
         if (exitHook != null) {
             Runtime.getRuntime().addShutdownHook(exitHook);

@@ -46,4 +46,37 @@ class HitCounterTest {
         assertEquals(0, counter.sum(7));
         org.junit.jupiter.api.Assertions.assertTrue(midway <= total);
     }
+
+    @Test
+    void moreLiveThreadsThanSlotsShareCountsAndEndedThreadsGiveTheirSlotsBack() throws Exception {
+        HitCounter counter = new HitCounter();
+        int threads = HitCounter.SLOTS + 300; // some must find their slot taken by a live thread
+        for (int round = 1; round <= 2; round++) { // the second round takes the slots the first one's threads left
+            java.util.concurrent.CountDownLatch counted = new java.util.concurrent.CountDownLatch(threads);
+            java.util.concurrent.CountDownLatch end = new java.util.concurrent.CountDownLatch(1);
+            List<Thread> workers = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                Thread worker = new Thread(() -> {
+                    for (int i = 0; i < 100; i++) {
+                        counter.increment(5);
+                    }
+                    counted.countDown();
+                    try {
+                        end.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                });
+                workers.add(worker);
+                worker.start();
+            }
+            counted.await();
+            assertEquals(round * threads * 100L, counter.sum(5), "all alive, some sharing");
+            end.countDown();
+            for (Thread w : workers) {
+                w.join();
+            }
+            assertEquals(round * threads * 100L, counter.sum(5), "all ended and retired");
+        }
+    }
 }

@@ -82,7 +82,7 @@ public final class VirtualThreadsProbe {
             String first = blocked.get(0).toString().replaceAll("\\s+", " ");
             return "a hit blocked " + blocked.size() + " times, first: " + first;
         }
-        return "runs=" + RUNS.get() + " results=" + loaded + " missPinned=" + pinned(miss) + " hitPinned="
+        return "runs=" + RUNS.get() + " results=" + loaded + " missPinned=" + pinned(ours(miss)) + " hitPinned="
                 + pinned(hit) + " hitBlocked=" + blocked.size();
     }
 
@@ -129,6 +129,16 @@ public final class VirtualThreadsProbe {
         recording.stop();
         recording.dump(file);
         return RecordingFile.readAllEvents(file);
+    }
+
+    /**
+     * The events that happened in tiered's code during a call. Left out: the JVM resolving the application's own
+     * constant pool the first time its rewritten method runs (the advice names the bridge), which calls the
+     * application's class loader from native code, so that the threads that wait for that one resolution pin
+     * their carriers once, as they would for any class the method names.
+     */
+    private static List<RecordedEvent> ours(List<RecordedEvent> events) {
+        return events.stream().filter(VirtualThreadsProbe::ours).toList();
     }
 
     private static long pinned(List<RecordedEvent> events) {

@@ -18,6 +18,7 @@ import dev.tiered.runtime.coherence.Versions;
 import dev.tiered.runtime.config.Durations;
 import dev.tiered.runtime.config.TieredConfig;
 import dev.tiered.runtime.l1.CoarseClock;
+import dev.tiered.runtime.l1.Keys;
 import dev.tiered.runtime.l1.MethodL1;
 import dev.tiered.runtime.l2.CircuitBreaker;
 import dev.tiered.runtime.l2.L2;
@@ -106,6 +107,7 @@ public final class TieredRuntime implements AutoCloseable {
         MethodL1.warmUp(clock);
         HitCounter.warmUp();
         Load.leadingOnThisThread(); // initialises Load (and links its lambda) now, not during a burst of first misses
+        Keys.arguments(Keys.of3(Keys.EMPTY, Keys.NULL, null), 3); // initialises Keys, which preloading only loads
         exitHook = l2 == null ? null : new Thread(this::sendPendingBumps, "tiered-exit");
         if (exitHook != null) {
             Runtime.getRuntime().addShutdownHook(exitHook);

@@ -9,6 +9,8 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import dev.tiered.testkit.Await;
 import dev.tiered.testkit.JvmProcess;
@@ -34,15 +36,22 @@ class ModesIT {
         assertEquals(List.of(), app.stderr());
     }
 
-    @Test
-    void disabledTheAgentTransformsNothingAndConnectsToNothing() {
+    /** {@code OFF}: a spelling people type; {@code of}: a kill switch that cannot be read, which fails safe. */
+    @ParameterizedTest
+    @ValueSource(strings = {"OFF", "of"})
+    void disabledTheAgentTransformsNothingAndConnectsToNothing(String value) {
         try (RedisServer redis = RedisServer.start()) {
-            JvmProcess app = jvms.withAgent("disabled", "tiered.enabled=false", "tiered.redis.uri=" + redis.uri());
+            JvmProcess app = jvms.withAgent("disabled-" + value, "tiered.enabled=" + value,
+                    "tiered.redis.uri=" + redis.uri());
             assertRunsEveryTime(app);
             assertEquals("absent", app.request("stat products L1Hits"));
             assertTrue(app.stderr().stream().anyMatch(l -> l.endsWith(
-                    "INFO tiered - tiered 0.1.0-SNAPSHOT is disabled by tiered.enabled=false: no class is transformed")),
+                    "INFO tiered - tiered 0.1.0-SNAPSHOT is disabled by tiered.enabled: no class is transformed")),
                     app.transcript());
+            boolean told = app.stderr().stream().anyMatch(l -> l.endsWith("WARN tiered - property tiered.enabled = \""
+                    + value + "\" is malformed; accepted: true/false, on/off or yes/no, in any case. Using false: "
+                    + "tiered is disabled, since a kill switch that cannot be read fails safe."));
+            assertEquals(value.equals("of"), told, app.transcript());
             String clients = (String) redis.command("CLIENT", "LIST");
             assertFalse(clients.contains("name=tiered"), clients);
         }

@@ -39,7 +39,8 @@ public final class Installer {
         if (!config.enabled()) {
             inst.removeTransformer(filter);
             filter.open(null, null);
-            log.info("tiered {} is disabled by {}=false: no class is transformed", version(), TieredConfig.ENABLED);
+            config.problems().forEach(log::warn); // the runtime, which would tell them, does not start
+            log.info("tiered {} is disabled by {}: no class is transformed", version(), TieredConfig.ENABLED);
             return;
         }
         TieredRuntime runtime = TieredRuntime.start(config);

@@ -100,8 +100,19 @@ final class SettingsReader {
         return value instanceof Duration ? Durations.format((Duration) value) : String.valueOf(value);
     }
 
+    /** The spellings a boolean setting accepts, as its messages name them. */
+    static final String BOOLEAN_FORM = "true/false, on/off or yes/no, in any case";
+
     boolean bool(String property, boolean fallback) {
-        return value(property, fallback, SettingsReader::parseBool, "true or false", false);
+        return value(property, fallback, SettingsReader::parseBool, BOOLEAN_FORM, false);
+    }
+
+    /**
+     * A kill switch: {@code true} unless set off, and {@code false} when it cannot be read, since an operator who
+     * types one in an incident means to switch something off. {@code using} says what that does.
+     */
+    boolean killSwitch(String property, String using) {
+        return raw(property) == null || value(property, false, SettingsReader::parseBool, BOOLEAN_FORM, false, using);
     }
 
     Duration duration(String property, Duration fallback) {
@@ -120,14 +131,15 @@ final class SettingsReader {
         return "a whole number from " + min + " to " + max;
     }
 
-    private static boolean parseBool(String s) {
-        if (s.equalsIgnoreCase("true")) {
-            return true;
+    static boolean parseBool(String s) {
+        switch (s.toLowerCase(Locale.ROOT)) {
+            case "true", "on", "yes":
+                return true;
+            case "false", "off", "no":
+                return false;
+            default:
+                throw new IllegalArgumentException();
         }
-        if (s.equalsIgnoreCase("false")) {
-            return false;
-        }
-        throw new IllegalArgumentException();
     }
 
     static long parseWhole(String s, long min, long max) {
@@ -227,8 +239,9 @@ final class SettingsReader {
         Duration ttl = nsValue(s.get("ttl"), Durations::parse, Durations.ACCEPTED_FORM);
         Duration l1Ttl = nsValue(s.get("l1Ttl"), Durations::parse, Durations.ACCEPTED_FORM);
         Tier tier = nsValue(s.get("tier"), t -> Tier.valueOf(t.toUpperCase(Locale.ROOT)), "L1, L2 or L1_L2");
-        Boolean enabled = nsValue(s.get("enabled"), SettingsReader::parseBool, "true or false");
-        Boolean cacheNulls = nsValue(s.get("cacheNulls"), SettingsReader::parseBool, "true or false");
+        Boolean enabled = nsValue(s.get("enabled"), SettingsReader::parseBool, BOOLEAN_FORM, false,
+                "false: the namespace runs uncached (an unreadable switch fails safe)");
+        Boolean cacheNulls = nsValue(s.get("cacheNulls"), SettingsReader::parseBool, BOOLEAN_FORM);
         Long max = nsValue(s.get("l1.maxEntries"), v -> parseWhole(v, 1, Long.MAX_VALUE),
                 wholeForm(1, Long.MAX_VALUE));
         Long maxBytes = nsValue(s.get("l1.maxBytes"), v -> Bytes.parse(v, 0, Long.MAX_VALUE),
@@ -236,6 +249,11 @@ final class SettingsReader {
         Double verifyRate = nsValue(s.get("verify.rate"), TieredConfig::parseVerifyRate, TieredConfig.VERIFY_RATE_FORM);
         L2Encoding codec = nsValue(s.get("codec"), L2Encoding::parse, L2Encoding.FORM);
         return new NamespaceSettings(ttl, l1Ttl, tier, enabled, cacheNulls, max, maxBytes, verifyRate, codec);
+    }
+
+    /** An override that fails safe: {@code failSafe} when it cannot be read, {@code using} saying what that does. */
+    private <T> T nsValue(String[] raw, Function<String, T> parser, String form, T failSafe, String using) {
+        return raw == null ? null : parse(raw[0], raw[1], failSafe, parser, form, false, using);
     }
 
     private <T> T nsValue(String[] raw, Function<String, T> parser, String form) {

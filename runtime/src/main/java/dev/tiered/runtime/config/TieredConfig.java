@@ -119,7 +119,8 @@ public final class TieredConfig {
     private final List<String> problems;
 
     private TieredConfig(SettingsReader r) {
-        enabled = r.bool(ENABLED, true);
+        enabled = r.killSwitch(ENABLED,
+                "false: tiered is disabled, since a kill switch that cannot be read fails safe");
         redis = r.value(REDIS_URI, null, RedisEndpoint::parse, RedisEndpoint.ACCEPTED_FORM, true);
         redisTimeout = r.duration(REDIS_TIMEOUT, Duration.ofMillis(250));
         redisConnectTimeout = r.duration(REDIS_CONNECT_TIMEOUT, Duration.ofSeconds(1));

@@ -77,7 +77,7 @@ class TieredConfigTest {
 
     static Stream<Arguments> malformed() {
         return Stream.of(
-                Arguments.of("tiered.enabled", "yes", "true or false"),
+                Arguments.of("tiered.enabled", "maybe", "true/false, on/off or yes/no, in any case"),
                 Arguments.of("tiered.redis.uri", "localhost:6379", "redis://[user:password@]host"),
                 Arguments.of("tiered.redis.timeout", "250", "ISO-8601"),
                 Arguments.of("tiered.redis.connectTimeout", "-1s", "ISO-8601"),
@@ -90,7 +90,7 @@ class TieredConfigTest {
                 Arguments.of("tiered.l1.maxBytes", "lots", "a number of bytes from 0 to"),
                 Arguments.of("tiered.l2.maxValueBytes", "1TB", "a number of bytes from 64 to 512MB"),
                 Arguments.of("tiered.l2.writeBehindBytes", "16 megabytes", "optionally with a unit KB, MB or GB"),
-                Arguments.of("tiered.cacheNulls", "0", "true or false"),
+                Arguments.of("tiered.cacheNulls", "0", "true/false, on/off or yes/no, in any case"),
                 Arguments.of("tiered.coalesce.maxWait", "30", "ISO-8601"),
                 Arguments.of("tiered.codec.allow", "com.acme.*", "a comma-separated list of package or class names"),
                 Arguments.of("tiered.bus.heartbeat", "1 s", "ISO-8601"),
@@ -102,15 +102,15 @@ class TieredConfigTest {
                 Arguments.of("tiered.staleIfError", "forever", "0 (off) or a positive whole number with a unit"),
                 Arguments.of("tiered.verify.rate", "1%", "a decimal number from 0 (off) to 1 (every hit)"),
                 Arguments.of("tiered.codec", "json", "auto, fields or java"),
-                Arguments.of("tiered.provenance", "on", "true or false"),
+                Arguments.of("tiered.provenance", "enabled", "true/false, on/off or yes/no, in any case"),
                 Arguments.of("tiered.metrics.port", "65536", "a whole number from 0 to 65535 (0: any free port)"),
                 Arguments.of("tiered.metrics.host", "http://0.0.0.0", "an IP address or host name of this machine"),
                 Arguments.of("tiered.metrics.logInterval", "60", "ISO-8601"),
                 Arguments.of("tiered.ns.product.ttl", "10 minutes", "ISO-8601"),
                 Arguments.of("tiered.ns.product.l1Ttl", "0s", "ISO-8601"),
                 Arguments.of("tiered.ns.product.tier", "L3", "L1, L2 or L1_L2"),
-                Arguments.of("tiered.ns.product.enabled", "off", "true or false"),
-                Arguments.of("tiered.ns.product.cacheNulls", "nope", "true or false"),
+                Arguments.of("tiered.ns.product.enabled", "disabled", "true/false, on/off or yes/no, in any case"),
+                Arguments.of("tiered.ns.product.cacheNulls", "nope", "true/false, on/off or yes/no, in any case"),
                 Arguments.of("tiered.ns.product.l1.maxEntries", "-3", "a whole number from 1 to"),
                 Arguments.of("tiered.ns.product.l1.maxBytes", "-1KB", "a number of bytes from 0 to"),
                 Arguments.of("tiered.ns.product.verify.rate", "2", "a decimal number from 0 (off) to 1"),
@@ -158,6 +158,32 @@ class TieredConfigTest {
         assertFalse(line.contains("\n"));
         assertTrue(line.startsWith("property " + property + " = \"" + value + "\" is malformed"), line);
         assertTrue(line.contains("accepted: ") && line.contains(acceptedForm), line);
+    }
+
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({"true,true", "TRUE,true", "on,true", "On,true", "yes,true",
+            "YES,true", "false,false", "False,false", "off,false", "OFF,false", "no,false", "No,false"})
+    void booleanSettingsTakeTheSpellingsPeopleType(String value, boolean meant) {
+        TieredConfig c = props(Map.of("tiered.enabled", value, "tiered.cacheNulls", value,
+                "tiered.ns.product.enabled", value));
+        assertEquals(List.of(), c.problems());
+        assertEquals(meant, c.enabled());
+        assertEquals(meant, c.cacheNulls());
+        assertEquals(meant, c.namespace("product").enabled());
+    }
+
+    @Test
+    void aKillSwitchThatCannotBeReadFailsSafeAndSaysSo() {
+        TieredConfig c = props(Map.of("tiered.enabled", "0FF", "tiered.ns.product.enabled", "disable"));
+        assertFalse(c.enabled());
+        assertEquals(Boolean.FALSE, c.namespace("product").enabled());
+        assertEquals(2, c.problems().size(), c.problems().toString());
+        assertTrue(c.problems().stream().anyMatch(l -> l.startsWith("property tiered.enabled = \"0FF\" is malformed")
+                && l.endsWith("Using false: tiered is disabled, since a kill switch that cannot be read fails safe.")),
+                c.problems().toString());
+        assertTrue(c.problems().stream().anyMatch(l -> l.contains("tiered.ns.product.enabled = \"disable\"")
+                && l.endsWith("Using false: the namespace runs uncached (an unreadable switch fails safe).")),
+                c.problems().toString());
     }
 
     @ParameterizedTest

@@ -29,7 +29,11 @@ class ReportTest {
     private void allMet() {
         score("L1HitBenchmark.agentHit", 0, 10.0, 10.0, 10.0);
         score("L1HitBenchmark.caffeineGetIfPresent", 0, 5.0, 5.0, 5.0);
-        score("L1HitBenchmark.caffeineBoundOnly", 0, 4.0, 4.0, 4.0);
+        score("L1HitBenchmark.caffeineBoundOnly", 0, 5.0, 5.0, 5.0);
+        score("HitCostBenchmark.caffeineBoundOnly", Double.NaN, 3.0, 3.5, 4.0);
+        score("HitCostBenchmark.l1Store", Double.NaN, 4.0, 4.0, 4.0);
+        score("HitCostBenchmark.l1StoreChecked", Double.NaN, 5.0, 5.0, 5.0);
+        score("HitCostBenchmark.l1StoreCheckedCounted", Double.NaN, 7.5, 7.5, 7.5);
         score("L1HitBenchmark.springCacheable", 24, 200.0, 200.0, 200.0);
         score("L1HitBenchmark.direct", 0, 1.0, 1.0, 1.0);
         score("L1HitBenchmark.agentHitNoArguments", 0.01, 9.0, 9.0, 9.0);
@@ -136,6 +140,16 @@ class ReportTest {
         }
         assertTrue(markdown.contains("| start-up without the agent (median) | 700 | | ms | | 690 700 710 |"),
                 markdown);
+    }
+
+    @Test
+    void theHitCostTableAddsOneStepAtATimeFromCaffeineToTheAgentsHit() {
+        allMet();
+        String table = report(100, 1).hitCostTable();
+        assertTrue(table.contains("| `Caffeine.getIfPresent`, bound only | 3.50 |  |"), table);
+        assertTrue(table.contains("| + the exact per-method hit count | 7.50 | +2.50 |"), table);
+        assertTrue(table.contains("the site (the agent's hit) | 10.0 | +2.50 |"), table);
+        assertEquals(7, table.lines().count(), table);
     }
 
     @Test

@@ -173,7 +173,7 @@ final class Traffic {
         recovery.run();
         long l2Hits = l2Hits();
         try {
-            Await.until("L2 to serve again", Duration.ofSeconds(2), () -> l2Hits() > l2Hits);
+            Await.until("L2 to serve again", RedisRuntimes.WAIT, () -> l2Hits() > l2Hits);
         } catch (AssertionError e) {
             throw new AssertionError(e.getMessage() + "; " + state(), e);
         }

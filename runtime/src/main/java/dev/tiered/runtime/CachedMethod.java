@@ -230,9 +230,9 @@ public final class CachedMethod implements Namespace.Member {
     }
 
     /**
-     * The hit path, kept small enough for the JIT to inline into the advice: a hit that needs nothing but counting
-     * (no provenance, no verification, not asynchronous) takes one branch more than the lookup; anything else
-     * leaves through {@link #notPlain}.
+     * The hit path: a hit that needs nothing but counting (no provenance, no verification, not asynchronous) takes
+     * one branch more than the lookup; anything else leaves through {@link #notPlain}. (Compiled with Caffeine's
+     * lookup inside it, it is still too large for HotSpot to inline into the advice: see the README's Limits.)
      */
     private Object begin(Object key) {
         Namespace ns = namespace;

@@ -178,8 +178,11 @@ public final class TieredCli {
         final long misses;
         final long staleDrops;
         final double loadMillisP99;
+        /** The namespace's health state; {@code null} from an agent older than health states. */
+        final String health;
 
         Counters(Map<String, Object> attributes) {
+            health = attributes.get("Health") instanceof String h ? h : null;
             calls = number(attributes, "Calls");
             l1Hits = number(attributes, "L1Hits");
             l2Hits = number(attributes, "L2Hits");
@@ -201,10 +204,16 @@ public final class TieredCli {
         final String redis;
         final String bus;
         final String breaker;
+        /** The JVM's health state and its reason; {@code null} from an agent older than health states. */
+        final String health;
+        final String healthReason;
         final Map<String, Counters> namespaces;
 
-        Reading(long nanos, String redis, String bus, String breaker, Map<String, Counters> namespaces) {
+        Reading(long nanos, String redis, String bus, String breaker, String health, String healthReason,
+                Map<String, Counters> namespaces) {
             this.nanos = nanos;
+            this.health = health;
+            this.healthReason = healthReason;
             this.redis = redis;
             this.bus = bus;
             this.breaker = breaker;
@@ -217,7 +226,7 @@ public final class TieredCli {
         double seconds = Math.max(now.nanos - before.nanos, 1) / 1e9;
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"namespace", "calls/s", "L1 %", "L2 %", "miss %", "p99 load ms", "stale drops",
-                "breaker"});
+                "health"});
         now.namespaces.forEach((name, c) -> {
             Counters b = before.namespaces.get(name);
             if (b == null || c.calls < b.calls) {
@@ -233,7 +242,7 @@ public final class TieredCli {
                 c.loadMillisP99 > 0 ? String.format(Locale.ROOT, "%,.1f", c.loadMillisP99) : "-",
                 c.staleDrops < 0 ? "-" : String.format(Locale.ROOT, "%,d", Math.max(0, c.staleDrops
                         - Math.max(0, b.staleDrops))),
-                now.breaker});
+                c.health != null ? c.health : "breaker-" + now.breaker});
         });
         int[] widths = new int[rows.get(0).length];
         for (String[] row : rows) {
@@ -243,11 +252,15 @@ public final class TieredCli {
         }
         StringBuilder sb = new StringBuilder();
         sb.append(LocalTime.now().truncatedTo(ChronoUnit.SECONDS).format(DateTimeFormatter.ISO_LOCAL_TIME))
-                .append(" JVM ").append(pid).append(", Redis ").append(now.redis).append(", bus ").append(now.bus)
+                .append(" JVM ").append(pid).append(now.health == null ? "" : ", health " + now.health)
+                .append(", Redis ").append(now.redis).append(", bus ").append(now.bus)
                 .append(String.format(Locale.ROOT, ", over the last %.1f s", seconds)).append('\n');
+        if (now.health != null && !now.health.equals("caching")) {
+            sb.append("  ").append(now.healthReason).append('\n');
+        }
         for (String[] row : rows) {
             for (int i = 0; i < row.length; i++) {
-                // the namespace and the breaker left-aligned, figures right-aligned
+                // the namespace and the health left-aligned, figures right-aligned
                 boolean left = i == 0 || i == row.length - 1;
                 String cell = pad(row[i], widths[i], left);
                 sb.append(i == 0 ? "" : "  ").append(i == row.length - 1 ? cell.stripTrailing() : cell);
@@ -272,7 +285,7 @@ public final class TieredCli {
     /** An attached JVM's tiered MBeans, read over its local JMX connector. */
     private static final class Session {
         private static final String[] NAMESPACE_ATTRIBUTES =
-                {"Name", "Calls", "L1Hits", "L2Hits", "Misses", "LoadMillisP99", "StaleDrops"};
+                {"Name", "Calls", "L1Hits", "L2Hits", "Misses", "LoadMillisP99", "StaleDrops", "Health"};
 
         private final MBeanServerConnection server;
         private final ObjectName runtime;
@@ -394,7 +407,8 @@ public final class TieredCli {
         /** @throws InstanceNotFoundException if the target has no tiered runtime MBean */
         Reading read() throws IOException, JMException {
             long start = System.nanoTime();
-            Map<String, Object> rt = attributes(runtime, "Redis", "BusConnected", "CutOff", "L2Breaker");
+            Map<String, Object> rt = attributes(runtime, "Redis", "BusConnected", "CutOff", "L2Breaker", "Health",
+                    "HealthReason");
             String redis = String.valueOf(rt.get("Redis"));
             String bus = "none".equals(redis) ? "none" : Boolean.TRUE.equals(rt.get("CutOff")) ? "lost, calls uncached"
                     : Boolean.TRUE.equals(rt.get("BusConnected")) ? "connected" : "disconnected";
@@ -410,7 +424,8 @@ public final class TieredCli {
             }
             // the counters were read in between: the middle is the best estimate of their moment
             long middle = start + (System.nanoTime() - start) / 2;
-            return new Reading(middle, redis, bus, String.valueOf(rt.get("L2Breaker")), byName);
+            return new Reading(middle, redis, bus, String.valueOf(rt.get("L2Breaker")), (String) rt.get("Health"),
+                    (String) rt.get("HealthReason"), byName);
         }
 
         /** The attributes of {@code name} that it has; an attribute of a newer agent is absent from an older one. */

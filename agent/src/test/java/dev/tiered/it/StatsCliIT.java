@@ -20,7 +20,7 @@ import dev.tiered.testkit.RedisServer;
 /** {@code java -jar tiered-agent.jar stats <pid>}, run as a user runs it, against real JVMs. */
 class StatsCliIT {
     private static final Duration EXIT_TIMEOUT = Duration.ofSeconds(60);
-    /** A row of the table: namespace, calls/s, L1 %, L2 %, miss %, p99 load ms, stale drops, breaker. */
+    /** A row of the table: namespace, calls/s, L1 %, L2 %, miss %, p99 load ms, stale drops, health. */
     private static final Pattern ROW = Pattern.compile(
             "(\\S+) +([\\d,.]+) +([\\d.]+|-) +([\\d.]+|-) +([\\d.]+|-) +([\\d,.]+|-) +([\\d,]+|-) +(\\S+)");
 
@@ -64,9 +64,10 @@ class StatsCliIT {
 
         List<String> out = stats.stdout();
         assertTrue(out.size() >= 3, "a header, the column names and a row per namespace\n" + stats.transcript());
-        assertTrue(out.get(0).matches("\\d\\d:\\d\\d:\\d\\d JVM " + app.pid() + ", Redis "
-                + Pattern.quote(redis.uri()) + ", bus connected, over the last \\d+\\.\\d s"), stats.transcript());
-        assertTrue(out.get(1).matches("namespace +calls/s +L1 % +L2 % +miss % +p99 load ms +stale drops +breaker"),
+        assertTrue(out.get(0).matches("\\d\\d:\\d\\d:\\d\\d JVM " + app.pid()
+                + ", health caching, Redis " + Pattern.quote(redis.uri()) + ", bus connected, over the last "
+                + "\\d+\\.\\d s"), stats.transcript());
+        assertTrue(out.get(1).matches("namespace +calls/s +L1 % +L2 % +miss % +p99 load ms +stale drops +health"),
                 stats.transcript());
         out.subList(2, out.size()).forEach(line -> assertTrue(ROW.matcher(line).matches(), line));
         Matcher row = out.stream().skip(2).map(ROW::matcher).filter(m -> m.matches() && m.group(1).equals("products"))
@@ -76,7 +77,7 @@ class StatsCliIT {
         assertTrue(Double.parseDouble(row.group(3)) > 50, "repeated calls are L1 hits\n" + stats.transcript());
         assertTrue(Double.parseDouble(row.group(6).replace(",", "")) > 0, "find 80 was loaded once\n"
                 + stats.transcript());
-        assertEquals("closed", row.group(8), stats.transcript());
+        assertEquals("caching", row.group(8), stats.transcript());
     }
 
     @Test

@@ -65,6 +65,7 @@ public final class TieredRuntime implements AutoCloseable {
     private final Versions versions;
     private final Registrar registrar;
     private final Operations operations;
+    private final HealthWatch healthWatch = new HealthWatch(this);
     /** Sends the bumps still waiting for Redis when the JVM exits; {@code null} without Redis. */
     private final Thread exitHook;
     /**
@@ -108,6 +109,7 @@ public final class TieredRuntime implements AutoCloseable {
         HitCounter.warmUp();
         Load.leadingOnThisThread(); // initialises Load (and links its lambda) now, not during a burst of first misses
         Keys.arguments(Keys.of3(Keys.EMPTY, Keys.NULL, null), 3); // initialises Keys, which preloading only loads
+        maintenance.scheduleWithFixedDelay(healthWatch, 250, 250, TimeUnit.MILLISECONDS);
         exitHook = l2 == null ? null : new Thread(this::sendPendingBumps, "tiered-exit");
         if (exitHook != null) {
             Runtime.getRuntime().addShutdownHook(exitHook);
@@ -246,6 +248,86 @@ public final class TieredRuntime implements AutoCloseable {
     /** Whether calls run uncached because the bus has been silent for longer than {@code tiered.l1.maxStaleness}. */
     public boolean cutOff() {
         return versions.cutOff();
+    }
+
+    /**
+     * Whether this JVM caches, and why not: {@code uncached} when calls run the method (cut off from invalidations
+     * for longer than {@code tiered.l1.maxStaleness}, or closed); {@code degraded} when they are served by L1 and the
+     * method only, or invalidations from other JVMs may be late (Redis not reached, the bus lost, writes refused, the
+     * L2 breaker open); {@code caching} otherwise. Computed when asked; cheap.
+     */
+    public Health health() {
+        if (closed) {
+            return new Health(Health.State.UNCACHED, "closed", "tiered was closed (detached, or the JVM exits)",
+                    "attach the agent again");
+        }
+        if (l2 == null) {
+            return Health.caching("L1 only: without " + TieredConfig.REDIS_URI
+                    + ", invalidations reach this JVM only");
+        }
+        String redis = "Redis at " + config.redis();
+        String staleness = TieredConfig.L1_MAX_STALENESS + " (" + Durations.format(config.l1MaxStaleness()) + ")";
+        String refusal = versions.writesRefused();
+        if (versions.cutOffByRefusal() && refusal != null) {
+            return new Health(Health.State.UNCACHED, "writes refused", redis + " refuses writes since "
+                    + Health.at(versions.refusingSinceMillis()) + " (" + refusal + "), longer than " + staleness
+                    + ": a write it refused reached no other JVM", "caching resumes once Redis takes writes again "
+                    + "(memory freed under maxmemory, replicas back for min-replicas-to-write, the ACL granting them)");
+        }
+        Versions.BusDown down = versions.busDown();
+        String silent = (down.everUp() ? "bus silent" : "Redis unreachable");
+        String since = (down.everUp() ? "the invalidation bus on " + config.redis() + " is lost since "
+                : redis + " not reached since start-up at ") + Health.at(down.sinceMillis())
+                + (down.failure() == null ? "" : " (" + down.failure() + ")");
+        if (versions.cutOffByBus()) {
+            return new Health(Health.State.UNCACHED, silent, since + ", longer than " + staleness
+                    + ": invalidations from other JVMs would be missed", "caching resumes once the bus subscribes "
+                    + "to Redis again");
+        }
+        if (!versions.busConnected()) {
+            return new Health(Health.State.DEGRADED, "L1 only: " + silent, since + "; L1 entries are served until "
+                    + staleness + " has passed, without invalidations from other JVMs", "caching resumes when the "
+                    + "bus subscribes; calls run uncached if it has not by then");
+        }
+        if (refusal != null) {
+            return new Health(Health.State.DEGRADED, "writes refused", redis + " refuses writes since "
+                    + Health.at(versions.refusingSinceMillis()) + " (" + refusal + "): this JVM's invalidations may "
+                    + "not reach other JVMs", "calls run uncached if it lasts " + staleness + "; caching goes on "
+                    + "once Redis takes writes");
+        }
+        CircuitBreaker breaker = l2.redis().breaker();
+        if (breaker.isOpen()) {
+            return new Health(Health.State.DEGRADED, "L1 only: L2 breaker open", "the L2 breaker opened at "
+                    + Health.at(breaker.openedAtMillis()) + " after " + config.breakerFailures() + " failures of "
+                    + redis + " in a row (last: " + breaker.openedBy() + "): calls skip L2", "a probe every "
+                    + Durations.format(config.breakerProbeInterval()) + " closes it once Redis answers");
+        }
+        return Health.caching("L1 and L2 through " + redis + ", invalidation bus subscribed");
+    }
+
+    /** The health of one namespace: the JVM's, unless it is disabled or its version is unknown. */
+    public Health health(Namespace ns) {
+        return health(ns, health());
+    }
+
+    /** The health of {@code ns}, given the JVM's: {@code jvm} itself unless the namespace has a reason of its own. */
+    public Health health(Namespace ns, Health jvm) {
+        if (!ns.enabled()) {
+            return new Health(Health.State.UNCACHED, "disabled", "namespace " + ns.name + " is disabled in this JVM ("
+                    + TieredConfig.NS_PREFIX + ns.name + ".enabled, or the JMX operation setEnabled)",
+                    "setEnabled(true) on dev.tiered:type=Namespace,name=" + ns.name + " enables it");
+        }
+        if (jvm.state() == Health.State.CACHING && l2 != null && ns.version() <= 0) {
+            return new Health(Health.State.DEGRADED, "L1 only: version unknown", "the version of namespace "
+                    + ns.name + " could not be read from Redis (" + ns.versionErrors.sum() + " failed reads): its "
+                    + "methods use L1 only", "L2 is used again once a read of its version succeeds, at its next call");
+        }
+        return jvm;
+    }
+
+    /** When the JVM's current health state began, in milliseconds since the epoch. */
+    public long healthSinceMillis() {
+        return healthWatch.sinceMillis();
     }
 
     /** The circuit breaker in front of Redis, or {@code null} in L1-only mode. */

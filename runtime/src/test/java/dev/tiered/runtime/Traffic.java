@@ -159,9 +159,13 @@ final class Traffic {
         }
     }
 
-    /** Injects the fault, keeps it until both runtimes have served calls with the breaker open, then heals it. */
+    /**
+     * Injects the fault, keeps it until both runtimes have served calls with the breaker open and say they are not
+     * caching fully, then heals it.
+     */
     void during(Runnable fault, Runnable recovery) {
-        during(fault, "the breaker to open", this::opened, recovery);
+        during(fault, "the breaker to open and health to leave caching", r -> opened(r)
+                && r.health().state() != Health.State.CACHING, recovery);
     }
 
     /** Injects the fault, keeps it until both runtimes have noticed it, and past maxStaleness, then heals it. */
@@ -174,6 +178,9 @@ final class Traffic {
         long l2Hits = l2Hits();
         try {
             Await.until("L2 to serve again", RedisRuntimes.WAIT, () -> l2Hits() > l2Hits);
+            Await.until("health caching in both runtimes", RedisRuntimes.WAIT, () ->
+                    runtime[0].health().state() == Health.State.CACHING
+                            && runtime[1].health().state() == Health.State.CACHING);
         } catch (AssertionError e) {
             throw new AssertionError(e.getMessage() + "; " + state(), e);
         }
@@ -188,7 +195,8 @@ final class Traffic {
                     .append(runtime[i].breaker().isOpen() ? "open" : "closed").append(", bus ")
                     .append(runtime[i].busConnected() ? "connected" : "lost").append(runtime[i].cutOff()
                             ? ", cut off" : "").append(", version ").append(ns.version()).append(", L2 hits ")
-                    .append(ns.l2Hits()).append(", L2 errors ").append(ns.l2Errors()).append("; ");
+                    .append(ns.l2Hits()).append(", L2 errors ").append(ns.l2Errors()).append(", health ")
+                    .append(runtime[i].health()).append("; ");
         }
         return sb.toString();
     }

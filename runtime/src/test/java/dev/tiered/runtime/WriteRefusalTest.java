@@ -105,11 +105,16 @@ class WriteRefusalTest {
                 + " ms; bound " + BOUND_NANOS / 1_000_000 + " ms");
         assertTrue(reader.writesRefused() != null && reader.writeRefusals() > 0, refusal + ": told as such");
         assertTrue(reader.cutOff(), "calls run uncached");
+        Health health = reader.health();
+        assertEquals(Health.State.UNCACHED, health.state(), health.toString());
+        assertEquals("writes refused", health.cause(), health.toString());
+        assertTrue(health.detail().contains(reader.writesRefused()), "names what Redis answered: " + health);
+        assertEquals(health, reader.health(reader.namespacesInUse().get(0)), "the namespace's is the JVM's");
         assertTrue(writer.writesRefused() != null, "the writer knows its bump was refused");
 
         refusal.end(redis);
         Await.until("the reader to cache again", RedisRuntimes.WAIT, () -> !reader.cutOff()
-                && reader.writesRefused() == null);
+                && reader.writesRefused() == null && reader.health().state() == Health.State.CACHING);
         Await.until("the writer's refused bump to reach Redis", RedisRuntimes.WAIT,
                 () -> writer.stats("catalog").version() > 0);
         assertEquals("newer", call(read, () -> "newer", 1L));

@@ -63,8 +63,8 @@ public final class RedisServer implements AutoCloseable {
         return server;
     }
 
-    /** Starts a server with default settings on {@code port}. */
-    static RedisServer startOn(int port, String... extraArgs) {
+    /** Starts a server with default settings on {@code port}: for a Redis that appears where a client looks. */
+    public static RedisServer startOn(int port, String... extraArgs) {
         RedisServer server = new RedisServer(binary(), port, Arrays.asList(extraArgs));
         server.launch();
         return server;

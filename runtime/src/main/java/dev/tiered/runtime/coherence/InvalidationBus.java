@@ -68,6 +68,11 @@ final class InvalidationBus implements AutoCloseable {
     /** The connection being subscribed or subscribed, and when it was opened. */
     private volatile Jedis current;
     private volatile long connectedAtNanos = System.nanoTime();
+    /** Since when the bus is not subscribed (epoch milliseconds): its start, or when it was last lost. */
+    private volatile long downSinceMillis = System.currentTimeMillis();
+    /** Why the last connection failed or ended, for an operator; {@code null} before any failure. */
+    private volatile String lastFailure;
+    private volatile boolean everSubscribed;
 
     InvalidationBus(Redis redis, Duration heartbeat, Listener listener, ScheduledExecutorService scheduler) {
         this.redis = redis;
@@ -84,6 +89,21 @@ final class InvalidationBus implements AutoCloseable {
         return connected;
     }
 
+    /** Since when the bus is not subscribed, in milliseconds since the epoch; meaningless while it is. */
+    long downSinceMillis() {
+        return downSinceMillis;
+    }
+
+    /** Why the last connection failed or ended ({@code null} before any did). */
+    String lastFailure() {
+        return lastFailure;
+    }
+
+    /** Whether the bus was ever subscribed. */
+    boolean everSubscribed() {
+        return everSubscribed;
+    }
+
     /** When the bus last had proof that it was receiving (a subscription, a message or a pong). */
     long lastHeardNanos() {
         return lastHeardNanos;
@@ -91,7 +111,6 @@ final class InvalidationBus implements AutoCloseable {
 
     private void run() {
         long backoffMillis = 50;
-        boolean everSubscribed = false;
         String reported = null;
         while (!closed) {
             Exception cause = null;
@@ -106,7 +125,11 @@ final class InvalidationBus implements AutoCloseable {
             }
             current = null;
             subscription = null;
+            if (cause != null && !closed) {
+                lastFailure = describe(cause);
+            }
             if (connected) {
+                downSinceMillis = System.currentTimeMillis();
                 connected = false;
                 everSubscribed = true;
                 reported = null;
@@ -129,12 +152,7 @@ final class InvalidationBus implements AutoCloseable {
      * without the channel), which retrying alone never mends. Returns the reason now logged.
      */
     private String reportFailure(Exception cause, String reported) {
-        Throwable root = cause;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        // "Failed to create socket." alone would hide a refused certificate, for one
-        String reason = root == cause ? cause.toString() : cause + ", caused by " + root;
+        String reason = describe(cause);
         if (!reason.equals(reported)) {
             String line = "invalidation bus cannot subscribe to " + redis.channel() + " on " + redis.endpoint() + " ("
                     + reason + "); it keeps trying";
@@ -145,6 +163,21 @@ final class InvalidationBus implements AutoCloseable {
             }
         }
         return reason;
+    }
+
+    /**
+     * A failure and its root cause in one line: "Failed to create socket." alone would hide a refused certificate,
+     * "Failed to connect to host:port." a refused connection.
+     */
+    private static String describe(Exception cause) {
+        Throwable root = cause;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        if (root.getSuppressed().length > 0) {
+            root = root.getSuppressed()[0]; // Jedis keeps why each address of a host failed there
+        }
+        return root == cause ? cause.toString() : cause + ", caused by " + root;
     }
 
     private void ping() {

@@ -156,6 +156,32 @@ public final class Versions implements AutoCloseable {
         return writes == null ? 0 : writes.refusals();
     }
 
+    /** Whether calls run uncached because the bus has been silent for longer than {@code tiered.l1.maxStaleness}. */
+    public boolean cutOffByBus() {
+        return cutOffByBus;
+    }
+
+    /** Whether calls run uncached because Redis has refused writes for longer than {@code tiered.l1.maxStaleness}. */
+    public boolean cutOffByRefusal() {
+        return cutOffByRefusal;
+    }
+
+    /**
+     * The bus as an operator needs it while it is down: since when (epoch milliseconds), why (the last failure, or
+     * {@code null}), and whether it was ever up. {@code null} without Redis.
+     */
+    public BusDown busDown() {
+        return bus == null ? null : new BusDown(bus.downSinceMillis(), bus.lastFailure(), bus.everSubscribed());
+    }
+
+    /** See {@link #busDown()}. */
+    public record BusDown(long sinceMillis, String failure, boolean everUp) {}
+
+    /** Since when Redis refuses writes (epoch milliseconds); meaningless while it takes them. */
+    public long refusingSinceMillis() {
+        return writes == null ? 0 : writes.refusingSinceMillis();
+    }
+
     /** Messages on the channel that no tiered JVM sends, ignored since start-up. */
     public long rejectedMessages() {
         return rejectedMessages.sum();

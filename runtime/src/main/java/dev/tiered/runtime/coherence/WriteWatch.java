@@ -28,6 +28,8 @@ final class WriteWatch {
     private volatile String refusal;
     /** When Redis last took a write of this JVM (a probe). */
     private volatile long takenNanos = System.nanoTime();
+    /** When Redis began refusing writes (epoch milliseconds), while it refuses them. */
+    private volatile long refusingSinceMillis;
     private final LongAdder refusals = new LongAdder();
 
     WriteWatch(Redis redis, TieredConfig config) {
@@ -62,6 +64,7 @@ final class WriteWatch {
         }
         refusals.increment();
         if (refusal == null) {
+            refusingSinceMillis = System.currentTimeMillis();
             LOG.warn("Redis at {} refuses writes ({}): invalidations may not reach other JVMs; L1 and L2 are trusted "
                     + "for at most {} more, then calls run uncached until it takes writes again", redis.endpoint(),
                     reply, Durations.format(config.l1MaxStaleness()));
@@ -77,6 +80,11 @@ final class WriteWatch {
     /** How long Redis has refused writes, as of {@code now} ({@link System#nanoTime()}); 0 while it takes them. */
     long refusingNanos(long now) {
         return refusal == null ? 0 : now - takenNanos;
+    }
+
+    /** When Redis began refusing writes, in milliseconds since the epoch; meaningless while it takes them. */
+    long refusingSinceMillis() {
+        return refusingSinceMillis;
     }
 
     /** Writes of this JVM that Redis refused since start-up: probes and bumps. */

@@ -37,6 +37,9 @@ public final class CircuitBreaker {
     private final AtomicInteger failuresInARow = new AtomicInteger();
     private volatile boolean open;
     private volatile long openedAtNanos;
+    /** When the breaker last opened (epoch milliseconds), and the failure that opened it. */
+    private volatile long openedAtMillis;
+    private volatile String openedBy = "";
     public final LongAdder openings = new LongAdder();
     public final LongAdder skipped = new LongAdder();
 
@@ -58,6 +61,16 @@ public final class CircuitBreaker {
         return open;
     }
 
+    /** When the breaker last opened, in milliseconds since the epoch; 0 if it never did. */
+    public long openedAtMillis() {
+        return openedAtMillis;
+    }
+
+    /** The failure that last opened the breaker; empty if it never opened. */
+    public String openedBy() {
+        return openedBy;
+    }
+
     void succeeded() {
         if (failuresInARow.get() != 0) {
             failuresInARow.set(0);
@@ -69,6 +82,8 @@ public final class CircuitBreaker {
             synchronized (this) {
                 if (!open) {
                     openedAtNanos = System.nanoTime();
+                    openedAtMillis = System.currentTimeMillis();
+                    openedBy = cause.toString();
                     open = true;
                     openings.increment();
                     LOG.warn("L2 breaker opened: Redis at {} failed {} times in a row (last: {}); cached calls skip "

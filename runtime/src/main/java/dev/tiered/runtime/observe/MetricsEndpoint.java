@@ -15,6 +15,7 @@ import org.slf4j.Logger;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 
+import dev.tiered.runtime.Health;
 import dev.tiered.runtime.Snapshots;
 import dev.tiered.runtime.TieredRuntime;
 import dev.tiered.runtime.coherence.Namespace;
@@ -197,6 +198,22 @@ final class MetricsEndpoint {
             t.sample("tiered_propagation_lag_seconds_count", s.invalidationsReceived(), "namespace", n);
         }
 
+        Health jvm = runtime.health();
+        t.family("tiered_health", "gauge", "1 for the JVM's health state (caching: every tier in use; degraded: "
+                + "L1 and the method only, or invalidations may be late; uncached: calls run the method), 0 for the "
+                + "others.");
+        for (Health.State state : Health.State.values()) {
+            t.sample("tiered_health", jvm.state() == state ? 1 : 0, "state", state.label());
+        }
+        t.family("tiered_namespace_health", "gauge", "1 for the namespace's health state (the JVM's, unless it is "
+                + "disabled or its version unknown), 0 for the others.");
+        for (Namespace ns : runtime.namespacesInUse()) {
+            Health.State own = runtime.health(ns).state();
+            for (Health.State state : Health.State.values()) {
+                t.sample("tiered_namespace_health", own == state ? 1 : 0, "namespace", ns.name, "state",
+                        state.label());
+            }
+        }
         CircuitBreaker breaker = runtime.breaker();
         t.family("tiered_bus_connected", "gauge", "1 while the invalidation bus is subscribed, else 0.")
                 .sample("tiered_bus_connected", runtime.busConnected() ? 1 : 0);

@@ -6,10 +6,10 @@ import java.util.Map;
 
 import org.slf4j.Logger;
 
+import dev.tiered.runtime.Health;
 import dev.tiered.runtime.Snapshots;
 import dev.tiered.runtime.TieredRuntime;
 import dev.tiered.runtime.coherence.Namespace;
-import dev.tiered.runtime.l2.CircuitBreaker;
 import dev.tiered.runtime.stats.FaultReporter;
 import dev.tiered.runtime.stats.LagHistogram;
 import dev.tiered.runtime.stats.NamespaceStats;
@@ -17,7 +17,7 @@ import dev.tiered.runtime.stats.NamespaceStats;
 /**
  * Logs one line per namespace every {@code tiered.metrics.logInterval}, at INFO on the {@code tiered} logger, with
  * the rates since the previous line: calls per second, the shares served by L1 and L2 and missed, the 99th
- * percentile of load time, the L2 errors and the state of the L2 breaker. A namespace without calls in the
+ * percentile of load time, the L2 errors and the namespace's health ({@link TieredRuntime#health}). A namespace without calls in the
  * interval gets no line. Runs on tiered's maintenance thread only.
  */
 final class MetricsLog implements Runnable {
@@ -38,12 +38,12 @@ final class MetricsLog implements Runnable {
         long now = System.nanoTime();
         double seconds = (now - lastNanos) / 1e9;
         lastNanos = now;
-        CircuitBreaker breaker = runtime.breaker();
-        String state = breaker == null ? "none" : breaker.isOpen() ? "open" : "closed";
+        Health jvm = runtime.health();
         for (Namespace ns : runtime.namespacesInUse()) {
             NamespaceStats stats = Snapshots.of(ns);
             long[] loadTimes = Snapshots.loadTimes(ns);
             Previous before = previous.put(ns.name, new Previous(stats, loadTimes));
+            String state = runtime.health(ns, jvm).brief();
             String line = before == null ? line(null, stats, null, loadTimes, seconds, state)
                     : line(before.stats, stats, before.loadTimes, loadTimes, seconds, state);
             if (line != null) {
@@ -58,7 +58,7 @@ final class MetricsLog implements Runnable {
      * the meantime count from zero.
      */
     static String line(NamespaceStats before, NamespaceStats now, long[] loadTimesBefore, long[] loadTimesNow,
-                       double seconds, String breaker) {
+                       double seconds, String health) {
         if (before != null && now.calls() < before.calls()) {
             before = null; // reset through JMX
             loadTimesBefore = null;
@@ -89,7 +89,7 @@ final class MetricsLog implements Runnable {
         }
         sb.append(loadCount == 0 ? ", no loads" : ", load p99 " + millis(LagHistogram.quantile(loads, 0.99)))
                 .append(", L2 errors ").append(String.format(Locale.ROOT, "%,d", l2Errors))
-                .append(", breaker ").append(breaker);
+                .append(", health ").append(health);
         return sb.toString();
     }
 

@@ -13,6 +13,7 @@ import java.util.function.ToLongFunction;
 
 import org.slf4j.Logger;
 
+import dev.tiered.runtime.Health;
 import dev.tiered.runtime.Snapshots;
 import dev.tiered.runtime.TieredRuntime;
 import dev.tiered.runtime.coherence.Namespace;
@@ -191,6 +192,10 @@ final class MicrometerMeters {
                         CircuitBreaker breaker = r.breaker();
                         return breaker != null && breaker.isOpen() ? 1 : 0;
                     });
+            for (Health.State state : Health.State.values()) {
+                register(gauge, "tiered.health", "1 for the JVM's health state, 0 for the others.",
+                        List.of("state", state.label()), runtime, r -> r.health().state() == state ? 1 : 0);
+            }
             register(gauge, "tiered.writes.refused", "1 while Redis refuses this JVM's writes, else 0.", none,
                     runtime, r -> r.writesRefused() != null ? 1 : 0);
         }

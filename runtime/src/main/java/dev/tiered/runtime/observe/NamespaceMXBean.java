@@ -14,6 +14,15 @@ public interface NamespaceMXBean extends CallMetrics {
     boolean isEnabled();
 
     /**
+     * Whether the namespace caches in this JVM: {@code caching}, {@code degraded} or {@code uncached}; the JVM's
+     * state, unless the namespace has a reason of its own (disabled, its version unknown).
+     */
+    String getHealth();
+
+    /** Why the namespace is in its health state, and what ends it. */
+    String getHealthReason();
+
+    /**
      * Enables or disables caching of the namespace in this JVM, at once: disabled, its methods run uncached and its
      * L1 entries are dropped.
      */

@@ -1,5 +1,8 @@
 package dev.tiered.runtime.observe;
 
+import java.util.function.Function;
+
+import dev.tiered.runtime.Health;
 import dev.tiered.runtime.Operations;
 import dev.tiered.runtime.Snapshots;
 import dev.tiered.runtime.coherence.Namespace;
@@ -10,10 +13,23 @@ final class NamespaceView extends CallCounters implements NamespaceMXBean {
     private final Namespace ns;
 
     private final Operations operations;
+    private final Function<Namespace, Health> health;
 
-    NamespaceView(Operations operations, Namespace ns) {
+    NamespaceView(Operations operations, Namespace ns, Function<Namespace, Health> health) {
         this.operations = operations;
         this.ns = ns;
+        this.health = health;
+    }
+
+    @Override
+    public String getHealth() {
+        return health.apply(ns).state().label();
+    }
+
+    @Override
+    public String getHealthReason() {
+        Health h = health.apply(ns);
+        return h.detail() + (h.wayOut().isEmpty() ? "" : "; " + h.wayOut());
     }
 
     @Override

@@ -61,7 +61,7 @@ public final class Observation implements TieredRuntime.Observer {
 
     @Override
     public void namespaceAdded(Namespace ns) {
-        register("dev.tiered:type=Namespace,name=" + ns.name, new NamespaceView(runtime.operations(), ns), false);
+        register("dev.tiered:type=Namespace,name=" + ns.name, new NamespaceView(runtime.operations(), ns, runtime::health), false);
         micrometer.namespaceAdded(ns);
     }
 

@@ -1,5 +1,8 @@
 package dev.tiered.runtime.observe;
 
+import java.time.Instant;
+
+import dev.tiered.runtime.Health;
 import dev.tiered.runtime.TieredRuntime;
 import dev.tiered.runtime.l2.CircuitBreaker;
 
@@ -14,6 +17,22 @@ final class RuntimeView implements TieredMXBean {
     @Override
     public String getRedis() {
         return runtime.config().redis() == null ? "none" : runtime.config().redis().toString();
+    }
+
+    @Override
+    public String getHealth() {
+        return runtime.health().state().label();
+    }
+
+    @Override
+    public String getHealthReason() {
+        Health h = runtime.health();
+        return h.detail() + (h.wayOut().isEmpty() ? "" : "; " + h.wayOut());
+    }
+
+    @Override
+    public String getHealthSince() {
+        return Instant.ofEpochMilli(runtime.healthSinceMillis()).toString();
     }
 
     @Override

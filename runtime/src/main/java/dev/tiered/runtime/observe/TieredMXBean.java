@@ -5,6 +5,18 @@ public interface TieredMXBean {
     /** The Redis URI without its password, or {@code none} in L1-only mode. */
     String getRedis();
 
+    /**
+     * Whether this JVM caches: {@code caching}, {@code degraded} (served by L1 and the method; invalidations from
+     * other JVMs may be late) or {@code uncached} (calls run the method). {@link #getHealthReason()} says why.
+     */
+    String getHealth();
+
+    /** Why the JVM is in its health state, since when, and what ends it. */
+    String getHealthReason();
+
+    /** When the JVM's health state began, ISO-8601 in UTC. */
+    String getHealthSince();
+
     /** Whether the invalidation bus is subscribed. */
     boolean isBusConnected();
 

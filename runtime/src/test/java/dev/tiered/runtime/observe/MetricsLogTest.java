@@ -48,15 +48,15 @@ class MetricsLogTest {
         NamespaceStats now = stats(5_000 + 11_256, 100 + 753, 50 + 331, 0, 0, 3);
         long[] timesNow = loadTimes(900, 900, 900, 11, 11, 11, 11, 3, 3); // 11 ms: a bucket up to 11.5 ms
         assertEquals("namespace products: 1,234 calls/s, L1 91.2%, L2 6.1%, miss 2.7%, load p99 12 ms, "
-                + "L2 errors 0, breaker closed", MetricsLog.line(before, now, timesBefore, timesNow, 10, "closed"));
+                + "L2 errors 0, health caching", MetricsLog.line(before, now, timesBefore, timesNow, 10, "caching"));
     }
 
     @Test
     void theFirstLineCountsFromZeroAndShowsUncachedCallsAndSlowRates() {
         NamespaceStats now = stats(0, 0, 1, 1, 2, 2);
         assertEquals("namespace products: 0.40 calls/s, L1 0.0%, L2 0.0%, miss 50.0%, uncached 50.0%, "
-                + "load p99 1.0 ms, L2 errors 2, breaker open",
-                MetricsLog.line(null, now, null, loadTimes(1, 1), 10, "open"));
+                + "load p99 1.0 ms, L2 errors 2, health degraded (L1 only: L2 breaker open)",
+                MetricsLog.line(null, now, null, loadTimes(1, 1), 10, "degraded (L1 only: L2 breaker open)"));
     }
 
     @Test
@@ -93,7 +93,7 @@ class MetricsLogTest {
                     .anyMatch(l -> l.contains("INFO tiered - namespace busy: ")));
             List<String> lines = log.lines().stream().filter(l -> l.contains("namespace busy: ")).toList();
             assertTrue(lines.get(0).matches(".*namespace busy: [0-9.,]+ calls/s, L1 [0-9.]+%, L2 0\\.0%, "
-                    + "miss [0-9.]+%, load p99 [0-9.,]+ ms, L2 errors 0, breaker none"), lines.toString());
+                    + "miss [0-9.]+%, load p99 [0-9.,]+ ms, L2 errors 0, health caching"), lines.toString());
             // every call of busy is counted in the run that logs the first line of marker, called after them;
             // a run after that one (it logs marker's second line) has no call of busy, so no line for it
             CachedMethod marker = runtime.register(Specs.of(Fixtures.Catalog.class, "pair", "10m", Tier.L1, "marker"));

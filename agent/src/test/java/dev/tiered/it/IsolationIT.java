@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import dev.tiered.testkit.Await;
 import dev.tiered.testkit.JvmProcess;
 
 /** The agent and the application never see each other's classes, libraries or logging configuration. */
@@ -23,6 +24,26 @@ class IsolationIT {
         JvmProcess app = jvms.withAgent("isolated-loader");
         String reply = app.request("isolated " + AgentJvms.fixtureClasses() + " " + AgentJvms.annotationsJar());
         assertEquals("isolated-1 isolated-1 runs=1", reply, app.transcript());
+    }
+
+    /**
+     * The same class from a loader without the annotations jar (a packaging mistake): it runs uncached, as the JVM
+     * ignores annotations it cannot load, and the agent says why in one line.
+     */
+    @Test
+    void aLoaderThatCannotSeeTheAnnotationsIsOneWarningAndItsMethodsRunUncached() {
+        JvmProcess app = jvms.withAgent("annotations-missing");
+        Path nowhere = AgentJvms.fixtureClasses().resolve("no-annotations-here.jar");
+        assertEquals("isolated-1 isolated-1 runs=2", app.request("isolated " + AgentJvms.fixtureClasses() + " "
+                + nowhere), app.transcript());
+        String line = app.awaitStderrMatching("the warning", java.time.Duration.ofSeconds(5),
+                l -> l.contains("WARN tiered - dev.tiered.it.fixture.Isolated names @Tiered")).get(0);
+        assertTrue(line.endsWith("cannot see dev.tiered.Tiered: the annotations jar is missing from that loader's "
+                + "class path, so the annotated methods of its classes run uncached and invalidate nothing; accepted: "
+                + "dev.tiered:tiered-annotations on the application's class path, not relocated by shading"), line);
+        app.request("isolated " + AgentJvms.fixtureClasses() + " " + nowhere); // a second loader, warned of too
+        Await.until("a warning for the second loader", java.time.Duration.ofSeconds(5),
+                () -> app.stderrMatching(l -> l.contains("names @Tiered or @Invalidates")).size() == 2);
     }
 
     /**

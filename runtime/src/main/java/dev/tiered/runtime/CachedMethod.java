@@ -47,7 +47,7 @@ import dev.tiered.runtime.stats.MethodStats;
  * <p>A method with an entity key (its {@code @CacheKey} parameter) keeps an index from entity to L1 keys, so that
  * invalidating an entity removes exactly its entries. Its entries' generation is the namespace's version; entries
  * of a method without an entity key have the namespace's any-generation, which every write to the namespace
- * changes.
+ * changes. So have a batch read's ({@code @CacheKey} on a list or array): its entries name many entities.
  */
 public final class CachedMethod implements Namespace.Member {
     /** Stands for a cached {@code null} result. */
@@ -117,8 +117,9 @@ public final class CachedMethod implements Namespace.Member {
         this.l1Ttl = l1Ttl;
         this.cacheNulls = cacheNulls;
         this.arity = spec.parameterTypes().size();
-        this.entityKey = spec.cacheKeyParameters().isEmpty() ? null : new EntityKey(spec.cacheKeyParameters().get(0),
-                spec.keyTypes().get(spec.cacheKeyParameters().get(0)), false);
+        this.entityKey = spec.cacheKeyParameters().isEmpty() || spec.batchRead() ? null
+                : new EntityKey(spec.cacheKeyParameters().get(0), spec.keyTypes().get(spec.cacheKeyParameters().get(0)),
+                        false);
         this.l1Store = new MethodL1(l1MaxEntries, l1MaxBytes, l1Ttl, shared.config().staleIfError(),
                 shared.config().refreshAhead(), clock, stats, entityKey != null);
         this.l1 = tier == Tier.L2 ? null : l1Store.store();

@@ -65,6 +65,18 @@ public record MethodSpec(
         return className + "." + methodName + "(" + String.join(",", parameterTypes) + ")";
     }
 
+    /**
+     * Whether the (one) {@code @CacheKey} parameter is a list or an array, as in {@code findAll(@CacheKey List<Long>
+     * ids)}: a call reads many entities, and its entries are invalidated by every write to the namespace.
+     */
+    public boolean batchRead() {
+        if (cacheKeyParameters.size() != 1) {
+            return false;
+        }
+        KeyType t = keyTypes.get(cacheKeyParameters.get(0));
+        return t instanceof KeyType.ListOf || t instanceof KeyType.ArrayOf;
+    }
+
     /** The namespace this method's entries belong to. */
     public String effectiveNamespace() {
         return namespace.isEmpty() ? className : namespace;

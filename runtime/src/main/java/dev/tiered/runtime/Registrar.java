@@ -110,6 +110,12 @@ final class Registrar {
         ns.add(method);
         shared.loaders().whenGone(method, new Retirement(ns, method.stats, shared.hits(), method.index(),
                 shared.methodIndexes()));
+        if (spec.batchRead()) {
+            int i = spec.cacheKeyParameters().get(0);
+            LOG.info("{}: its @CacheKey parameter {} ({}) names many entities, a batch read: its entries are "
+                    + "invalidated by every write to namespace {}, keyed or not", name, i + 1,
+                    spec.parameterTypes().get(i), nsName);
+        }
         LOG.debug("caching {}", method);
         return method;
     }

@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Test;
 import dev.tiered.Tier;
 import dev.tiered.runtime.config.TieredConfig;
 import dev.tiered.runtime.l2.KeyType;
+import dev.tiered.testkit.StderrCopy;
 
 /** Keyed (entity) invalidation within one JVM: which entries a write reaches, and its races. */
 class KeyedInvalidationTest {
@@ -68,6 +69,27 @@ class KeyedInvalidationTest {
                 "every entry of entity 42, whatever the other arguments");
         assertTrue(!cached(category, "tools"), "methods without an entity key may hold any entity");
         assertTrue(cached(find, 7L) && cached(reviews, 7L, true), "other entities keep their entries");
+    }
+
+    @Test
+    void aBatchReadIsReachedByAKeyedWriteOfAnyEntityAndSaysSoOnce() throws Exception {
+        try (StderrCopy log = StderrCopy.start()) {
+            CachedMethod byIds = keyed("byIds", 0);
+            assertEquals(List.of("INFO tiered - " + byIds.name + ": its @CacheKey parameter 1 (java.util.List) "
+                    + "names many entities, a batch read: its entries are invalidated by every write to namespace "
+                    + "catalog, keyed or not"), log.lines().stream().filter(l -> l.contains("batch read"))
+                    .map(l -> l.substring(l.indexOf("INFO"))).toList());
+            CachedMethod find = keyed("find", 0);
+            Invalidation write = keyedWrite("long", false);
+            for (long written : new long[] {2, 1, 99}) {
+                call(byIds, runs::incrementAndGet, List.of(1L, 2L), Fixtures.Color.RED);
+                call(find, runs::incrementAndGet, 7L);
+                assertTrue(cached(byIds, List.of(1L, 2L), Fixtures.Color.RED));
+                write.run(new Object[] {written, "new price"});
+                assertTrue(!cached(byIds, List.of(1L, 2L), Fixtures.Color.RED), "after a write of " + written);
+                assertTrue(cached(find, 7L), "single reads of other entities keep their entries");
+            }
+        }
     }
 
     @Test

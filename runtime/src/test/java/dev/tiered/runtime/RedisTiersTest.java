@@ -150,6 +150,33 @@ class RedisTiersTest {
                 "a third JVM reads the new entry from L2 in one round trip");
     }
 
+    /**
+     * {@code byIds(@CacheKey List<Long> ids, Color color)}, a batch read: a keyed write of any of its ids, in this JVM
+     * or another, reaches its entries in both tiers (they are invalidated by every write to the namespace).
+     */
+    @Test
+    void aBatchReadIsInvalidatedByAKeyedWriteOfAnyOfItsEntitiesInEveryJvm() throws Exception {
+        RedisServer redis = RedisServer.shared();
+        TieredRuntime ra = runtime(redis);
+        TieredRuntime rb = runtime(redis);
+        CachedMethod a = ra.register(Specs.keyed(Fixtures.Catalog.class, "byIds", "10m", Tier.L1_L2, "catalog", 0));
+        CachedMethod b = rb.register(Specs.keyed(Fixtures.Catalog.class, "byIds", "10m", Tier.L1_L2, "catalog", 0));
+        call(a, () -> List.of("probe"), List.of(0L), Fixtures.Color.RED); // a first call reads the version
+        call(b, () -> List.of("probe"), List.of(0L), Fixtures.Color.RED);
+        Await.until("both to learn the version from Redis", WAIT, () -> ra.stats("catalog").version() > 0
+                && rb.stats("catalog").version() > 0);
+        List<Long> ids = List.of(1L, 2L);
+        assertEquals(List.of("one"), call(a, () -> List.of("one"), ids, Fixtures.Color.RED));
+        assertEquals(List.of("one"), call(b, () -> List.of("unexpected"), ids, Fixtures.Color.RED), "from L2");
+        keyedUpdate(rb).run(new Object[] {2L});
+        assertEquals(List.of("two"), call(b, () -> List.of("two"), ids, Fixtures.Color.RED), "the writing JVM");
+        Await.until("the other JVM to hear of entity 2", WAIT, () -> ra.stats("catalog").invalidationsReceived() == 1);
+        assertEquals(List.of("two"), call(a, () -> List.of("unexpected"), ids, Fixtures.Color.RED),
+                "its L1 entry is gone, and L2 holds the new result");
+        keyedUpdate(ra).run(new Object[] {1L});
+        assertEquals(List.of("three"), call(a, () -> List.of("three"), ids, Fixtures.Color.RED), "the first id too");
+    }
+
     @Test
     void aWriteOfSeveralEntitiesIsOneRoundTripAndReachesEachInTheOtherJvm() throws Exception {
         RedisServer redis = runtimes.own(RedisServer.start()); // its own, to count the commands it runs

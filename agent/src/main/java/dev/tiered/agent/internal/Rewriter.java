@@ -112,6 +112,7 @@ final class Rewriter implements ClassFileTransformer {
         try {
             AsmVisitorWrapper advice = transformer.advice(type, loader);
             if (advice == null) {
+                transformer.checkAnnotationsVisible(type, pool, loader);
                 return null;
             }
             int writerFlags = advice.mergeWriter(AsmVisitorWrapper.NO_FLAGS);

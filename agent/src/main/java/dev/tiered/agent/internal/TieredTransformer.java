@@ -74,6 +74,8 @@ final class TieredTransformer {
      */
     private final Map<ClassLoader, Map<String, Integer>> sites;
     private final AdviceSet advice;
+    /** Loaders already warned of by {@link #checkAnnotationsVisible}. */
+    private final Map<ClassLoader, Boolean> blindLoaders = new WeakHashMap<>();
 
     TieredTransformer(TieredRuntime runtime, Anchors anchors) {
         this(runtime, anchors, Collections.synchronizedMap(new WeakHashMap<>()), new AdviceSet());
@@ -90,6 +92,26 @@ final class TieredTransformer {
     /** A copy that does everything but register: its sites are all numbered 0, and never run. */
     TieredTransformer rehearsal() {
         return new TieredTransformer(null, null, Collections.synchronizedMap(new WeakHashMap<>()), advice);
+    }
+
+    /**
+     * Warns once per class loader when a class that names the annotations has no method advised because its loader
+     * cannot see them: the annotations jar is missing from the application (a packaging mistake), and every
+     * annotated method of that loader would otherwise run uncached without a word.
+     */
+    void checkAnnotationsVisible(TypeDescription type, TypePool pool, ClassLoader loader) {
+        if (runtime == null || loader == null || pool.describe(TIERED).isResolved()) {
+            return;
+        }
+        synchronized (blindLoaders) {
+            if (blindLoaders.put(loader, Boolean.TRUE) != null) {
+                return;
+            }
+        }
+        LOG.warn("{} names @Tiered or @Invalidates, but its class loader ({}) cannot see {}: the annotations jar is "
+                + "missing from that loader's class path, so the annotated methods of its classes run uncached and "
+                + "invalidate nothing; accepted: dev.tiered:tiered-annotations on the application's class path, not "
+                + "relocated by shading", type.getName(), loader, TIERED);
     }
 
     /** Forgets the site numbers of the class just transformed on this thread. */

@@ -426,7 +426,7 @@ class CachedMethodTest {
                 seen[0] = CallTrace.lastOnThisThread();
                 call(find, () -> "v", 1L);
                 seen[1] = CallTrace.lastOnThisThread();
-                runtime.operations().enabled(find.namespace, false);
+                runtime.operations().enabled(find.namespace, false, "a test");
                 call(find, () -> "v", 1L);
                 seen[2] = CallTrace.lastOnThisThread();
             } catch (Exception e) {

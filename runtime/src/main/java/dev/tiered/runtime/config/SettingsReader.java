@@ -176,7 +176,7 @@ final class SettingsReader {
             if (setting == null) {
                 problems.add("property " + name + " is unknown and ignored; a namespace override is "
                         + NS_PREFIX + "<namespace>.<setting> with setting one of " + NS_SETTINGS
-                        + suggestSetting(rest) + ".");
+                        + sentenceEnd(suggestSetting(rest)));
                 continue;
             }
             String ns = rest.substring(0, rest.length() - setting.length() - 1);
@@ -272,7 +272,7 @@ final class SettingsReader {
     void reportUnknown() {
         for (String name : new TreeMap<>(props).keySet()) {
             if (name.startsWith("tiered.") && !KNOWN.contains(name) && !name.startsWith(NS_PREFIX)) {
-                problems.add("property " + name + " is unknown and ignored" + suggest(name, KNOWN) + ".");
+                problems.add("property " + name + " is unknown and ignored" + sentenceEnd(suggest(name, KNOWN)));
             }
         }
         List<String> knownEnv = KNOWN.stream().map(TieredConfig::envName).toList();
@@ -280,7 +280,7 @@ final class SettingsReader {
         for (String name : new TreeMap<>(env).keySet()) {
             if (name.startsWith("TIERED_") && !knownEnv.contains(name) && !name.startsWith(envNs)) {
                 problems.add("environment variable " + name + " is unknown and ignored"
-                        + suggest(name, knownEnv) + ".");
+                        + sentenceEnd(suggest(name, knownEnv)));
             }
         }
     }
@@ -304,6 +304,11 @@ final class SettingsReader {
             }
         }
         return best;
+    }
+
+    /** A suggestion ends the sentence with its question mark; without one, a full stop does. */
+    private static String sentenceEnd(String suggestion) {
+        return suggestion.isEmpty() ? "." : suggestion;
     }
 
     private static String suggest(String name, List<String> known) {

@@ -121,7 +121,8 @@ public final class TieredConfig {
     private TieredConfig(SettingsReader r) {
         enabled = r.killSwitch(ENABLED,
                 "false: tiered is disabled, since a kill switch that cannot be read fails safe");
-        redis = r.value(REDIS_URI, null, RedisEndpoint::parse, RedisEndpoint.ACCEPTED_FORM, true);
+        redis = r.value(REDIS_URI, null, RedisEndpoint::parse, RedisEndpoint.ACCEPTED_FORM, true,
+                "none: caching in L1 only");
         redisTimeout = r.duration(REDIS_TIMEOUT, Duration.ofMillis(250));
         redisConnectTimeout = r.duration(REDIS_CONNECT_TIMEOUT, Duration.ofSeconds(1));
         redisPoolSize = (int) r.whole(REDIS_POOL_SIZE, 16, 1, 1024);
@@ -133,14 +134,16 @@ public final class TieredConfig {
             return s;
         }, "1 to 64 letters, digits or . _ -", false);
         l1MaxEntries = r.whole(L1_MAX_ENTRIES, 10_000, 1, Long.MAX_VALUE);
-        l1MaxBytes = r.bytes(L1_MAX_BYTES, 0, 0, Long.MAX_VALUE);
+        l1MaxBytes = r.value(L1_MAX_BYTES, 0L, v -> Bytes.parse(v, 0, Long.MAX_VALUE), Bytes.form(0, Long.MAX_VALUE),
+                false, "none: each method's L1 is bounded by entries only");
         l1MaxStaleness = r.duration(L1_MAX_STALENESS, Duration.ofSeconds(10));
         l2MaxValueBytes = (int) r.bytes(L2_MAX_VALUE_BYTES, 1 << 20, 64, 512L << 20);
         l2WriteBehindBytes = r.bytes(L2_WRITE_BEHIND_BYTES, 16L << 20, 0, 1L << 40);
         cacheNulls = r.bool(CACHE_NULLS, true);
         coalesceMaxWait = r.duration(COALESCE_MAX_WAIT, Duration.ofSeconds(30));
         codecAllow = r.value(CODEC_ALLOW, List.of(), TieredConfig::parseAllowList,
-                "a comma-separated list of package or class names (com.acme.model,com.acme.Money)", false);
+                "a comma-separated list of package or class names (com.acme.model,com.acme.Money)", false,
+                "none: L2 decodes only the classes each method's return type reaches");
         codec = r.value(CODEC, L2Encoding.AUTO, L2Encoding::parse, L2Encoding.FORM, false);
         busHeartbeat = r.duration(BUS_HEARTBEAT, Duration.ofSeconds(1));
         logLevel = r.value(LOG_LEVEL, "info", s -> {
@@ -161,18 +164,20 @@ public final class TieredConfig {
         breakerFailures = (int) r.whole(BREAKER_FAILURES, 5, 1, 1000);
         breakerProbeInterval = r.duration(BREAKER_PROBE_INTERVAL, Duration.ofMillis(500));
         provenance = r.bool(PROVENANCE, false);
-        verifyRate = r.value(VERIFY_RATE, 0.0, TieredConfig::parseVerifyRate, VERIFY_RATE_FORM, false);
+        verifyRate = r.value(VERIFY_RATE, 0.0, TieredConfig::parseVerifyRate, VERIFY_RATE_FORM, false,
+                "0: no hit is verified");
         staleIfError = r.value(STALE_IF_ERROR, Duration.ZERO, s -> s.equals("0") ? Duration.ZERO : Durations.parse(s),
                 "0 (off) or " + Durations.ACCEPTED_FORM, false);
         metricsPort = r.value(METRICS_PORT, -1, s -> (int) SettingsReader.parseWhole(s, 0, 65535),
-                "a whole number from 0 to 65535 (0: any free port)", false);
+                "a whole number from 0 to 65535 (0: any free port)", false, "none: no metrics endpoint");
         metricsHost = r.value(METRICS_HOST, "127.0.0.1", s -> {
             if (!HOST.matcher(s).matches()) {
                 throw new IllegalArgumentException();
             }
             return s.startsWith("[") ? s.substring(1, s.length() - 1) : s;
         }, "an IP address or host name of this machine to listen on (0.0.0.0: every interface)", false);
-        metricsLogInterval = r.duration(METRICS_LOG_INTERVAL, null);
+        metricsLogInterval = r.value(METRICS_LOG_INTERVAL, null, Durations::parse, Durations.ACCEPTED_FORM, false,
+                "none: no log summary");
         Map<String, NamespaceSettings> fromProps = new TreeMap<>();
         Map<String, NamespaceSettings> fromEnv = new TreeMap<>();
         r.namespaces(fromProps, fromEnv);

@@ -1,5 +1,6 @@
 package dev.tiered.runtime.observe;
 
+import java.util.Map;
 import java.util.function.Function;
 
 import dev.tiered.runtime.Health;
@@ -10,6 +11,20 @@ import dev.tiered.runtime.stats.NamespaceStats;
 
 /** One namespace in JMX, as {@code dev.tiered:type=Namespace,name=<namespace>}: a live view and its operations. */
 final class NamespaceView extends CallCounters implements NamespaceMXBean {
+    /** The operations as JMX clients show them. */
+    static final Map<String, DescribedMBean.Operation> OPERATIONS = Map.of(
+            "flush", new DescribedMBean.Operation("Invalidates every entry of the namespace, in every JVM and both "
+                    + "tiers, as a write does."),
+            "changeTtl", new DescribedMBean.Operation("Sets the ttl of the namespace's methods in this JVM, for "
+                    + "entries stored from now on; an l1Ttl longer than it is cut to it.", "ttl",
+                    "A duration as in @Tiered: 30s, 10m, 1h, 500ms."),
+            "changeL1Ttl", new DescribedMBean.Operation("Sets the l1Ttl of the namespace's methods in this JVM (at "
+                    + "most each one's ttl), for entries stored from now on.", "l1Ttl",
+                    "A duration as in @Tiered: 30s, 10m, 1h, 500ms."),
+            "changeTier", new DescribedMBean.Operation("Sets the tier of the namespace's methods in this JVM; L1 "
+                    + "starts empty.", "tier", "L1, L2 or L1_L2 (any case)."),
+            "resetCounters", new DescribedMBean.Operation("Sets every counter of the namespace in this JVM back to "
+                    + "zero."));
     private final Namespace ns;
 
     private final Operations operations;
@@ -34,32 +49,32 @@ final class NamespaceView extends CallCounters implements NamespaceMXBean {
 
     @Override
     public void setEnabled(boolean enabled) {
-        operations.enabled(ns, enabled);
+        operations.enabled(ns, enabled, JmxCaller.describe());
     }
 
     @Override
     public void flush() {
-        operations.flush(ns);
+        operations.flush(ns, JmxCaller.describe());
     }
 
     @Override
     public void changeTtl(String ttl) {
-        operations.lifetimes(ns, "ttl", ttl, false);
+        operations.lifetimes(ns, "ttl", ttl, false, JmxCaller.describe());
     }
 
     @Override
     public void changeL1Ttl(String l1Ttl) {
-        operations.lifetimes(ns, "l1Ttl", l1Ttl, true);
+        operations.lifetimes(ns, "l1Ttl", l1Ttl, true, JmxCaller.describe());
     }
 
     @Override
     public void changeTier(String tier) {
-        operations.tier(ns, tier);
+        operations.tier(ns, tier, JmxCaller.describe());
     }
 
     @Override
     public void resetCounters() {
-        operations.resetCounters(ns);
+        operations.resetCounters(ns, JmxCaller.describe());
     }
 
     @Override

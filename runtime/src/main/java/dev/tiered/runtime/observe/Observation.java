@@ -47,7 +47,8 @@ public final class Observation implements TieredRuntime.Observer {
     /** Attaches what the configuration asks for to {@code runtime}; returns at once. */
     public static Observation attach(TieredRuntime runtime) {
         Observation o = new Observation(runtime);
-        runtime.maintenance().execute(() -> o.register("dev.tiered:type=Runtime", new RuntimeView(runtime), false));
+        runtime.maintenance().execute(() -> o.register("dev.tiered:type=Runtime", new DescribedMBean(
+                new RuntimeView(runtime), TieredMXBean.class, RuntimeView.OPERATIONS), false));
         if (o.metrics != null) {
             runtime.maintenance().execute(o.metrics::start); // a daemon thread, which the server's thread inherits
         }
@@ -61,7 +62,8 @@ public final class Observation implements TieredRuntime.Observer {
 
     @Override
     public void namespaceAdded(Namespace ns) {
-        register("dev.tiered:type=Namespace,name=" + ns.name, new NamespaceView(runtime.operations(), ns, runtime::health), false);
+        register("dev.tiered:type=Namespace,name=" + ns.name, new DescribedMBean(new NamespaceView(
+                runtime.operations(), ns, runtime::health), NamespaceMXBean.class, NamespaceView.OPERATIONS), false);
         micrometer.namespaceAdded(ns);
     }
 

@@ -1,13 +1,19 @@
 package dev.tiered.runtime.observe;
 
 import java.time.Instant;
+import java.util.Map;
 
 import dev.tiered.runtime.Health;
 import dev.tiered.runtime.TieredRuntime;
 import dev.tiered.runtime.l2.CircuitBreaker;
+import dev.tiered.runtime.stats.FaultReporter;
 
 /** The runtime in JMX, as {@code dev.tiered:type=Runtime}: a live view, computed when an attribute is read. */
 final class RuntimeView implements TieredMXBean {
+    /** The operation as JMX clients show it. */
+    static final Map<String, DescribedMBean.Operation> OPERATIONS = Map.of("detach", new DescribedMBean.Operation(
+            "Takes tiered out of this JVM: every rewritten method gets its original bytecode back, tiered's threads "
+            + "stop and its connections close; the application runs on uncached. Returns what was done."));
     private final TieredRuntime runtime;
 
     RuntimeView(TieredRuntime runtime) {
@@ -91,6 +97,7 @@ final class RuntimeView implements TieredMXBean {
 
     @Override
     public String detach() {
+        FaultReporter.LOG.info("detach requested by {}", JmxCaller.describe());
         return runtime.detach();
     }
 

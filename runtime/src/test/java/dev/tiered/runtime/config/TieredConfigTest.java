@@ -144,7 +144,7 @@ class TieredConfigTest {
         TieredConfig c = props(Map.of(name, "1"));
         assertEquals(1, c.problems().size(), c.problems().toString());
         String line = c.problems().get(0);
-        assertTrue(line.startsWith("property " + name + " is unknown and ignored") && line.contains(
+        assertTrue(line.startsWith("property " + name + " is unknown and ignored") && line.endsWith(
                 "did you mean " + suggestion + "?"), line);
     }
 
@@ -158,6 +158,8 @@ class TieredConfigTest {
         assertFalse(line.contains("\n"));
         assertTrue(line.startsWith("property " + property + " = \"" + value + "\" is malformed"), line);
         assertTrue(line.contains("accepted: ") && line.contains(acceptedForm), line);
+        // what applies instead is said in words an operator knows, never as an internal value such as -1 or 0
+        assertFalse(line.matches(".*Using (-1|0|0\\.0|none)\\.$"), line);
     }
 
     @ParameterizedTest
@@ -223,7 +225,7 @@ class TieredConfigTest {
         assertNull(c.redis());
         String line = c.problems().get(0);
         assertTrue(line.contains("is not supported by this version; accepted: " + RedisEndpoint.ACCEPTED_FORM
-                + ". Using none."), line);
+                + ". Using none: caching in L1 only."), line);
         assertFalse(line.contains("hunter2") || line.contains("malformed"), line);
     }
 
@@ -242,13 +244,13 @@ class TieredConfigTest {
                 Map.of("TIERED_REDIS_TIMEOT", "1s", "TIERED_HOME_UNRELATED_TO_ANYTHING", "x"));
         assertEquals(4, c.problems().size(), c.problems().toString());
         assertTrue(c.problems().contains(
-                "property tiered.l1.maxEntry is unknown and ignored; did you mean tiered.l1.maxEntries?."),
+                "property tiered.l1.maxEntry is unknown and ignored; did you mean tiered.l1.maxEntries?"),
                 c.problems().toString());
         assertTrue(c.problems().contains(
-                "property tiered.redis.url is unknown and ignored; did you mean tiered.redis.uri?."),
+                "property tiered.redis.url is unknown and ignored; did you mean tiered.redis.uri?"),
                 c.problems().toString());
         assertTrue(c.problems().contains("environment variable TIERED_REDIS_TIMEOT is unknown and ignored; did you "
-                + "mean TIERED_REDIS_TIMEOUT?."), c.problems().toString());
+                + "mean TIERED_REDIS_TIMEOUT?"), c.problems().toString());
         assertTrue(c.problems().contains("environment variable TIERED_HOME_UNRELATED_TO_ANYTHING is unknown and "
                 + "ignored."), c.problems().toString());
     }

@@ -86,7 +86,7 @@ class HealthTest {
             Health jvm = runtime.health();
             assertEquals(Health.State.CACHING, jvm.state());
             assertTrue(jvm.detail().startsWith("L1 only: without tiered.redis.uri"), jvm.toString());
-            runtime.operations().enabled(runtime.namespacesInUse().get(0), false);
+            runtime.operations().enabled(runtime.namespacesInUse().get(0), false, "a test");
             Health off = runtime.health(runtime.namespacesInUse().get(0));
             assertEquals(Health.State.UNCACHED, off.state(), off.toString());
             assertEquals("disabled", off.cause());
@@ -95,7 +95,7 @@ class HealthTest {
                     "WARN tiered - health of namespace off: uncached (disabled): namespace off is disabled in this JVM "
                     + "(tiered.ns.off.enabled, or the JMX operation setEnabled); setEnabled(true) on "
                     + "dev.tiered:type=Namespace,name=off enables it")));
-            runtime.operations().enabled(runtime.namespacesInUse().get(0), true);
+            runtime.operations().enabled(runtime.namespacesInUse().get(0), true, "a test");
             Await.until("the way back logged", WAIT, () -> healthLines(log).stream().anyMatch(l -> l.matches(
                     ".*INFO tiered - health of namespace off: as the JVM's again \\(caching\\), after \\S+ uncached")));
             assertTrue(healthLines(log).stream().noneMatch(l -> l.contains("tiered - health: ")),

@@ -11,10 +11,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import javax.management.Attribute;
+import javax.management.MBeanInfo;
+import javax.management.MBeanOperationInfo;
+import javax.management.MBeanParameterInfo;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
 import javax.management.RuntimeMBeanException;
@@ -30,6 +34,7 @@ import dev.tiered.runtime.TieredRuntime;
 import dev.tiered.runtime.config.Durations;
 import dev.tiered.runtime.config.TieredConfig;
 import dev.tiered.testkit.Await;
+import dev.tiered.testkit.StderrCopy;
 
 /** A namespace steered through its MBean, as JConsole or any JMX client would: each change takes effect at once. */
 class JmxOperationsTest {
@@ -162,11 +167,67 @@ class JmxOperationsTest {
     @Test
     void aMalformedTtlIsRefusedWithOneLineAndChangesNothing() throws Exception {
         String[] before = (String[]) attribute("Methods");
-        RuntimeMBeanException e = assertThrows(RuntimeMBeanException.class, () -> invoke("changeTtl", "soon"));
-        IllegalArgumentException cause = assertInstanceOf(IllegalArgumentException.class, e.getCause());
-        assertEquals("namespace catalog: ttl \"soon\" is malformed; accepted: " + Durations.ACCEPTED_FORM
-                + ". Nothing was changed.", cause.getMessage());
-        assertArrayEquals(before, (String[]) attribute("Methods"));
+        try (StderrCopy log = StderrCopy.start()) {
+            RuntimeMBeanException e = assertThrows(RuntimeMBeanException.class, () -> invoke("changeTtl", "soon"));
+            IllegalArgumentException cause = assertInstanceOf(IllegalArgumentException.class, e.getCause());
+            assertEquals("namespace catalog: ttl \"soon\" is malformed; accepted: " + Durations.ACCEPTED_FORM
+                    + ". Nothing was changed.", cause.getMessage());
+            assertArrayEquals(before, (String[]) attribute("Methods"));
+            String thread = Thread.currentThread().getName();
+            assertEquals(List.of("WARN tiered - namespace catalog: ttl \"soon\" from a JMX client on thread " + thread
+                    + " refused: " + cause.getMessage()), changes(log), "the refusal is logged too");
+        }
+    }
+
+    /** The log lines of changes, from their level on. */
+    private static List<String> changes(StderrCopy log) {
+        return log.lines().stream().filter(l -> l.contains("tiered - namespace catalog")).map(l -> l.substring(
+                l.indexOf(" tiered - ") - 4).trim()).toList();
+    }
+
+    @Test
+    void everyChangeIsLoggedWithWhoWhatBeforeAndAfter() throws Exception {
+        String by = "by a JMX client on thread " + Thread.currentThread().getName();
+        try (StderrCopy log = StderrCopy.start()) {
+            invoke("changeTtl", "5m");
+            invoke("changeL1Ttl", "1m");
+            invoke("changeTier", "L1");
+            server.setAttribute(catalog, new Attribute("Enabled", false));
+            invoke("flush");
+            invoke("resetCounters");
+            assertEquals(List.of(
+                    "INFO tiered - namespace catalog: ttl changed from 10m to 5m " + by + ", for entries stored from "
+                            + "now on (l1Ttl cut to it where longer)",
+                    "INFO tiered - namespace catalog: l1Ttl changed from 5m to 1m " + by + ", for entries stored "
+                            + "from now on (at most each method's ttl)",
+                    "INFO tiered - namespace catalog: tier changed from L1_L2 to L1 " + by + " (L1 starts empty)",
+                    "INFO tiered - namespace catalog: disabled " + by + " (was enabled): its methods run uncached",
+                    "INFO tiered - namespace catalog flushed " + by + ": every JVM's entries of it are invalid from "
+                            + "now on",
+                    "INFO tiered - namespace catalog: counters reset " + by), changes(log));
+        }
+    }
+
+    @Test
+    void operationsAndTheirParametersAreNamedAndDescribed() throws Exception {
+        MBeanInfo info = server.getMBeanInfo(catalog);
+        Map<String, MBeanOperationInfo> byName = new java.util.HashMap<>();
+        for (MBeanOperationInfo op : info.getOperations()) {
+            byName.put(op.getName(), op);
+            assertFalse(op.getDescription().isBlank() || op.getDescription().equals(op.getName()), op.getName());
+            for (MBeanParameterInfo p : op.getSignature()) {
+                assertFalse(p.getName().matches("p\\d+") || p.getDescription().isBlank(), op.getName() + ": "
+                        + p.getName());
+            }
+        }
+        assertEquals(java.util.Set.of("flush", "changeTtl", "changeL1Ttl", "changeTier", "resetCounters"),
+                byName.keySet());
+        assertEquals("ttl", byName.get("changeTtl").getSignature()[0].getName());
+        assertEquals("l1Ttl", byName.get("changeL1Ttl").getSignature()[0].getName());
+        assertEquals("tier", byName.get("changeTier").getSignature()[0].getName());
+        MBeanOperationInfo detach = server.getMBeanInfo(new ObjectName("dev.tiered:type=Runtime")).getOperations()[0];
+        assertEquals("detach", detach.getName());
+        assertTrue(detach.getDescription().startsWith("Takes tiered out of this JVM"), detach.getDescription());
     }
 
     @Test

@@ -30,7 +30,11 @@ public final class Provenance {
         UNCACHED
     }
 
-    private static final MethodHandle LAST_CALL = lastCallHandle();
+    /** How often a JVM without the agent looks again, in case it is attached later. */
+    private static final long LOOK_AGAIN_NANOS = 1_000_000_000L;
+    /** The bridge's {@code lastCall}; {@code null} until the agent is found. */
+    private static volatile MethodHandle lastCall = lastCallHandle();
+    private static volatile long lookedAtNanos = System.nanoTime();
 
     private final Source source;
     private final String namespace;
@@ -55,13 +59,31 @@ public final class Provenance {
         }
     }
 
+    /**
+     * The bridge's handle, looked up again at most once a second while absent: an agent attached to the running
+     * JVM ({@code java -jar tiered-agent.jar attach <pid>}) is found after this class first looked.
+     */
+    private static MethodHandle handle() {
+        MethodHandle h = lastCall;
+        if (h == null) {
+            long now = System.nanoTime();
+            if (now - lookedAtNanos > LOOK_AGAIN_NANOS) {
+                lookedAtNanos = now;
+                h = lastCallHandle();
+                lastCall = h;
+            }
+        }
+        return h;
+    }
+
     /** The last cached call on this thread, if the agent records provenance. */
     public static Optional<Provenance> lastCall() {
-        if (LAST_CALL == null) {
+        MethodHandle h = handle();
+        if (h == null) {
             return Optional.empty();
         }
         try {
-            Object[] r = (Object[]) LAST_CALL.invokeExact();
+            Object[] r = (Object[]) h.invokeExact();
             return r == null ? Optional.empty() : Optional.of(new Provenance(Source.valueOf((String) r[0]),
                     (String) r[1], (String) r[2], (Long) r[3], (Long) r[4]));
         } catch (Throwable unexpected) {

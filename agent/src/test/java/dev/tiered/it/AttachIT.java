@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Test;
 
 import com.sun.tools.attach.VirtualMachine;
 
+import dev.tiered.testkit.Await;
 import dev.tiered.testkit.JvmProcess;
 
 /** Attached to a running JVM, the agent rewrites the annotated classes that were already loaded. */
@@ -16,11 +17,13 @@ class AttachIT {
     @Test
     void attachedLateTheAgentCachesClassesLoadedBeforeIt() throws Exception {
         try (AgentJvms jvms = new AgentJvms()) {
-            JvmProcess app = jvms.track(jvms.builder("attach-target").main(FixtureApp.class.getName()).start());
+            JvmProcess app = jvms.track(jvms.builder("attach-target").property("tiered.provenance", "true")
+                    .main(FixtureApp.class.getName()).start());
             app.request("call update 60 sixty");
             app.request("call find 60");
             app.request("call find 60");
             assertEquals("2", app.request("runs find"), "uncached before the agent arrives");
+            assertEquals("none", app.request("provenance"), "no agent to ask yet");
 
             VirtualMachine vm = VirtualMachine.attach(Long.toString(app.pid()));
             try {
@@ -34,6 +37,11 @@ class AttachIT {
             app.request("call find 60");
             app.request("call find 60");
             assertEquals("3", app.request("runs find"), app.transcript());
+            // Provenance, which found no agent when it first looked, finds the one attached since
+            Await.until("provenance of the last call", Duration.ofSeconds(10), () -> {
+                app.request("call find 60");
+                return app.request("provenance").startsWith("L1 products dev.tiered.it.fixture.Products.find(long) ");
+            });
         }
     }
 }

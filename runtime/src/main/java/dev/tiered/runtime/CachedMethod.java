@@ -256,7 +256,7 @@ public final class CachedMethod implements Namespace.Member {
         if (e != null && e.generation == generation(ns) && clock.read() - e.refreshAt < 0) {
             hits.increment(index);
             if (provenance) {
-                trace(CallTrace.L1, clock.read() - e.storedAt, e.generation);
+                trace(CallTrace.L1, clock.read() - e.storedAt, namespace.version());
             }
             if (verifyRate > 0 && !async && ThreadLocalRandom.current().nextDouble() < verifyRate) {
                 return verification(key, e, ns);
@@ -274,7 +274,7 @@ public final class CachedMethod implements Namespace.Member {
             }
             hits.increment(index);
             if (provenance) {
-                trace(CallTrace.L1, clock.read() - e.storedAt, e.generation);
+                trace(CallTrace.L1, clock.read() - e.storedAt, namespace.version());
             }
             return async ? completed(e.result) : e.result;
         }

@@ -78,6 +78,11 @@ class RedisTiersTest {
         assertEquals("L2", trace[0]);
         assertTrue((Long) trace[3] >= 0 && (Long) trace[3] < 60_000, "age " + trace[3]);
         assertEquals(b.namespace.version(), trace[4]);
+        assertEquals("v", call(b, () -> "unexpected", 1L));
+        trace = CallTrace.lastOnThisThread();
+        assertEquals("L1", trace[0]);
+        assertEquals(b.namespace.version(), trace[4], "an L1 hit of a method without @CacheKey names the namespace's "
+                + "version too, not the generation of its entries");
     }
 
     @Test

@@ -69,6 +69,8 @@ public final class CachedMethod implements Namespace.Member {
     final boolean cacheNulls;
     final MethodStats stats = new MethodStats();
     private final int arity;
+    /** {@code tiered.l1.maxEntries} in effect for this method. */
+    private final long l1MaxEntries;
     /** Names the entity of a call; {@code null} without {@code @CacheKey}: entries concern any entity. */
     private final EntityKey entityKey;
     /** L1's store while the tier includes L1, else {@code null}: where calls look. */
@@ -120,6 +122,7 @@ public final class CachedMethod implements Namespace.Member {
         this.entityKey = spec.cacheKeyParameters().isEmpty() || spec.batchRead() ? null
                 : new EntityKey(spec.cacheKeyParameters().get(0), spec.keyTypes().get(spec.cacheKeyParameters().get(0)),
                         false);
+        this.l1MaxEntries = l1MaxEntries;
         this.l1Store = new MethodL1(l1MaxEntries, l1MaxBytes, l1Ttl, shared.config().staleIfError(),
                 shared.config().refreshAhead(), clock, stats, entityKey != null);
         this.l1 = tier == Tier.L2 ? null : l1Store.store();
@@ -167,6 +170,11 @@ public final class CachedMethod implements Namespace.Member {
 
     public String namespace() {
         return namespace.name;
+    }
+
+    /** The most entries this method keeps in L1 now: its bound, or 0 with tier L2. */
+    public long l1MaxEntries() {
+        return tier == Tier.L2 ? 0 : l1MaxEntries;
     }
 
     public Tier tier() {

@@ -32,9 +32,10 @@ public final class Snapshots {
      */
     private static NamespaceStats snapshot(Namespace ns, List<CachedMethod> methods, boolean namespaceCounters) {
         MethodStats s = new MethodStats();
-        long l1 = 0, entries = 0, bytes = 0;
+        long l1 = 0, entries = 0, bytes = 0, bound = 0;
         for (CachedMethod m : methods) {
             s.add(m.stats);
+            bound += m.l1MaxEntries();
             l1 += m.l1Hits();
             entries += m.l1Size();
             bytes += Math.max(0, m.l1WeightedBytes());
@@ -66,7 +67,7 @@ public final class Snapshots {
                 LagHistogram.quantile(loadTimes, 1), s.verified.sum(), s.verifyMismatches.sum(),
                 s.evictedBySize.sum(), s.expired.sum(), s.staleDrops.sum(), s.l2Times.count(), s.l2Times.sum(),
                 LagHistogram.quantile(l2Times, 0.5), LagHistogram.quantile(l2Times, 0.99),
-                LagHistogram.quantile(l2Times, 1), l2Timeouts);
+                LagHistogram.quantile(l2Times, 1), l2Timeouts, bound);
     }
 
     /** The load times of a namespace's methods merged, as bucket counts of a {@link LagHistogram}. */

@@ -79,6 +79,11 @@ abstract class CallCounters implements CallMetrics {
     }
 
     @Override
+    public long getL1MaxEntries() {
+        return s().l1MaxEntries();
+    }
+
+    @Override
     public long getL1EstimatedBytes() {
         return s().l1EstimatedBytes();
     }

@@ -35,6 +35,9 @@ public interface CallMetrics {
 
     long getL1Entries();
 
+    /** The most entries kept in L1: {@code tiered.l1.maxEntries}, summed over methods (0 for tier L2). */
+    long getL1MaxEntries();
+
     /** Estimated bytes of the L1 entries, for methods bounded by {@code tiered.l1.maxBytes} (0 for others). */
     long getL1EstimatedBytes();
 

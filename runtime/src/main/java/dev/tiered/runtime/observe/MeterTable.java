@@ -67,6 +67,8 @@ final class MeterTable {
             counter("tiered_stale_drops", "L1 entries found to be of an old version (invalidated) and dropped.",
                     NamespaceStats::staleDrops),
             gauge("tiered_l1_entries", "Entries in this JVM's L1 (estimate).", NamespaceStats::l1Entries),
+            gauge("tiered_l1_max_entries", "The most entries the namespace's methods keep in L1 (their "
+                    + "tiered.l1.maxEntries, summed; 0 for a method with tier L2).", NamespaceStats::l1MaxEntries),
             gauge("tiered_l1_estimated_bytes", "Estimated bytes of the L1 entries of methods bounded by "
                     + "tiered.l1.maxBytes.", NamespaceStats::l1EstimatedBytes),
             gauge("tiered_namespace_version", "The namespace's version (positive: from Redis; zero or negative: "

@@ -44,7 +44,8 @@ public record NamespaceStats(
         long l2P50Nanos,
         long l2P99Nanos,
         long l2MaxNanos,
-        long l2Timeouts) {
+        long l2Timeouts,
+        long l1MaxEntries) {
 
     /** Calls that ran the method because no tier had the entry. */
     public long misses() {

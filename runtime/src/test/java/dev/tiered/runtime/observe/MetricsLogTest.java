@@ -28,7 +28,7 @@ class MetricsLogTest {
     /** Counters of a namespace named {@code products}; calls are the sum of the parts. */
     private static NamespaceStats stats(long l1, long l2, long loads, long failures, long uncached, long l2Errors) {
         return new NamespaceStats("products", 1, l1 + l2 + loads + failures + uncached, l1, l2, 0, loads, failures,
-                uncached, 0, l2Errors, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+                uncached, 0, l2Errors, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
     }
 
     private static long[] loadTimes(long... millis) {

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import dev.tiered.runtime.CachedMethod;
+import dev.tiered.runtime.Health;
 import dev.tiered.runtime.TieredRuntime;
 import dev.tiered.runtime.config.TieredConfig;
 import dev.tiered.testkit.Await;
@@ -49,7 +50,9 @@ class MicrometerMetersTest {
         call(find, () -> "v1", 1L);
         call(find, () -> "v1", 1L);
         call(find, () -> "v1", 1L);
-        long expected = MeterTable.NAMESPACE.stream().mapToInt(f -> f.series().size()).sum() + 4;
+        // the namespace's series, and the runtime's: bus, cut-off, breaker, writes refused, and health by state
+        long expected = MeterTable.NAMESPACE.stream().mapToInt(f -> f.series().size()).sum() + 4
+                + Health.State.values().length;
         // registered on tiered's maintenance thread, one after the other
         Await.until("tiered's meters in the application's registry", Duration.ofSeconds(10),
                 () -> tieredMeters() == expected);

@@ -69,14 +69,19 @@ public final class PrometheusServer implements AutoCloseable {
 
     /** The absolute path of {@code command} on the PATH; fails, naming the package, if there is none. */
     public static String onPath(String command) {
+        return onPath(command, "prometheus");
+    }
+
+    /** The absolute path of {@code command} on the PATH; fails, naming Debian's {@code debianPackage}, if none. */
+    public static String onPath(String command, String debianPackage) {
         for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
             Path candidate = Path.of(dir, command);
             if (Files.isExecutable(candidate)) {
                 return candidate.toString();
             }
         }
-        throw new IllegalStateException(command + " is not on the PATH: install Debian's prometheus package "
-                + "(apt-get install prometheus; .ci/run does)");
+        throw new IllegalStateException(command + " is not on the PATH: install Debian's " + debianPackage
+                + " package (apt-get install " + debianPackage + "; .ci/run does)");
     }
 
     /** Runs {@code command} in {@code dir}, and returns its exit code and output. */

@@ -1,13 +1,17 @@
 package dev.tiered.runtime.observe;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import java.util.function.ToLongFunction;
 
 import org.slf4j.Logger;
@@ -25,8 +29,9 @@ import dev.tiered.runtime.stats.FaultReporter;
 import dev.tiered.runtime.stats.NamespaceStats;
 
 /**
- * Serves {@code GET /metrics} in the Prometheus text format (see {@link #render(TieredRuntime)}) when
- * {@code tiered.metrics.port} is set, with the JDK's HTTP server: its dispatcher thread and one handler thread,
+ * Serves {@code GET /metrics} in the Prometheus text format (see {@link #render(TieredRuntime)}), and a live
+ * dashboard at {@code GET /} (a self-contained page that reads {@code GET /dashboard.json}, from
+ * {@link DashboardHistory}) when {@code tiered.metrics.port} is set, with the JDK's HTTP server: its dispatcher thread and one handler thread,
  * both daemons, so the endpoint never keeps the application's JVM alive. It never throws into the application: a
  * port that cannot be bound, or a runtime image without the {@code jdk.httpserver} module, is one logged line and
  * no endpoint. Thread-safe.
@@ -35,6 +40,7 @@ final class MetricsEndpoint {
     private static final Logger LOG = FaultReporter.LOG;
 
     private final TieredRuntime runtime;
+    private final DashboardHistory history;
     private final String host;
     private final int port;
     private Server server;
@@ -42,6 +48,7 @@ final class MetricsEndpoint {
 
     MetricsEndpoint(TieredRuntime runtime, String host, int port) {
         this.runtime = runtime;
+        this.history = new DashboardHistory(runtime);
         this.host = host;
         this.port = port;
     }
@@ -56,7 +63,10 @@ final class MetricsEndpoint {
         }
         try {
             server = new Server(this, host, port);
-            LOG.info("metrics for Prometheus at http://{}/metrics", hostAndPort(server.address()));
+            runtime.maintenance().scheduleWithFixedDelay(history, 0, DashboardHistory.EVERY_MILLIS,
+                    TimeUnit.MILLISECONDS);
+            String at = hostAndPort(server.address());
+            LOG.info("metrics for Prometheus at http://{}/metrics, a live dashboard at http://{}/", at, at);
         } catch (IOException | RuntimeException e) {
             LOG.warn("no metrics endpoint: cannot listen on {}:{} ({}); set {} to a free port", host, port, e,
                     TieredConfig.METRICS_PORT);
@@ -117,35 +127,57 @@ final class MetricsEndpoint {
 
     private void handle(HttpExchange exchange) throws IOException {
         try {
-            String method = exchange.getRequestMethod();
-            if (!exchange.getRequestURI().getPath().equals("/metrics")) {
-                exchange.sendResponseHeaders(404, -1);
-                return;
-            }
-            if (!method.equals("GET") && !method.equals("HEAD")) {
-                exchange.getResponseHeaders().set("Allow", "GET, HEAD");
-                exchange.sendResponseHeaders(405, -1);
-                return;
-            }
-            byte[] body;
-            try {
-                body = render(runtime).getBytes(StandardCharsets.UTF_8);
-            } catch (RuntimeException e) {
-                runtime.faults().warn("metrics", "cannot render the metrics: " + e, e);
-                exchange.sendResponseHeaders(500, -1);
-                return;
-            }
-            exchange.getResponseHeaders().set("Content-Type", PrometheusText.CONTENT_TYPE);
-            if (method.equals("HEAD")) {
-                exchange.sendResponseHeaders(200, -1);
-                return;
-            }
-            exchange.sendResponseHeaders(200, body.length);
-            try (OutputStream out = exchange.getResponseBody()) {
-                out.write(body);
+            String path = exchange.getRequestURI().getPath();
+            switch (path) {
+                case "/metrics" -> respond(exchange, PrometheusText.CONTENT_TYPE,
+                        () -> render(runtime).getBytes(StandardCharsets.UTF_8));
+                case "/", "/index.html" -> respond(exchange, "text/html; charset=utf-8", MetricsEndpoint::page);
+                case "/dashboard.json" -> respond(exchange, "application/json",
+                        () -> history.json().getBytes(StandardCharsets.UTF_8));
+                default -> exchange.sendResponseHeaders(404, -1);
             }
         } finally {
             exchange.close();
+        }
+    }
+
+    /** Answers a GET (or HEAD) with what {@code body} makes; another method is refused, a failure is a 500. */
+    private void respond(HttpExchange exchange, String contentType, Supplier<byte[]> body) throws IOException {
+        String method = exchange.getRequestMethod();
+        if (!method.equals("GET") && !method.equals("HEAD")) {
+            exchange.getResponseHeaders().set("Allow", "GET, HEAD");
+            exchange.sendResponseHeaders(405, -1);
+            return;
+        }
+        byte[] bytes;
+        try {
+            bytes = body.get();
+        } catch (RuntimeException e) {
+            runtime.faults().warn("metrics", "cannot answer " + exchange.getRequestURI().getPath() + ": " + e, e);
+            exchange.sendResponseHeaders(500, -1);
+            return;
+        }
+        exchange.getResponseHeaders().set("Content-Type", contentType);
+        exchange.getResponseHeaders().set("Cache-Control", "no-store");
+        if (method.equals("HEAD")) {
+            exchange.sendResponseHeaders(200, -1);
+            return;
+        }
+        exchange.sendResponseHeaders(200, bytes.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+
+    /** The dashboard: one self-contained page (its script and styles inline, nothing fetched but its data). */
+    private static byte[] page() {
+        try (InputStream in = MetricsEndpoint.class.getResourceAsStream("dashboard.html")) {
+            if (in == null) {
+                throw new IllegalStateException("dashboard.html is missing from tiered's jar");
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 

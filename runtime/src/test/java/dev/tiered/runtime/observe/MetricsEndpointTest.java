@@ -136,7 +136,25 @@ class MetricsEndpointTest {
             assertTrue(scrape.types.containsKey(family), "no family " + family);
         }
 
-        assertEquals(404, get(address, "/").statusCode());
+        assertEquals(404, get(address, "/nothing-here").statusCode());
+
+        HttpResponse<String> page = get(address, "/");
+        assertEquals(200, page.statusCode());
+        assertEquals("text/html; charset=utf-8", page.headers().firstValue("Content-Type").orElse(""));
+        assertTrue(page.body().contains("fetch('dashboard.json'")
+                && !page.body().matches("(?s).*((src|href)=\"|url\\(|import )(https?:)?//.*"),
+                "self-contained: it fetches its own data and nothing from elsewhere");
+        HttpResponse<String> data = get(address, "/dashboard.json");
+        assertEquals(200, data.statusCode());
+        assertEquals("application/json", data.headers().firstValue("Content-Type").orElse(""));
+        assertTrue(data.body().matches("\\{\"time\":\\d+,\"redis\":\"none\",\"health\":\\{\"state\":\"caching\",.*"
+                + "\"namespaces\":\\[\\{\"name\":\"catalog\",\"health\":\\{\"state\":\"caching\".*\"samples\":\\[\\[.*"),
+                data.body());
+    }
+
+    @Test
+    void jsonStringsOfTheDashboardAreEscapedAlsoForHtml() {
+        assertEquals("\"a\\\"b\\\\c\\nd\\u003c/script\\u003e\"", DashboardHistory.string("a\"b\\c\nd</script>"));
     }
 
     @Test

@@ -140,6 +140,6 @@ class TransformErrorsIT {
     void malformedAndUnknownPropertiesGetOneLineEach() {
         assertOneLine("property tiered.l1.maxEntries = \"ten\" is malformed; accepted: a whole number from 1 to "
                 + Long.MAX_VALUE + ". Using 10000.");
-        assertOneLine("property tiered.redis.timout is unknown and ignored; did you mean tiered.redis.timeout?.");
+        assertOneLine("property tiered.redis.timout is unknown and ignored; did you mean tiered.redis.timeout?");
     }
 }

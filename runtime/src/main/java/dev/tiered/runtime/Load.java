@@ -147,8 +147,15 @@ public final class Load {
         method.stats.loads.increment();
         recordTime();
         Object stored = value == null ? CachedMethod.NULL_RESULT : value;
-        release(stored);
-        method.store(this, value, stored);
+        if (shared != null) {
+            // the caller holds the method's own future, which completed before this ran: a call of the same key it
+            // makes at once must find the entry stored, or this load still in flight, never neither
+            method.store(this, value, stored);
+            release(stored);
+        } else {
+            release(stored); // waiting callers go on at once
+            method.store(this, value, stored);
+        }
     }
 
     /** Reports that the method threw; nothing is stored and waiting callers run the method themselves. */

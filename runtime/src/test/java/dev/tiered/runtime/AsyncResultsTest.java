@@ -51,6 +51,26 @@ class AsyncResultsTest {
         return runtime.register(Specs.of(Fixtures.Catalog.class, "async", "10m", Tier.L1_L2, "catalog"));
     }
 
+    /**
+     * The caller waits on the method's own future, which completes before tiered's callback on it runs: a call it
+     * makes as soon as it has the value finds the entry, or the load still in flight, and never runs the method
+     * again (CachingIT saw it run twice).
+     */
+    @Test
+    void aCallMadeAsSoonAsTheFutureCompletesNeverRunsTheMethodAgain() throws Exception {
+        CachedMethod m = async();
+        for (long id = 0; id < 300; id++) {
+            long key = id;
+            CompletableFuture<?> first = (CompletableFuture<?>) call(m,
+                    () -> CompletableFuture.supplyAsync(() -> "v" + key), key);
+            assertEquals("v" + key, first.join());
+            int before = runs.get();
+            Object second = call(m, () -> CompletableFuture.completedFuture("unexpected"), key);
+            assertEquals("v" + key, ((CompletionStage<?>) second).toCompletableFuture().join());
+            assertEquals(before, runs.get(), "call " + key + " ran the method again");
+        }
+    }
+
     @Test
     void theCompletedValueIsCachedNotTheFuture() throws Exception {
         CachedMethod m = async();

@@ -80,6 +80,16 @@ public final class CachedMethod implements Namespace.Member {
     private final CoarseClock clock;
     /** {@code tiered.provenance}: each call records where it was served from, for {@link CallTrace}. */
     private final boolean provenance;
+    /** {@code tiered.otel.spans}: each call adds an event to the application's current OpenTelemetry span. */
+    private final boolean spans;
+    /** Whether each call is traced: {@link #provenance} or {@link #spans}. */
+    private final boolean traced;
+    /**
+     * The span events of this method, found at its first traced call: {@code null} before, a {@link SpanEvents},
+     * or {@link #NO_SPAN_EVENTS} where the application has no OpenTelemetry API.
+     */
+    private volatile Object spanEvents;
+    private static final Object NO_SPAN_EVENTS = new Object();
     /** The fraction of hits that run the method too, to compare; 0: none. */
     private final double verifyRate;
     /** A fresh L1 hit needs no more than counting: no provenance, no verification, not asynchronous. */
@@ -111,7 +121,9 @@ public final class CachedMethod implements Namespace.Member {
         this.stats.l1HitsBaseline = hits.sum(index); // a reused index: what the method that had it counted
         this.stage = spec.returnType().equals("java.util.concurrent.CompletionStage");
         this.async = stage || spec.returnType().equals("java.util.concurrent.CompletableFuture");
-        this.plainHits = !provenance && verifyRate == 0 && !async;
+        this.spans = shared.config().otelSpans();
+        this.traced = provenance || spans;
+        this.plainHits = !traced && verifyRate == 0 && !async;
         this.name = spec.displayName();
         this.namespace = namespace;
         this.tier = tier;
@@ -263,7 +275,7 @@ public final class CachedMethod implements Namespace.Member {
     private Object notPlain(Object key, Entry e, Namespace ns) {
         if (e != null && e.generation == generation(ns) && clock.read() - e.refreshAt < 0) {
             hits.increment(index);
-            if (provenance) {
+            if (traced) {
                 trace(CallTrace.L1, clock.read() - e.storedAt, namespace.version());
             }
             if (verifyRate > 0 && !async && ThreadLocalRandom.current().nextDouble() < verifyRate) {
@@ -281,7 +293,7 @@ public final class CachedMethod implements Namespace.Member {
                 return refresh(key, e, ns);
             }
             hits.increment(index);
-            if (provenance) {
+            if (traced) {
                 trace(CallTrace.L1, clock.read() - e.storedAt, namespace.version());
             }
             return async ? completed(e.result) : e.result;
@@ -293,7 +305,20 @@ public final class CachedMethod implements Namespace.Member {
     }
 
     private void trace(int source, long ageNanos, long version) {
-        CallTrace.record(namespace.name, name, source, ageNanos, version);
+        if (provenance) {
+            CallTrace.record(namespace.name, name, source, ageNanos, version);
+        }
+        if (spans) {
+            Object events = spanEvents;
+            if (events == null) { // looked up on an application thread, never while its class is being defined
+                SpanEvents found = SpanEvents.of(classLoader(), namespace.name, name);
+                events = found == null ? NO_SPAN_EVENTS : found;
+                spanEvents = events;
+            }
+            if (events != NO_SPAN_EVENTS) {
+                ((SpanEvents) events).record(source);
+            }
+        }
     }
 
     /**
@@ -357,7 +382,7 @@ public final class CachedMethod implements Namespace.Member {
             }
         }
         stats.refreshes.increment();
-        if (provenance) {
+        if (traced) {
             trace(CallTrace.METHOD, 0, load.version);
         }
         return load.start();
@@ -379,7 +404,7 @@ public final class CachedMethod implements Namespace.Member {
     private Object miss(Object key, Namespace ns) {
         if (!ns.enabled() || versions.cutOff() || writtenOnThisThread(ns)) {
             stats.uncached.increment();
-            if (provenance) {
+            if (traced) {
                 trace(CallTrace.UNCACHED, 0, ns.version());
             }
             return null;
@@ -402,7 +427,7 @@ public final class CachedMethod implements Namespace.Member {
                 Object result = current.joined(coalesceMaxWaitNanos, stage);
                 if (result != Load.NO_RESULT) {
                     stats.coalesced.increment();
-                    if (provenance) {
+                    if (traced) {
                         trace(CallTrace.METHOD, 0, current.version);
                     }
                     return result;
@@ -432,7 +457,7 @@ public final class CachedMethod implements Namespace.Member {
                 return async ? completed(fromL2) : fromL2;
             }
         }
-        if (provenance) {
+        if (traced) {
             trace(CallTrace.METHOD, 0, mine.version);
         }
         return mine.start();
@@ -444,7 +469,7 @@ public final class CachedMethod implements Namespace.Member {
         if (result == null) {
             return null;
         }
-        if (provenance) {
+        if (traced) {
             trace(CallTrace.L2, Math.max(0, ttl.toNanos() - TimeUnit.MILLISECONDS.toNanos(read.ttlMillis())),
                     load.version);
         }
@@ -572,7 +597,7 @@ public final class CachedMethod implements Namespace.Member {
     public void fault(Throwable t) {
         stats.faults.increment();
         stats.uncached.increment();
-        if (provenance) {
+        if (traced) {
             trace(CallTrace.UNCACHED, 0, namespace.version());
         }
         faults.warn("fault:" + name, "a call of " + name + " ran uncached after an internal error: " + t, t);

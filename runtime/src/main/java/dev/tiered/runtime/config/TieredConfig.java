@@ -53,6 +53,7 @@ public final class TieredConfig {
     public static final String STALE_IF_ERROR = "tiered.staleIfError";
     public static final String VERIFY_RATE = "tiered.verify.rate";
     public static final String PROVENANCE = "tiered.provenance";
+    public static final String OTEL_SPANS = "tiered.otel.spans";
     public static final String BREAKER_PROBE_INTERVAL = "tiered.breaker.probeInterval";
     public static final String METRICS_PORT = "tiered.metrics.port";
     public static final String METRICS_HOST = "tiered.metrics.host";
@@ -69,10 +70,10 @@ public final class TieredConfig {
 
     static final List<String> KNOWN = List.of(ENABLED, REDIS_URI, REDIS_TIMEOUT, REDIS_CONNECT_TIMEOUT,
             REDIS_POOL_SIZE, REDIS_KEY_PREFIX, REDIS_TRUST_STORE, REDIS_TRUST_STORE_PASSWORD, REDIS_KEY_STORE,
-            REDIS_KEY_STORE_PASSWORD, L1_MAX_ENTRIES, L1_MAX_BYTES, L1_MAX_STALENESS, L2_MAX_VALUE_BYTES, L2_WRITE_BEHIND_BYTES, CACHE_NULLS,
-            COALESCE_MAX_WAIT, CODEC_ALLOW, CODEC, BUS_HEARTBEAT, LOG_LEVEL, REFRESH_AHEAD, STAMPEDE_LEASE,
-            BREAKER_FAILURES, BREAKER_PROBE_INTERVAL, STALE_IF_ERROR, VERIFY_RATE, PROVENANCE, METRICS_PORT, METRICS_HOST,
-            METRICS_LOG_INTERVAL);
+            REDIS_KEY_STORE_PASSWORD, L1_MAX_ENTRIES, L1_MAX_BYTES, L1_MAX_STALENESS, L2_MAX_VALUE_BYTES,
+            L2_WRITE_BEHIND_BYTES, CACHE_NULLS, COALESCE_MAX_WAIT, CODEC_ALLOW, CODEC, BUS_HEARTBEAT, LOG_LEVEL,
+            REFRESH_AHEAD, STAMPEDE_LEASE, BREAKER_FAILURES, BREAKER_PROBE_INTERVAL, STALE_IF_ERROR, VERIFY_RATE,
+            PROVENANCE, OTEL_SPANS, METRICS_PORT, METRICS_HOST, METRICS_LOG_INTERVAL);
 
     /** Namespaces and key prefixes are restricted so that a Redis key can be split back into its parts. */
     static final Pattern NAMESPACE = Pattern.compile("[A-Za-z0-9._$-]{1,200}");
@@ -111,6 +112,7 @@ public final class TieredConfig {
     private final Duration staleIfError;
     private final double verifyRate;
     private final boolean provenance;
+    private final boolean otelSpans;
     private final int metricsPort;
     private final String metricsHost;
     private final Duration metricsLogInterval;
@@ -164,6 +166,7 @@ public final class TieredConfig {
         breakerFailures = (int) r.whole(BREAKER_FAILURES, 5, 1, 1000);
         breakerProbeInterval = r.duration(BREAKER_PROBE_INTERVAL, Duration.ofMillis(500));
         provenance = r.bool(PROVENANCE, false);
+        otelSpans = r.bool(OTEL_SPANS, false);
         verifyRate = r.value(VERIFY_RATE, 0.0, TieredConfig::parseVerifyRate, VERIFY_RATE_FORM, false,
                 "0: no hit is verified");
         staleIfError = r.value(STALE_IF_ERROR, Duration.ZERO, s -> s.equals("0") ? Duration.ZERO : Durations.parse(s),
@@ -391,6 +394,11 @@ public final class TieredConfig {
     /** Whether each call records where it was served from, for the application to ask ({@code Provenance}). */
     public boolean provenance() {
         return provenance;
+    }
+
+    /** {@code tiered.otel.spans}: each cached call adds an event to the application's current OpenTelemetry span. */
+    public boolean otelSpans() {
+        return otelSpans;
     }
 
     /** The fraction of cache hits on which the method also runs, to check that the cached value is still right. */

@@ -35,6 +35,10 @@ public final class Observation implements TieredRuntime.Observer {
     private final MetricsEndpoint metrics;
     /** The application's Micrometer registries, found through the loaders of its cached classes. */
     private final MicrometerMeters micrometer;
+    /** The application's OpenTelemetry, found the same way. */
+    private final OpenTelemetryMeters openTelemetry;
+    /** Whether a retry of {@link #openTelemetry} is scheduled; touched on the maintenance thread only. */
+    private boolean openTelemetryRetrying;
 
     private Observation(TieredRuntime runtime) {
         this.runtime = runtime;
@@ -42,6 +46,7 @@ public final class Observation implements TieredRuntime.Observer {
         this.metrics = config.metricsPort() >= 0
                 ? new MetricsEndpoint(runtime, config.metricsHost(), config.metricsPort()) : null;
         this.micrometer = new MicrometerMeters(runtime);
+        this.openTelemetry = new OpenTelemetryMeters(runtime);
     }
 
     /** Attaches what the configuration asks for to {@code runtime}; returns at once. */
@@ -82,6 +87,26 @@ public final class Observation implements TieredRuntime.Observer {
             });
         }
         micrometer.loaderSeen(method.classLoader());
+        openTelemetry.loaderSeen(method.classLoader());
+        if (!openTelemetryRetrying && openTelemetry.retry()) {
+            openTelemetryRetrying = true;
+            retryOpenTelemetry();
+        }
+    }
+
+    /** Looks again, every little while, at loaders whose OpenTelemetry has no global instance yet. */
+    private void retryOpenTelemetry() {
+        try {
+            runtime.maintenance().schedule(() -> {
+                if (openTelemetry.retry()) {
+                    retryOpenTelemetry();
+                } else {
+                    openTelemetryRetrying = false;
+                }
+            }, OpenTelemetryMeters.RETRY_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException closed) {
+            // the engine closed
+        }
     }
 
     /** Unregisters the MBean of a method that is gone, unless a method of the same name took the name since. */
@@ -132,6 +157,7 @@ public final class Observation implements TieredRuntime.Observer {
             metrics.close();
         }
         micrometer.close();
+        openTelemetry.close();
         MBeanServer server = ManagementFactory.getPlatformMBeanServer();
         for (ObjectName name : mbeans.keySet()) {
             try {

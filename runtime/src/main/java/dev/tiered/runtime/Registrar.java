@@ -12,6 +12,7 @@ import dev.tiered.runtime.config.Durations;
 import dev.tiered.runtime.config.NamespaceSettings;
 import dev.tiered.runtime.config.TieredConfig;
 import dev.tiered.runtime.l2.EntityKey;
+import dev.tiered.runtime.l2.ValueCodec;
 import dev.tiered.runtime.l2.KeyType;
 import dev.tiered.runtime.stats.FaultReporter;
 import dev.tiered.runtime.stats.HitCounter;
@@ -110,6 +111,11 @@ final class Registrar {
         ns.add(method);
         shared.loaders().whenGone(method, new Retirement(ns, method.stats, shared.hits(), method.index(),
                 shared.methodIndexes()));
+        String neverStored = tier == Tier.L1 ? null : ValueCodec.neverStored(spec.returnType());
+        if (neverStored != null) {
+            LOG.warn("{} asks for tier {}, but {}: its results stay in L1 only (NotStored counts them); accepted: "
+                    + "tier = Tier.L1, or a return type L2 takes", name, tier, neverStored);
+        }
         if (spec.batchRead()) {
             int i = spec.cacheKeyParameters().get(0);
             LOG.info("{}: its @CacheKey parameter {} ({}) names many entities, a batch read: its entries are "

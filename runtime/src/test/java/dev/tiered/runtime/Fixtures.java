@@ -37,6 +37,7 @@ public final class Fixtures {
         java.util.concurrent.CompletionStage<Product> stage(long id) { return null; }
         java.util.concurrent.Future<String> future(long id) { return null; }
         Stream<String> stream(long id) { return null; }
+        java.io.File file(long id) { return null; }
     }
 
     private Fixtures() {}

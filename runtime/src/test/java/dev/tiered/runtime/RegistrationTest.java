@@ -17,6 +17,7 @@ import dev.tiered.Tier;
 import dev.tiered.runtime.config.Durations;
 import dev.tiered.runtime.config.TieredConfig;
 import dev.tiered.runtime.l2.KeyType;
+import dev.tiered.testkit.StderrCopy;
 
 /** Every annotation the runtime cannot honour gets one line: the method, the problem, the accepted form. */
 class RegistrationTest {
@@ -77,6 +78,26 @@ class RegistrationTest {
     void anInvalidAnnotationIsRejectedWithOneLine(MethodSpec spec, String expected) {
         RejectedException e = assertThrows(RejectedException.class, () -> runtime.register(spec));
         assertEquals(expected, e.getMessage());
+    }
+
+    /** A return type no L2 encoding takes: one WARN when the method registers, not a surprise at its first miss. */
+    @Test
+    void aReturnTypeThatCanNeverReachL2IsOneWarningAtRegistrationAndCachesInL1() throws Exception {
+        try (StderrCopy log = StderrCopy.start()) {
+            CachedMethod file = runtime.register(Fixtures.spec("file", "10m"));
+            runtime.register(Specs.of(Fixtures.Catalog.class, "file", "10m", Tier.L1, "local"));
+            runtime.register(Fixtures.spec("byCategory", "10m")); // List<String>: L2 takes it
+            runtime.register(Fixtures.spec("maybe", "10m")); // Optional<Product>
+            List<String> warnings = log.lines().stream().filter(l -> l.contains("WARN tiered")).toList();
+            assertEquals(List.of("WARN tiered - " + C + ".file(long) asks for tier L1_L2, but its return type java.io.File is a JDK class that neither "
+                    + "encoding of L2 takes (accepted: values, strings, numbers, java.time, the JDK's lists, sets and "
+                    + "maps, Optional, enums, arrays, and the application's own classes): its results stay in L1 only "
+                    + "(NotStored counts them); accepted: tier = Tier.L1, or a return type L2 takes"),
+                    warnings.stream().map(l -> l.substring(l.indexOf("WARN"))).toList());
+            java.io.File f = new java.io.File("/tmp");
+            assertEquals(f, Fixtures.call(file, () -> f, 1L));
+            assertEquals(f, Fixtures.call(file, () -> new java.io.File("/other"), 1L), "cached in L1");
+        }
     }
 
     @Test

@@ -152,6 +152,36 @@ final class AllowList {
         return null;
     }
 
+    /** JDK interfaces and supertypes whose values may be of a class that L2 takes: nothing to say from the type. */
+    private static final Set<String> OPEN_JDK_TYPES = Set.of("java.lang.Object", "java.lang.Number",
+            "java.lang.CharSequence", "java.lang.Comparable", "java.io.Serializable", "java.lang.Iterable",
+            "java.util.Optional");
+
+    /**
+     * Why a method declared to return the JDK type {@code typeName} can never have a result stored in L2, or
+     * {@code null} if it can (or the type is not the JDK's: its fields decide, value by value). Loads the type, if
+     * at all, from the platform: safe while an application class is being defined.
+     */
+    static String neverStored(String typeName) {
+        if (!typeName.startsWith("java.") && !typeName.startsWith("javax.") || typeName.endsWith("[]")
+                || isJdkAllowed(typeName) || OPEN_JDK_TYPES.contains(typeName)) {
+            return null;
+        }
+        Class<?> c;
+        try {
+            c = Class.forName(typeName, false, ClassLoader.getPlatformClassLoader());
+        } catch (ClassNotFoundException | LinkageError notTheJdks) {
+            return null;
+        }
+        if (c.isEnum() || java.util.Collection.class.isAssignableFrom(c) && c.isInterface()
+                || java.util.Map.class.isAssignableFrom(c) && c.isInterface()) {
+            return null;
+        }
+        return "its return type " + typeName + " is a JDK class that neither encoding of L2 takes (accepted: "
+                + "values, strings, numbers, java.time, the JDK's lists, sets and maps, Optional, enums, arrays, "
+                + "and the application's own classes)";
+    }
+
     static boolean isJdk(Class<?> c) {
         ClassLoader loader = c.getClassLoader();
         return loader == null || loader == ClassLoader.getPlatformClassLoader();

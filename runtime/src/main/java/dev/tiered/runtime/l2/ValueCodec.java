@@ -143,6 +143,14 @@ public final class ValueCodec {
                 fingerprint(generic, allowList), maxBytes, encoding);
     }
 
+    /**
+     * Why a result of a method declared to return {@code returnType} (a name, as in a {@code MethodSpec}) can never
+     * be stored in L2, or {@code null} if some can: for the warning at registration.
+     */
+    public static String neverStored(String returnType) {
+        return AllowList.neverStored(returnType);
+    }
+
     private static Class<?> rawClass(Type type) {
         if (type instanceof Class) {
             return (Class<?>) type;

@@ -69,7 +69,8 @@ class DashboardIT {
             Await.until("the dashboard to chart the agent's calls", WAIT, () -> {
                 app.request("call find 95");
                 Object points = js.executeScript("var l = document.querySelector("
-                        + "'[data-namespace=\"products\"] [data-chart=\"Hit ratio by tier\"] polyline[data-series=\"L1\"]');"
+                        + "'[data-namespace=\"products\"] [data-chart=\"Hit ratio by tier\"] "
+                        + "polyline[data-series=\"L1\"]');"
                         + "return l ? l.getAttribute('points').split(' ').length : 0;");
                 return ((Number) points).intValue() >= 2;
             });

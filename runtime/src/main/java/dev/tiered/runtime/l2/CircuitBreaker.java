@@ -12,10 +12,10 @@ import dev.tiered.runtime.config.Durations;
 /**
  * Keeps calls away from a Redis that keeps failing. Closed, every call goes to Redis; after
  * {@code tiered.breaker.failures} failures in a row (a timeout, a refused or dropped connection, no connection free
- * in the pool within {@code tiered.redis.timeout}, an error reply) it opens, and calls skip Redis at once: a cached
- * call is then served by L1 or runs the method, without waiting on Redis. While open, a probe on tiered's
- * maintenance thread (never an application thread) pings Redis every {@code tiered.breaker.probeInterval}; the
- * first answer closes the breaker. Each change of state is logged once.
+ * in the pool within {@code tiered.redis.timeout}, an error reply other than a refusal of writes, which the write
+ * watch bounds) it opens, and calls skip Redis at once: a cached call is then served by L1 or runs the method,
+ * without waiting on Redis. While open, a probe on tiered's maintenance thread (never an application thread) pings
+ * Redis every {@code tiered.breaker.probeInterval}; the first answer closes the breaker. Each change of state is logged once.
  *
  * <p>Thread-safe; {@link #allows()} is one volatile read.
  */

@@ -75,6 +75,18 @@ public final class L2Errors {
         return null;
     }
 
+    /**
+     * Whether Redis answered with a refusal of writes as such ({@code OOM} under {@code maxmemory},
+     * {@code NOREPLICAS}, {@code MISCONF}, an ACL without the command): it is up and serves reads, so the breaker
+     * does not count it, and {@code WriteWatch} bounds what it means for staleness.
+     */
+    public static boolean writeRefused(Throwable e) {
+        String reply = refusal(e);
+        return reply != null && (reply.startsWith("OOM") || reply.startsWith("NOREPLICAS")
+                || reply.startsWith("MISCONF") || reply.startsWith("NOPERM") || reply.contains("can't run this command")
+                || reply.contains("no permissions"));
+    }
+
     /** Whether Redis failed by not answering in time: a socket timeout, or no pooled connection within the wait. */
     public static boolean timedOut(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {

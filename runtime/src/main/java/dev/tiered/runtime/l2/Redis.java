@@ -710,7 +710,11 @@ public final class Redis implements AutoCloseable {
             if (c != null && (e instanceof JedisConnectionException || e instanceof JedisMovedDataException)) {
                 c.refreshSoon(); // a master down, or slots moved (a failover): the table is out of date
             }
-            breaker.failed(e);
+            if (L2Errors.writeRefused(e)) {
+                breaker.succeeded(); // Redis answered: it refuses writes, which the write watch bounds, and reads on
+            } else {
+                breaker.failed(e);
+            }
             throw e;
         }
     }

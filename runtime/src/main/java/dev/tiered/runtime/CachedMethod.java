@@ -585,6 +585,11 @@ public final class CachedMethod implements Namespace.Member {
         return l1Store.weightedBytes();
     }
 
+    /** Under {@code tiered.l1.budget}: this method's share of it, the most estimated bytes its L1 keeps now. */
+    void l1MaximumBytes(long bytes) {
+        l1Store.maximumWeight(bytes);
+    }
+
     /** Waits until this runtime's results queued for L2 are written; {@code false} if that took too long. */
     boolean awaitL2Writes(Duration timeout) throws InterruptedException {
         return l2Store == null || l2Store.awaitWrites(timeout);

@@ -106,12 +106,22 @@ final class Registrar {
         long maxBytes = overrides.l1MaxBytes() != null ? overrides.l1MaxBytes() : config.l1MaxBytes();
         Namespace ns = shared.versions().namespace(nsName);
         double verifyRate = overrides.verifyRate() != null ? overrides.verifyRate() : config.verifyRate();
+        L1Budget budget = shared.budget();
+        if (budget != null) { // bounded by bytes, by its share of the budget: the entry bound is no more
+            maxEntries = Integer.MAX_VALUE;
+            maxBytes = budget.initialShare();
+        }
         CachedMethod method = new CachedMethod(shared, spec, ns, tier, ttl, l1Ttl, cacheNulls, maxEntries, maxBytes,
                 verifyRate);
         ns.add(method);
+        if (budget != null) {
+            budget.add(method);
+        }
         shared.loaders().whenGone(method, new Retirement(ns, method.stats, shared.hits(), method.index(),
                 shared.methodIndexes()));
-        String neverStored = tier == Tier.L1 ? null : ValueCodec.neverStored(spec.returnType());
+        // a future's value is what is stored, and its type is not in the spec: it is judged value by value
+        String neverStored = tier == Tier.L1 || shared.l2() == null || spec.returnType().startsWith(
+                "java.util.concurrent.Completi") ? null : ValueCodec.neverStored(spec.returnType());
         if (neverStored != null) {
             LOG.warn("{} asks for tier {}, but {}: its results stay in L1 only (NotStored counts them); accepted: "
                     + "tier = Tier.L1, or a return type L2 takes", name, tier, neverStored);

@@ -64,6 +64,8 @@ public final class TieredRuntime implements AutoCloseable {
     private final L2 l2;
     private final Versions versions;
     private final Registrar registrar;
+    /** {@code tiered.l1.budget}, or {@code null} without one. */
+    private final L1Budget budget;
     private final Operations operations;
     private final HealthWatch healthWatch = new HealthWatch(this);
     /** Sends the bumps still waiting for Redis when the JVM exits; {@code null} without Redis. */
@@ -102,8 +104,13 @@ public final class TieredRuntime implements AutoCloseable {
         if (l2 != null) {
             LOG.info("L2 and invalidations through {} ({})", config.redis(), config.summary());
         }
+        budget = config.l1Budget() > 0 ? new L1Budget(config.l1Budget()) : null;
+        if (budget != null) {
+            maintenance.scheduleWithFixedDelay(budget::rebalance, L1Budget.REBALANCE_MILLIS, L1Budget.REBALANCE_MILLIS,
+                    TimeUnit.MILLISECONDS);
+        }
         registrar = new Registrar(new Shared(config, versions, l2, clock, new HitCounter(), faults,
-                new MethodIndexes(), loaders));
+                new MethodIndexes(), loaders, budget));
         operations = new Operations(versions);
         MethodL1.warmUp(clock);
         HitCounter.warmUp();
@@ -323,6 +330,21 @@ public final class TieredRuntime implements AutoCloseable {
                     + "methods use L1 only", "L2 is used again once a read of its version succeeds, at its next call");
         }
         return jvm;
+    }
+
+    /** The L1 budget, or {@code null} without {@code tiered.l1.budget}: for tests. */
+    L1Budget budget() {
+        return budget;
+    }
+
+    /** {@code tiered.l1.budget} in bytes, 0 without one. */
+    public long l1Budget() {
+        return budget == null ? 0 : budget.budget();
+    }
+
+    /** The estimated bytes the cached methods' L1 holds under {@code tiered.l1.budget}; 0 without one. */
+    public long l1BudgetUsed() {
+        return budget == null ? 0 : budget.used();
     }
 
     /** When the JVM's current health state began, in milliseconds since the epoch. */

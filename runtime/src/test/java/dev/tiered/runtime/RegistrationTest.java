@@ -83,12 +83,16 @@ class RegistrationTest {
     /** A return type no L2 encoding takes: one WARN when the method registers, not a surprise at its first miss. */
     @Test
     void aReturnTypeThatCanNeverReachL2IsOneWarningAtRegistrationAndCachesInL1() throws Exception {
-        try (StderrCopy log = StderrCopy.start()) {
+        // with a Redis (never reached here: L2 is configured, which is what matters), and futures judged by value
+        try (StderrCopy log = StderrCopy.start(); TieredRuntime runtime = TieredRuntime.start(TieredConfig.from(
+                Map.of("tiered.redis.uri", "redis://127.0.0.1:" + dev.tiered.testkit.RedisServer.freePort()),
+                Map.of()))) {
+            runtime.register(Fixtures.spec("async", "10m"));
             CachedMethod file = runtime.register(Fixtures.spec("file", "10m"));
             runtime.register(Specs.of(Fixtures.Catalog.class, "file", "10m", Tier.L1, "local"));
             runtime.register(Fixtures.spec("byCategory", "10m")); // List<String>: L2 takes it
             runtime.register(Fixtures.spec("maybe", "10m")); // Optional<Product>
-            List<String> warnings = log.lines().stream().filter(l -> l.contains("WARN tiered")).toList();
+            List<String> warnings = log.lines().stream().filter(l -> l.contains("asks for tier")).toList();
             assertEquals(List.of("WARN tiered - " + C + ".file(long) asks for tier L1_L2, but its return type java.io.File is a JDK class that neither "
                     + "encoding of L2 takes (accepted: values, strings, numbers, java.time, the JDK's lists, sets and "
                     + "maps, Optional, enums, arrays, and the application's own classes): its results stay in L1 only "

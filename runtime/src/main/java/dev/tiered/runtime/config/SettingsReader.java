@@ -88,6 +88,14 @@ final class SettingsReader {
         return raw == null ? null : raw[1].toCharArray();
     }
 
+    /** Reports {@code property} as ignored, if it is set, because {@code other}, which is set, replaces it. */
+    void ignoredUnder(String property, String other) {
+        String[] raw = raw(property);
+        if (raw != null) {
+            problems.add(raw[0] + " is ignored under " + other + ", which bounds every method's L1 together.");
+        }
+    }
+
     /** Reports {@code property} as ignored, if it is set, because it serves only {@code needed}, not set. */
     void ignoredWithout(String property, String needed) {
         String[] raw = raw(property);

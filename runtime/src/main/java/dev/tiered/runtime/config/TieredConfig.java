@@ -38,6 +38,7 @@ public final class TieredConfig {
     public static final String REDIS_KEY_STORE_PASSWORD = "tiered.redis.keyStorePassword";
     public static final String L1_MAX_ENTRIES = "tiered.l1.maxEntries";
     public static final String L1_MAX_BYTES = "tiered.l1.maxBytes";
+    public static final String L1_BUDGET = "tiered.l1.budget";
     public static final String L1_MAX_STALENESS = "tiered.l1.maxStaleness";
     public static final String L2_MAX_VALUE_BYTES = "tiered.l2.maxValueBytes";
     public static final String L2_WRITE_BEHIND_BYTES = "tiered.l2.writeBehindBytes";
@@ -70,7 +71,7 @@ public final class TieredConfig {
 
     static final List<String> KNOWN = List.of(ENABLED, REDIS_URI, REDIS_TIMEOUT, REDIS_CONNECT_TIMEOUT,
             REDIS_POOL_SIZE, REDIS_KEY_PREFIX, REDIS_TRUST_STORE, REDIS_TRUST_STORE_PASSWORD, REDIS_KEY_STORE,
-            REDIS_KEY_STORE_PASSWORD, L1_MAX_ENTRIES, L1_MAX_BYTES, L1_MAX_STALENESS, L2_MAX_VALUE_BYTES,
+            REDIS_KEY_STORE_PASSWORD, L1_MAX_ENTRIES, L1_MAX_BYTES, L1_BUDGET, L1_MAX_STALENESS, L2_MAX_VALUE_BYTES,
             L2_WRITE_BEHIND_BYTES, CACHE_NULLS, COALESCE_MAX_WAIT, CODEC_ALLOW, CODEC, BUS_HEARTBEAT, LOG_LEVEL,
             REFRESH_AHEAD, STAMPEDE_LEASE, BREAKER_FAILURES, BREAKER_PROBE_INTERVAL, STALE_IF_ERROR, VERIFY_RATE,
             PROVENANCE, OTEL_SPANS, METRICS_PORT, METRICS_HOST, METRICS_LOG_INTERVAL);
@@ -96,6 +97,7 @@ public final class TieredConfig {
     private final String keyPrefix;
     private final long l1MaxEntries;
     private final long l1MaxBytes;
+    private final long l1Budget;
     private final Duration l1MaxStaleness;
     private final int l2MaxValueBytes;
     private final long l2WriteBehindBytes;
@@ -138,6 +140,12 @@ public final class TieredConfig {
         l1MaxEntries = r.whole(L1_MAX_ENTRIES, 10_000, 1, Long.MAX_VALUE);
         l1MaxBytes = r.value(L1_MAX_BYTES, 0L, v -> Bytes.parse(v, 0, Long.MAX_VALUE), Bytes.form(0, Long.MAX_VALUE),
                 false, "none: each method's L1 is bounded by entries only");
+        l1Budget = r.value(L1_BUDGET, 0L, TieredConfig::parseBudget, L1_BUDGET_FORM, false,
+                "none: each method's L1 is bounded on its own");
+        if (l1Budget > 0) {
+            r.ignoredUnder(L1_MAX_ENTRIES, L1_BUDGET);
+            r.ignoredUnder(L1_MAX_BYTES, L1_BUDGET);
+        }
         l1MaxStaleness = r.duration(L1_MAX_STALENESS, Duration.ofSeconds(10));
         l2MaxValueBytes = (int) r.bytes(L2_MAX_VALUE_BYTES, 1 << 20, 64, 512L << 20);
         l2WriteBehindBytes = r.bytes(L2_WRITE_BEHIND_BYTES, 16L << 20, 0, 1L << 40);
@@ -302,6 +310,25 @@ public final class TieredConfig {
     }
 
     /**
+     * {@code tiered.l1.budget}: the estimated bytes that all cached methods' L1 share, by value; 0 without one (each
+     * method bounded by {@code tiered.l1.maxEntries} or {@code tiered.l1.maxBytes}).
+     */
+    public long l1Budget() {
+        return l1Budget;
+    }
+
+    static final String L1_BUDGET_FORM = "a number of bytes with a unit (\"256MB\", \"1GB\", at least 1MB), or a "
+            + "percentage of the maximum heap from 1% to 90% (\"10%\")";
+
+    private static long parseBudget(String text) {
+        if (text.endsWith("%")) {
+            long percent = SettingsReader.parseWhole(text.substring(0, text.length() - 1).trim(), 1, 90);
+            return Runtime.getRuntime().maxMemory() / 100 * percent;
+        }
+        return Bytes.parse(text, 1L << 20, Long.MAX_VALUE);
+    }
+
+    /**
      * How long after the invalidation bus was last known healthy L1 entries (and L2 reads under the last known
      * version) may still be served; after that, calls run uncached until the bus is back.
      */
@@ -443,7 +470,8 @@ public final class TieredConfig {
         return "redis=" + (redis == null ? "none (L1 only)" : redis)
                 + (redisTls.configured() && redis != null && redis.tls() ? ", " + redisTls : "")
                 + ", keyPrefix=" + keyPrefix
-                + ", l1.maxEntries=" + l1MaxEntries + (l1MaxBytes > 0 ? ", l1.maxBytes=" + Bytes.format(l1MaxBytes) : "")
+                + (l1Budget > 0 ? ", l1.budget=" + Bytes.format(l1Budget) : ", l1.maxEntries=" + l1MaxEntries
+                        + (l1MaxBytes > 0 ? ", l1.maxBytes=" + Bytes.format(l1MaxBytes) : ""))
                 + ", l1.maxStaleness=" + Durations.format(l1MaxStaleness)
                 + ", redis.timeout=" + Durations.format(redisTimeout) + ", cacheNulls=" + cacheNulls
                 + (namespaces.isEmpty() && namespacesFromEnv.isEmpty() ? ""

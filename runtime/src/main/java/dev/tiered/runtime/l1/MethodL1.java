@@ -113,6 +113,18 @@ public final class MethodL1 {
         return refreshAhead >= 1 ? Long.MAX_VALUE / 4 : (long) (lifetime.toNanos() * refreshAhead);
     }
 
+    /**
+     * Sets the most estimated bytes kept, for a cache built with a byte bound: entries beyond it are evicted by
+     * Caffeine's policy as writes drain (at once if the cache is idle: this call drains it).
+     */
+    public void maximumWeight(long bytes) {
+        store.policy().eviction().ifPresent(e -> {
+            if (e.isWeighted()) {
+                e.setMaximum(bytes);
+            }
+        });
+    }
+
     /** The cache itself, for lookups. */
     public Cache<Object, Entry> store() {
         return store;

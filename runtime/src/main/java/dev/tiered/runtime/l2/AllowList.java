@@ -155,7 +155,7 @@ final class AllowList {
     /** JDK interfaces and supertypes whose values may be of a class that L2 takes: nothing to say from the type. */
     private static final Set<String> OPEN_JDK_TYPES = Set.of("java.lang.Object", "java.lang.Number",
             "java.lang.CharSequence", "java.lang.Comparable", "java.io.Serializable", "java.lang.Iterable",
-            "java.util.Optional");
+            "java.util.Optional", "java.util.concurrent.CompletableFuture", "java.util.concurrent.CompletionStage");
 
     /**
      * Why a method declared to return the JDK type {@code typeName} can never have a result stored in L2, or

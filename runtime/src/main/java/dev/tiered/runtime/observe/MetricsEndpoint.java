@@ -267,6 +267,10 @@ final class MetricsEndpoint {
         t.family("tiered_bus_messages_rejected_total", "counter", "Messages on the invalidation channel that no "
                 + "tiered JVM sends, ignored.").sample("tiered_bus_messages_rejected_total",
                 runtime.rejectedBusMessages());
+        t.family("tiered_l1_budget_bytes", "gauge", "tiered.l1.budget: the estimated bytes every cached method's "
+                + "L1 shares; 0 without one.").sample("tiered_l1_budget_bytes", runtime.l1Budget());
+        t.family("tiered_l1_budget_used_bytes", "gauge", "The estimated bytes L1 holds under tiered.l1.budget; 0 "
+                + "without one.").sample("tiered_l1_budget_used_bytes", runtime.l1BudgetUsed());
         t.family("tiered_class_loaders", "gauge", "Application class loaders tiered holds state for now.")
                 .sample("tiered_class_loaders", runtime.classLoaders().live());
         t.family("tiered_class_loaders_released_total", "counter", "Application class loaders collected (a "

@@ -42,6 +42,16 @@ final class RuntimeView implements TieredMXBean {
     }
 
     @Override
+    public long getL1Budget() {
+        return runtime.l1Budget();
+    }
+
+    @Override
+    public long getL1BudgetUsed() {
+        return runtime.l1BudgetUsed();
+    }
+
+    @Override
     public boolean isBusConnected() {
         return runtime.busConnected();
     }

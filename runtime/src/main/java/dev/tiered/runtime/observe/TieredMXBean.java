@@ -17,6 +17,12 @@ public interface TieredMXBean {
     /** When the JVM's health state began, ISO-8601 in UTC. */
     String getHealthSince();
 
+    /** {@code tiered.l1.budget} in bytes: what every cached method's L1 shares; 0 without one. */
+    long getL1Budget();
+
+    /** The estimated bytes that L1 holds under {@code tiered.l1.budget}, all methods; 0 without one. */
+    long getL1BudgetUsed();
+
     /** Whether the invalidation bus is subscribed. */
     boolean isBusConnected();
 

@@ -1,0 +1,160 @@
+package dev.tiered.runtime;
+
+import java.lang.ref.WeakReference;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One L1 budget for the whole JVM ({@code tiered.l1.budget}), shared by every cached method by the value of its
+ * entries. Each method keeps its own Caffeine cache, bounded by estimated bytes (its W-TinyLFU policy chooses what
+ * to evict within it); this class only moves the bounds. Every {@link #REBALANCE_MILLIS}, on tiered's maintenance
+ * thread, it measures what each method's L1 is worth: the calls that found or wanted an entry per second (hits and
+ * misses), times what a miss costs (the method's mean load time) — the load time per second that L1 saves or could
+ * save. A method's share is a floor ({@link #FLOOR_FRACTION} of the budget split evenly) plus the rest in proportion
+ * to that worth, smoothed over windows ({@link #SMOOTHING}) so that a burst does not evict a steady method. The
+ * shares always sum to the budget; a method whose calls stop gives its share away within about ten windows, a newly
+ * busy one takes it as fast. Nothing here runs on an application thread: the hit path is untouched.
+ *
+ * <p>Caffeine keeps each cache within its bound as writes drain, so the bytes held exceed the budget only by what is
+ * being written at that moment (tested under concurrent writes: {@code L1BudgetTest}).
+ */
+final class L1Budget {
+    static final long REBALANCE_MILLIS = 5_000;
+    /** The part of the budget reserved as floors, so that a method without calls yet can start caching. */
+    static final double FLOOR_FRACTION = 0.2;
+    /** The weight of the newest window in a method's smoothed worth. */
+    static final double SMOOTHING = 0.3;
+
+    private final long budget;
+    /** Methods under the budget, weakly: each goes with its class loader. Touched under this object's lock. */
+    private final List<Member> members = new ArrayList<>();
+
+    /** What the budget knows of one method between rebalances. */
+    private static final class Member {
+        final WeakReference<CachedMethod> method;
+        long calls;
+        long misses;
+        long loadNanos;
+        long atNanos = System.nanoTime();
+        /** Nanoseconds of load time per second that this method's L1 saves or could save, smoothed. */
+        double worth;
+        long share;
+
+        Member(CachedMethod m) {
+            this.method = new WeakReference<>(m);
+            this.calls = calls(m);
+            this.misses = misses(m);
+            this.loadNanos = m.stats.loadNanos.sum();
+        }
+    }
+
+    /** The calls that found or wanted an L1 entry: hits of both tiers and misses. */
+    private static long calls(CachedMethod m) {
+        return m.l1Hits() + m.stats.l2Hits.sum() + misses(m);
+    }
+
+    private static long misses(CachedMethod m) {
+        return m.stats.loads.sum() + m.stats.loadFailures.sum();
+    }
+
+    L1Budget(long budget) {
+        this.budget = budget;
+    }
+
+    long budget() {
+        return budget;
+    }
+
+    /** The share a new method starts with, until the next rebalance: an even part of the floors. */
+    synchronized long initialShare() {
+        return Math.max(1, (long) (budget * FLOOR_FRACTION / (members.size() + 1)));
+    }
+
+    /** Puts a method under the budget, and rebalances at once. */
+    synchronized void add(CachedMethod m) {
+        members.add(new Member(m));
+        rebalance();
+    }
+
+    /** Measures every method's worth over the window since the last call, and sets each one's bound. */
+    synchronized void rebalance() {
+        long now = System.nanoTime();
+        List<Member> alive = new ArrayList<>();
+        List<CachedMethod> methods = new ArrayList<>();
+        List<Member> kept = new ArrayList<>();
+        for (Member member : members) {
+            CachedMethod m = member.method.get();
+            if (m == null) {
+                continue;
+            }
+            kept.add(member);
+            if (m.tier() != dev.tiered.Tier.L2) { // a method without L1 (now) holds no share
+                alive.add(member);
+                methods.add(m);
+            } else {
+                member.share = 0;
+            }
+        }
+        members.retainAll(kept);
+        if (alive.isEmpty()) {
+            return;
+        }
+        double total = 0;
+        for (int i = 0; i < alive.size(); i++) {
+            Member member = alive.get(i);
+            CachedMethod m = methods.get(i);
+            long calls = calls(m);
+            long misses = misses(m);
+            long loadNanos = m.stats.loadNanos.sum();
+            double seconds = Math.max(1e-3, (now - member.atNanos) / 1e9);
+            long windowMisses = Math.max(0, misses - member.misses);
+            double meanLoad = windowMisses > 0 ? Math.max(0, loadNanos - member.loadNanos) / (double) windowMisses
+                    : misses > 0 ? loadNanos / (double) misses : 0;
+            double worth = Math.max(0, calls - member.calls) / seconds * meanLoad;
+            member.worth = member.worth == 0 && member.share == 0 ? worth
+                    : SMOOTHING * worth + (1 - SMOOTHING) * member.worth;
+            member.calls = calls;
+            member.misses = misses;
+            member.loadNanos = loadNanos;
+            member.atNanos = now;
+            total += member.worth;
+        }
+        long floor = (long) (budget * FLOOR_FRACTION / alive.size());
+        long rest = budget - floor * alive.size();
+        long given = 0;
+        for (int i = 0; i < alive.size(); i++) {
+            Member member = alive.get(i);
+            long share = floor + (long) (total > 0 ? rest * (member.worth / total) : rest / (double) alive.size());
+            if (i == alive.size() - 1) {
+                share = budget - given; // the last takes what rounding left: the shares sum to the budget
+            }
+            member.share = Math.max(1, share);
+            given += member.share;
+            methods.get(i).l1MaximumBytes(member.share);
+        }
+    }
+
+    /** Each method's current share, for views and tests: method names and bytes, in the order they came. */
+    synchronized List<Object[]> shares() {
+        List<Object[]> out = new ArrayList<>();
+        for (Member member : members) {
+            CachedMethod m = member.method.get();
+            if (m != null) {
+                out.add(new Object[] {m.name(), member.share, member.worth});
+            }
+        }
+        return out;
+    }
+
+    /** The estimated bytes L1 holds now under the budget, all methods. */
+    synchronized long used() {
+        long used = 0;
+        for (Member member : members) {
+            CachedMethod m = member.method.get();
+            if (m != null) {
+                used += Math.max(0, m.l1WeightedBytes());
+            }
+        }
+        return used;
+    }
+}

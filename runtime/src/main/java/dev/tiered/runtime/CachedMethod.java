@@ -585,6 +585,11 @@ public final class CachedMethod implements Namespace.Member {
         return l1Store.weightedBytes();
     }
 
+    /** Whether a call that L1 does not serve goes to Redis first (the tier has L2, and there is a Redis). */
+    boolean usesL2() {
+        return l2 != null;
+    }
+
     /** Under {@code tiered.l1.budget}: this method's share of it, the most estimated bytes its L1 keeps now. */
     void l1MaximumBytes(long bytes) {
         l1Store.maximumWeight(bytes);

@@ -3,6 +3,7 @@ package dev.tiered.runtime;
 import java.lang.ref.WeakReference;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * One L1 budget for the whole JVM ({@code tiered.l1.budget}), shared by every cached method by the value of its
@@ -15,6 +16,12 @@ import java.util.List;
  * shares always sum to the budget; a method whose calls stop gives its share away within about ten windows, a newly
  * busy one takes it as fast. Nothing here runs on an application thread: the hit path is untouched.
  *
+ * <p>Where L2 would serve a call that L1 does not, an L1 hit saves only the L2 read, not the load: a cheap L2 (its
+ * measured read time low against the load time) makes that method's L1 worth less, and its share smaller.
+ *
+ * <p>Under heap pressure ({@link HeapPressure}) the budget shrinks to {@link #PRESSURE_FRACTION} of itself until the
+ * pressure ends.
+ *
  * <p>Caffeine keeps each cache within its bound as writes drain, so the bytes held exceed the budget only by what is
  * being written at that moment (tested under concurrent writes: {@code L1BudgetTest}).
  */
@@ -26,6 +33,9 @@ final class L1Budget {
     static final double SMOOTHING = 0.3;
 
     private final long budget;
+    /** The budget in effect: {@link #budget}, or {@link #PRESSURE_FRACTION} of it while the heap is under pressure. */
+    private long effective;
+    private final LongAdder pressureEpisodes = new LongAdder();
     /** Methods under the budget, weakly: each goes with its class loader. Touched under this object's lock. */
     private final List<Member> members = new ArrayList<>();
 
@@ -57,17 +67,48 @@ final class L1Budget {
         return m.stats.loads.sum() + m.stats.loadFailures.sum();
     }
 
+    /** Under heap pressure, the budget shrinks to this fraction of itself. */
+    static final double PRESSURE_FRACTION = 0.25;
+
     L1Budget(long budget) {
         this.budget = budget;
+        this.effective = budget;
     }
 
     long budget() {
         return budget;
     }
 
+    /** The budget in effect now: smaller while the heap is under pressure. */
+    synchronized long effective() {
+        return effective;
+    }
+
+    /** Times the heap came under pressure and L1 shrank for it, since start-up. */
+    long pressureEpisodes() {
+        return pressureEpisodes.sum();
+    }
+
+    /**
+     * The heap is ({@code true}) or is no longer under pressure: L1 shrinks to {@link #PRESSURE_FRACTION} of the
+     * budget at once (Caffeine evicts as the bounds drop), or grows back to it. Whether anything changed.
+     */
+    synchronized boolean pressure(boolean on) {
+        long target = on ? Math.max(1, (long) (budget * PRESSURE_FRACTION)) : budget;
+        if (target == effective) {
+            return false;
+        }
+        effective = target;
+        if (on) {
+            pressureEpisodes.increment();
+        }
+        rebalance();
+        return true;
+    }
+
     /** The share a new method starts with, until the next rebalance: an even part of the floors. */
     synchronized long initialShare() {
-        return Math.max(1, (long) (budget * FLOOR_FRACTION / (members.size() + 1)));
+        return Math.max(1, (long) (effective * FLOOR_FRACTION / (members.size() + 1)));
     }
 
     /** Puts a method under the budget, and rebalances at once. */
@@ -110,7 +151,11 @@ final class L1Budget {
             long windowMisses = Math.max(0, misses - member.misses);
             double meanLoad = windowMisses > 0 ? Math.max(0, loadNanos - member.loadNanos) / (double) windowMisses
                     : misses > 0 ? loadNanos / (double) misses : 0;
-            double worth = Math.max(0, calls - member.calls) / seconds * meanLoad;
+            // what an L1 hit saves: the load, or, where L2 would serve the call otherwise, the cheaper L2 read
+            long l2Reads = m.stats.l2Times.count();
+            double saved = m.usesL2() && l2Reads > 0 ? Math.min(meanLoad, m.stats.l2Times.sum() / (double) l2Reads)
+                    : meanLoad;
+            double worth = Math.max(0, calls - member.calls) / seconds * saved;
             member.worth = member.worth == 0 && member.share == 0 ? worth
                     : SMOOTHING * worth + (1 - SMOOTHING) * member.worth;
             member.calls = calls;
@@ -119,6 +164,7 @@ final class L1Budget {
             member.atNanos = now;
             total += member.worth;
         }
+        long budget = effective;
         long floor = (long) (budget * FLOOR_FRACTION / alive.size());
         long rest = budget - floor * alive.size();
         long given = 0;

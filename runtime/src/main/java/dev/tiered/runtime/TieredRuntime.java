@@ -66,6 +66,8 @@ public final class TieredRuntime implements AutoCloseable {
     private final Registrar registrar;
     /** {@code tiered.l1.budget}, or {@code null} without one. */
     private final L1Budget budget;
+    /** What shrinks the budget when the heap is nearly full; {@code null} without a budget. */
+    private final HeapPressure heapPressure;
     private final Operations operations;
     private final HealthWatch healthWatch = new HealthWatch(this);
     /** Sends the bumps still waiting for Redis when the JVM exits; {@code null} without Redis. */
@@ -105,9 +107,12 @@ public final class TieredRuntime implements AutoCloseable {
             LOG.info("L2 and invalidations through {} ({})", config.redis(), config.summary());
         }
         budget = config.l1Budget() > 0 ? new L1Budget(config.l1Budget()) : null;
+        heapPressure = budget == null ? null : new HeapPressure(budget, maintenance);
         if (budget != null) {
-            maintenance.scheduleWithFixedDelay(budget::rebalance, L1Budget.REBALANCE_MILLIS, L1Budget.REBALANCE_MILLIS,
-                    TimeUnit.MILLISECONDS);
+            maintenance.scheduleWithFixedDelay(() -> {
+                heapPressure.check();
+                budget.rebalance();
+            }, L1Budget.REBALANCE_MILLIS, L1Budget.REBALANCE_MILLIS, TimeUnit.MILLISECONDS);
         }
         registrar = new Registrar(new Shared(config, versions, l2, clock, new HitCounter(), faults,
                 new MethodIndexes(), loaders, budget));
@@ -337,9 +342,24 @@ public final class TieredRuntime implements AutoCloseable {
         return budget;
     }
 
-    /** {@code tiered.l1.budget} in bytes, 0 without one. */
+    /** {@code tiered.l1.budget} in bytes as in effect now (smaller under heap pressure), 0 without one. */
     public long l1Budget() {
-        return budget == null ? 0 : budget.budget();
+        return budget == null ? 0 : budget.effective();
+    }
+
+    /** Whether L1 is shrunk for heap pressure now. */
+    public boolean l1HeapPressure() {
+        return heapPressure != null && heapPressure.under();
+    }
+
+    /** Times L1 shrank for heap pressure since start-up. */
+    public long l1PressureEpisodes() {
+        return budget == null ? 0 : budget.pressureEpisodes();
+    }
+
+    /** The shrinker, or {@code null} without a budget: for tests. */
+    HeapPressure heapPressure() {
+        return heapPressure;
     }
 
     /** The estimated bytes the cached methods' L1 holds under {@code tiered.l1.budget}; 0 without one. */
@@ -428,6 +448,9 @@ public final class TieredRuntime implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         observers.forEach(Observer::close);
+        if (heapPressure != null) {
+            heapPressure.close();
+        }
         clock.close();
         if (l2 != null) {
             l2.close();

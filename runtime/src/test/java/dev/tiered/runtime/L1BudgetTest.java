@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 
 import dev.tiered.Tier;
 import dev.tiered.runtime.config.TieredConfig;
+import dev.tiered.testkit.Await;
 
 /**
  * {@code tiered.l1.budget}: one budget for every method's L1, shared by what each saves. The shares sum to the
@@ -90,6 +91,78 @@ class L1BudgetTest {
                 "the newly busy method took the share: " + after + ", before " + s);
         assertTrue(after.get("find") < floor * 2, "the quiet method gave its share away, down to near its floor: "
                 + after);
+    }
+
+    /**
+     * A real garbage collection leaving the old generation above the threshold (set here at a few bytes, where the
+     * runtime sets 85%): the JVM notifies, the budget shrinks to a quarter and L1 with it; once the heap is below the
+     * lower threshold (here 99.9%), it grows back.
+     */
+    @Test
+    void aGarbageCollectionThatLeavesTheHeapNearlyFullShrinksL1UntilThePressureEnds() throws Exception {
+        CachedMethod find = method("find", "a");
+        String value = "x".repeat(1000);
+        for (long key = 0; key < 3000; key++) {
+            long k = key;
+            call(find, () -> value + k, key);
+        }
+        long before = find.l1WeightedBytes();
+        assertTrue(before > BUDGET / 2, "L1 filled: " + before);
+        runtime.heapPressure().close(); // its 85% threshold: the test's own follows
+        HeapPressure pressure = new HeapPressure(runtime.budget(), Runnable::run, 1e-9, 0.999);
+        try (dev.tiered.testkit.StderrCopy log = dev.tiered.testkit.StderrCopy.start()) {
+            Await.until("a collection to cross the threshold", java.time.Duration.ofSeconds(20), () -> {
+                System.gc();
+                return pressure.under();
+            });
+            pressure.close(); // no more notifications (each collection above the threshold sends one): no race
+            assertEquals(BUDGET / 4, runtime.l1Budget(), "a quarter of the budget");
+            assertEquals(BUDGET / 4, shares().values().stream().mapToLong(Long::longValue).sum());
+            assertTrue(find.l1WeightedBytes() <= BUDGET / 4, "L1 shrank at once: " + find.l1WeightedBytes());
+            assertEquals(1, runtime.budget().pressureEpisodes(), "one episode, however many collections");
+            pressure.check(); // the heap is below 99.9% of its maximum after collections
+            assertEquals(BUDGET, runtime.l1Budget(), "grown back");
+            assertTrue(log.lines().stream().anyMatch(l -> l.contains("WARN tiered - heap pressure: ")
+                    && l.contains("the L1 budget shrinks to " + BUDGET / 4 + " bytes")), log.text());
+            assertTrue(log.lines().stream().anyMatch(l -> l.contains("INFO tiered - heap pressure ended")),
+                    log.text());
+        } finally {
+            pressure.close();
+        }
+    }
+
+    /**
+     * Where L2 serves what L1 does not, an L1 hit saves an L2 read, not a load: with the same calls and load times,
+     * the method whose entries Redis also holds gets the smaller share.
+     */
+    @Test
+    void aCheapL2MakesAMethodsL1WorthLess() throws Exception {
+        runtime.close();
+        try (TieredRuntime redis = TieredRuntime.start(TieredConfig.from(Map.of("tiered.l1.budget", "4MB",
+                "tiered.redis.uri", dev.tiered.testkit.RedisServer.shared().uri(), "tiered.redis.keyPrefix",
+                "budget" + System.nanoTime()), Map.of()))) {
+            Await.until("the bus", RedisRuntimes.WAIT, redis::busConnected);
+            CachedMethod shared = redis.register(Specs.of(Fixtures.Catalog.class, "find", "10m", Tier.L1_L2, "l2"));
+            CachedMethod local = redis.register(Specs.of(Fixtures.Catalog.class, "other", "10m", Tier.L1, "l1"));
+            L2FuzzTest.awaitSynced(redis, shared, -1L);
+            for (CachedMethod m : List.of(shared, local)) {
+                traffic(m, 100, 100, 2000); // 100 misses of 2 ms each
+            }
+            assertTrue(redis.awaitL2Writes(RedisRuntimes.WAIT));
+            shared.clearL1();
+            local.clearL1();
+            for (CachedMethod m : List.of(shared, local)) {
+                traffic(m, 100, 100, 2000); // shared: 100 L2 hits; local: 100 more loads
+                traffic(m, 1000, 100, 2000); // then L1 hits, as many for both
+            }
+            redis.budget().rebalance();
+            Map<String, Long> s = new java.util.HashMap<>();
+            for (Object[] share : redis.budget().shares()) {
+                s.put(((String) share[0]).replaceAll(".*\\.(\\w+)\\(.*", "$1"), (Long) share[1]);
+            }
+            assertTrue(shared.stats.l2Hits.sum() >= 90, "L2 served the shared method: " + shared.stats.l2Hits.sum());
+            assertTrue(s.get("other") > 2 * s.get("find"), "the method without L2 is worth more: " + s);
+        }
     }
 
     @Test

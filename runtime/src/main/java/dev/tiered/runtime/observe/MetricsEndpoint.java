@@ -267,8 +267,13 @@ final class MetricsEndpoint {
         t.family("tiered_bus_messages_rejected_total", "counter", "Messages on the invalidation channel that no "
                 + "tiered JVM sends, ignored.").sample("tiered_bus_messages_rejected_total",
                 runtime.rejectedBusMessages());
-        t.family("tiered_l1_budget_bytes", "gauge", "tiered.l1.budget: the estimated bytes every cached method's "
-                + "L1 shares; 0 without one.").sample("tiered_l1_budget_bytes", runtime.l1Budget());
+        t.family("tiered_l1_budget_bytes", "gauge", "tiered.l1.budget as in effect now: the estimated bytes every "
+                + "cached method's L1 shares, a quarter of it under heap pressure; 0 without one.")
+                .sample("tiered_l1_budget_bytes", runtime.l1Budget());
+        t.family("tiered_l1_heap_pressure", "gauge", "1 while L1 is shrunk because a garbage collection left the "
+                + "heap nearly full, else 0.").sample("tiered_l1_heap_pressure", runtime.l1HeapPressure() ? 1 : 0);
+        t.family("tiered_l1_pressure_episodes_total", "counter", "Times L1 shrank for heap pressure.")
+                .sample("tiered_l1_pressure_episodes_total", runtime.l1PressureEpisodes());
         t.family("tiered_l1_budget_used_bytes", "gauge", "The estimated bytes L1 holds under tiered.l1.budget; 0 "
                 + "without one.").sample("tiered_l1_budget_used_bytes", runtime.l1BudgetUsed());
         t.family("tiered_class_loaders", "gauge", "Application class loaders tiered holds state for now.")

@@ -47,6 +47,16 @@ final class RuntimeView implements TieredMXBean {
     }
 
     @Override
+    public boolean isL1HeapPressure() {
+        return runtime.l1HeapPressure();
+    }
+
+    @Override
+    public long getL1PressureEpisodes() {
+        return runtime.l1PressureEpisodes();
+    }
+
+    @Override
     public long getL1BudgetUsed() {
         return runtime.l1BudgetUsed();
     }

@@ -17,8 +17,17 @@ public interface TieredMXBean {
     /** When the JVM's health state began, ISO-8601 in UTC. */
     String getHealthSince();
 
-    /** {@code tiered.l1.budget} in bytes: what every cached method's L1 shares; 0 without one. */
+    /**
+     * {@code tiered.l1.budget} in bytes as in effect now: what every cached method's L1 shares, a quarter of it while
+     * the heap is under pressure; 0 without one.
+     */
     long getL1Budget();
+
+    /** Whether L1 is shrunk now because a garbage collection left the heap nearly full. */
+    boolean isL1HeapPressure();
+
+    /** Times L1 shrank for heap pressure since start-up. */
+    long getL1PressureEpisodes();
 
     /** The estimated bytes that L1 holds under {@code tiered.l1.budget}, all methods; 0 without one. */
     long getL1BudgetUsed();

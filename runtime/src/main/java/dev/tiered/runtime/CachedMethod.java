@@ -590,6 +590,11 @@ public final class CachedMethod implements Namespace.Member {
         return l2 != null;
     }
 
+    /** The most estimated bytes its L1 keeps now, for a method bounded by bytes; -1 for one bounded by entries. */
+    long l1MaxBytesForTest() {
+        return l1Store.maximumWeight();
+    }
+
     /** Under {@code tiered.l1.budget}: this method's share of it, the most estimated bytes its L1 keeps now. */
     void l1MaximumBytes(long bytes) {
         l1Store.maximumWeight(bytes);

@@ -40,7 +40,10 @@ final class HealthWatch implements Runnable {
             this.loggedSinceMillis = now;
         }
 
-        /** Notes the state seen now ({@code null} too); whether it differs from the one logged and has held long enough to be logged. */
+        /**
+         * Notes the state seen now ({@code null} too); whether it differs from the one logged and has held long
+         * enough to be logged.
+         */
         boolean settled(Health.State state, long now) {
             if (state != seen) {
                 seen = state;

@@ -2,8 +2,13 @@ package dev.tiered.runtime;
 
 import java.lang.ref.WeakReference;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
+
+import dev.tiered.runtime.config.NamespaceSettings;
+import dev.tiered.runtime.config.TieredConfig;
 
 /**
  * One L1 budget for the whole JVM ({@code tiered.l1.budget}), shared by every cached method by the value of its
@@ -33,6 +38,9 @@ final class L1Budget {
     static final double SMOOTHING = 0.3;
 
     private final long budget;
+    private final TieredConfig config;
+    /** {@link #distances()}, by namespace. */
+    private final Map<String, Double> distances = new HashMap<>();
     /** The budget in effect: {@link #budget}, or {@link #PRESSURE_FRACTION} of it while the heap is under pressure. */
     private long effective;
     private final LongAdder pressureEpisodes = new LongAdder();
@@ -48,6 +56,9 @@ final class L1Budget {
         long atNanos = System.nanoTime();
         /** Nanoseconds of load time per second that this method's L1 saves or could save, smoothed. */
         double worth;
+        /** Calls that found or wanted an entry, and hits (both tiers), in the last window. */
+        long windowCalls;
+        long windowHits;
         long share;
 
         Member(CachedMethod m) {
@@ -70,8 +81,12 @@ final class L1Budget {
     /** Under heap pressure, the budget shrinks to this fraction of itself. */
     static final double PRESSURE_FRACTION = 0.25;
 
-    L1Budget(long budget) {
+    /** How much more a namespace below its hit-ratio target weighs in the split. */
+    static final double PRIORITY = 4;
+
+    L1Budget(long budget, TieredConfig config) {
         this.budget = budget;
+        this.config = config;
         this.effective = budget;
     }
 
@@ -156,6 +171,9 @@ final class L1Budget {
             double saved = m.usesL2() && l2Reads > 0 ? Math.min(meanLoad, m.stats.l2Times.sum() / (double) l2Reads)
                     : meanLoad;
             double worth = Math.max(0, calls - member.calls) / seconds * saved;
+            member.windowCalls = Math.max(0, calls - member.calls);
+            long hits = calls - misses;
+            member.windowHits = Math.max(0, hits - (member.calls - member.misses));
             member.worth = member.worth == 0 && member.share == 0 ? worth
                     : SMOOTHING * worth + (1 - SMOOTHING) * member.worth;
             member.calls = calls;
@@ -165,19 +183,103 @@ final class L1Budget {
             total += member.worth;
         }
         long budget = effective;
+        // a namespace below its hit-ratio target comes first: its methods' worth counts PRIORITY times
+        Map<String, double[]> byNamespace = new HashMap<>(); // calls, hits in the window
+        for (int i = 0; i < alive.size(); i++) {
+            double[] w = byNamespace.computeIfAbsent(methods.get(i).namespace(), n -> new double[2]);
+            w[0] += alive.get(i).windowCalls;
+            w[1] += alive.get(i).windowHits;
+        }
+        total = 0;
+        double[] weighted = new double[alive.size()];
+        for (int i = 0; i < alive.size(); i++) {
+            String ns = methods.get(i).namespace();
+            Double target = config.namespace(ns).targetHitRatio();
+            double[] w = byNamespace.get(ns);
+            if (target != null && w[0] > 0) {
+                distances.put(ns, target - w[1] / w[0]);
+            }
+            boolean behind = target != null && distances.getOrDefault(ns, 0.0) > 0;
+            weighted[i] = alive.get(i).worth * (behind ? PRIORITY : 1);
+            total += weighted[i];
+        }
         long floor = (long) (budget * FLOOR_FRACTION / alive.size());
         long rest = budget - floor * alive.size();
-        long given = 0;
+        long[] shares = new long[alive.size()];
         for (int i = 0; i < alive.size(); i++) {
-            Member member = alive.get(i);
-            long share = floor + (long) (total > 0 ? rest * (member.worth / total) : rest / (double) alive.size());
-            if (i == alive.size() - 1) {
-                share = budget - given; // the last takes what rounding left: the shares sum to the budget
-            }
-            member.share = Math.max(1, share);
-            given += member.share;
-            methods.get(i).l1MaximumBytes(member.share);
+            shares[i] = floor + (long) (total > 0 ? rest * (weighted[i] / total) : rest / (double) alive.size());
         }
+        boundNamespaces(methods, shares, budget);
+        for (int i = 0; i < alive.size(); i++) {
+            alive.get(i).share = Math.max(1, shares[i]);
+            methods.get(i).l1MaximumBytes(alive.get(i).share);
+        }
+    }
+
+    /**
+     * Holds each namespace within its {@code tiered.ns.<ns>.l1.budgetCap} and at least at its
+     * {@code l1.budgetFloor} (as far as the budget goes), moving the difference from or to the namespaces without
+     * one in proportion to their shares; then gives what rounding left to the largest share, so that the shares sum
+     * to the budget (or less, where every namespace is capped below it).
+     */
+    private void boundNamespaces(List<CachedMethod> methods, long[] shares, long budget) {
+        Map<String, Long> totals = new HashMap<>();
+        for (int i = 0; i < shares.length; i++) {
+            totals.merge(methods.get(i).namespace(), shares[i], Long::sum);
+        }
+        Map<String, Double> scale = new HashMap<>();
+        long moved = 0; // freed by caps (positive), or owed to floors (negative)
+        for (Map.Entry<String, Long> e : totals.entrySet()) {
+            NamespaceSettings s = config.namespace(e.getKey());
+            long bound = e.getValue();
+            if (s.l1BudgetCap() != null && bound > s.l1BudgetCap()) {
+                bound = s.l1BudgetCap();
+            }
+            if (s.l1BudgetFloor() != null && bound < Math.min(s.l1BudgetFloor(), budget)) {
+                bound = Math.min(s.l1BudgetFloor(), budget);
+            }
+            if (bound != e.getValue()) {
+                scale.put(e.getKey(), e.getValue() == 0 ? 0 : bound / (double) e.getValue());
+                moved += e.getValue() - bound;
+                totals.put(e.getKey(), bound);
+            }
+        }
+        long free = 0;
+        for (Map.Entry<String, Long> e : totals.entrySet()) {
+            if (!scale.containsKey(e.getKey())) {
+                free += e.getValue();
+            }
+        }
+        double others = free == 0 ? 1 : Math.max(0, free + moved) / (double) free;
+        long given = 0;
+        int largest = 0;
+        for (int i = 0; i < shares.length; i++) {
+            String ns = methods.get(i).namespace();
+            Double f = scale.get(ns);
+            if (f != null && totals.get(ns) > 0 && f == 0) {
+                shares[i] = totals.get(ns) / countIn(methods, ns); // a floor over methods that had nothing
+            } else {
+                shares[i] = (long) (shares[i] * (f != null ? f : others));
+            }
+            given += shares[i];
+            largest = shares[i] > shares[largest] ? i : largest;
+        }
+        boolean allBounded = scale.size() == totals.size();
+        if (!allBounded || given > budget) {
+            shares[largest] = Math.max(1, shares[largest] + budget - given);
+        }
+    }
+
+    private static long countIn(List<CachedMethod> methods, String ns) {
+        return Math.max(1, methods.stream().filter(m -> m.namespace().equals(ns)).count());
+    }
+
+    /**
+     * How far each namespace with {@code tiered.ns.<ns>.target.hitRatio} is below it (negative: above), over the
+     * last window in which it had calls.
+     */
+    synchronized Map<String, Double> distances() {
+        return new HashMap<>(distances);
     }
 
     /** Each method's current share, for views and tests: method names and bytes, in the order they came. */

@@ -106,7 +106,7 @@ public final class TieredRuntime implements AutoCloseable {
         if (l2 != null) {
             LOG.info("L2 and invalidations through {} ({})", config.redis(), config.summary());
         }
-        budget = config.l1Budget() > 0 ? new L1Budget(config.l1Budget()) : null;
+        budget = config.l1Budget() > 0 ? new L1Budget(config.l1Budget(), config) : null;
         heapPressure = budget == null ? null : new HeapPressure(budget, maintenance);
         if (budget != null) {
             maintenance.scheduleWithFixedDelay(() -> {
@@ -345,6 +345,25 @@ public final class TieredRuntime implements AutoCloseable {
     /** {@code tiered.l1.budget} in bytes as in effect now (smaller under heap pressure), 0 without one. */
     public long l1Budget() {
         return budget == null ? 0 : budget.effective();
+    }
+
+    /**
+     * {@code tiered.ns.<ns>.target.hitRatio} of the namespace, and how far below it the namespace is (negative:
+     * above): over the budget's last window with calls under {@code tiered.l1.budget}, else since start-up.
+     * {@code null} without a target.
+     */
+    public double[] hitRatioTarget(Namespace ns) {
+        Double target = config.namespace(ns.name).targetHitRatio();
+        if (target == null) {
+            return null;
+        }
+        Double distance = budget == null ? null : budget.distances().get(ns.name);
+        if (distance == null) {
+            NamespaceStats s = Snapshots.of(ns);
+            long wanted = s.l1Hits() + s.l2Hits() + s.misses();
+            distance = wanted == 0 ? 0 : target - (s.l1Hits() + s.l2Hits()) / (double) wanted;
+        }
+        return new double[] {target, distance};
     }
 
     /** Whether L1 is shrunk for heap pressure now. */

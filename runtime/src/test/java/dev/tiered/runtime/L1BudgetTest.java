@@ -93,6 +93,42 @@ class L1BudgetTest {
                 + after);
     }
 
+    @Test
+    void namespaceCapsAndFloorsHoldAndATargetBehindComesFirst() throws Exception {
+        try (TieredRuntime bounded = TieredRuntime.start(TieredConfig.from(Map.of("tiered.l1.budget", "4MB",
+                "tiered.ns.capped.l1.budgetCap", "512KB", "tiered.ns.floored.l1.budgetFloor", "2MB",
+                "tiered.ns.wanted.target.hitRatio", "0.99"), Map.of()))) {
+            CachedMethod capped = bounded.register(Specs.of(Fixtures.Catalog.class, "find", "10m", Tier.L1,
+                    "capped"));
+            CachedMethod floored = bounded.register(Specs.of(Fixtures.Catalog.class, "other", "10m", Tier.L1,
+                    "floored"));
+            CachedMethod wanted = bounded.register(Specs.of(Fixtures.Catalog.class, "byNumber", "10m", Tier.L1,
+                    "wanted"));
+            CachedMethod free = bounded.register(Specs.of(Fixtures.Catalog.class, "square", "10m", Tier.L1, "free"));
+            traffic(capped, 3000, 300, 200); // the busiest by far, but capped
+            traffic(wanted, 400, 200, 100); // half misses: far below its target of 99%
+            for (int i = 0; i < 400; i++) {
+                int key = i % 200;
+                call(free, () -> slow(100, key), key); // the same worth as wanted, without a target
+            }
+            bounded.budget().rebalance();
+            Map<String, Long> byNamespace = new java.util.HashMap<>();
+            for (CachedMethod m : List.of(capped, floored, wanted, free)) {
+                byNamespace.put(m.namespace(), m.l1MaxBytesForTest());
+            }
+            assertEquals(BUDGET, byNamespace.values().stream().mapToLong(Long::longValue).sum(),
+                    byNamespace.toString());
+            assertTrue(byNamespace.get("capped") <= 512 << 10, "within its cap: " + byNamespace);
+            assertTrue(byNamespace.get("floored") >= 2 << 20, "at least its floor: " + byNamespace);
+            assertTrue(byNamespace.get("wanted") > 2 * byNamespace.get("free"), "behind its target, first: "
+                    + byNamespace);
+            double[] target = bounded.hitRatioTarget(bounded.namespacesInUse().stream()
+                    .filter(n -> n.name.equals("wanted")).findFirst().orElseThrow());
+            assertEquals(0.99, target[0]);
+            assertEquals(0.99 - 0.5, target[1], 0.01, "half of its calls hit");
+        }
+    }
+
     /**
      * A real garbage collection leaving the old generation above the threshold (set here at a few bytes, where the
      * runtime sets 85%): the JVM notifies, the budget shrinks to a quarter and L1 with it; once the heap is below the

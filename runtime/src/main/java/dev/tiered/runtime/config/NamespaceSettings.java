@@ -17,10 +17,13 @@ public record NamespaceSettings(
         Long l1MaxEntries,
         Long l1MaxBytes,
         Double verifyRate,
-        L2Encoding codec) {
+        L2Encoding codec,
+        Long l1BudgetFloor,
+        Long l1BudgetCap,
+        Double targetHitRatio) {
 
     public static final NamespaceSettings NONE = new NamespaceSettings(null, null, null, null, null, null, null,
-            null, null);
+            null, null, null, null, null);
 
     /** This, with every component that is {@code null} here taken from {@code fallback}. */
     NamespaceSettings orElse(NamespaceSettings fallback) {
@@ -33,6 +36,9 @@ public record NamespaceSettings(
                 l1MaxEntries != null ? l1MaxEntries : fallback.l1MaxEntries,
                 l1MaxBytes != null ? l1MaxBytes : fallback.l1MaxBytes,
                 verifyRate != null ? verifyRate : fallback.verifyRate,
-                codec != null ? codec : fallback.codec);
+                codec != null ? codec : fallback.codec,
+                l1BudgetFloor != null ? l1BudgetFloor : fallback.l1BudgetFloor,
+                l1BudgetCap != null ? l1BudgetCap : fallback.l1BudgetCap,
+                targetHitRatio != null ? targetHitRatio : fallback.targetHitRatio);
     }
 }

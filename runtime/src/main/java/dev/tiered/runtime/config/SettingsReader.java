@@ -256,7 +256,13 @@ final class SettingsReader {
                 Bytes.form(0, Long.MAX_VALUE));
         Double verifyRate = nsValue(s.get("verify.rate"), TieredConfig::parseVerifyRate, TieredConfig.VERIFY_RATE_FORM);
         L2Encoding codec = nsValue(s.get("codec"), L2Encoding::parse, L2Encoding.FORM);
-        return new NamespaceSettings(ttl, l1Ttl, tier, enabled, cacheNulls, max, maxBytes, verifyRate, codec);
+        Long floor = nsValue(s.get("l1.budgetFloor"), v -> Bytes.parse(v, 0, Long.MAX_VALUE),
+                Bytes.form(0, Long.MAX_VALUE));
+        Long cap = nsValue(s.get("l1.budgetCap"), v -> Bytes.parse(v, 0, Long.MAX_VALUE),
+                Bytes.form(0, Long.MAX_VALUE));
+        Double target = nsValue(s.get("target.hitRatio"), TieredConfig::parseHitRatio, TieredConfig.HIT_RATIO_FORM);
+        return new NamespaceSettings(ttl, l1Ttl, tier, enabled, cacheNulls, max, maxBytes, verifyRate, codec, floor,
+                cap, target);
     }
 
     /** An override that fails safe: {@code failSafe} when it cannot be read, {@code using} saying what that does. */

@@ -64,7 +64,7 @@ public final class TieredConfig {
     public static final String NS_PREFIX = "tiered.ns.";
     public static final List<String> NS_SETTINGS =
             List.of("ttl", "l1Ttl", "tier", "enabled", "cacheNulls", "l1.maxEntries", "l1.maxBytes", "verify.rate",
-                    "codec");
+                    "codec", "l1.budgetFloor", "l1.budgetCap", "target.hitRatio");
     /** Per-namespace settings under the names of version 0.1, which still apply: old name to current name. */
     static final Map<String, String> NS_DEPRECATED = Map.of("l1MaxEntries", "l1.maxEntries",
             "l1MaxBytes", "l1.maxBytes");
@@ -319,6 +319,16 @@ public final class TieredConfig {
 
     static final String L1_BUDGET_FORM = "a number of bytes with a unit (\"256MB\", \"1GB\", at least 1MB), or a "
             + "percentage of the maximum heap from 1% to 90% (\"10%\")";
+
+    static final String HIT_RATIO_FORM = "a decimal number from 0 to 1, like 0.9 (hits of both tiers over calls)";
+
+    static double parseHitRatio(String text) {
+        double d = Double.parseDouble(text);
+        if (!(d >= 0 && d <= 1)) {
+            throw new IllegalArgumentException();
+        }
+        return d;
+    }
 
     private static long parseBudget(String text) {
         if (text.endsWith("%")) {

@@ -125,6 +125,11 @@ public final class MethodL1 {
         });
     }
 
+    /** The most estimated bytes kept, for a cache built with a byte bound; -1 for one bounded by entries. */
+    public long maximumWeight() {
+        return store.policy().eviction().filter(e -> e.isWeighted()).map(e -> e.getMaximum()).orElse(-1L);
+    }
+
     /** The cache itself, for lookups. */
     public Cache<Object, Entry> store() {
         return store;

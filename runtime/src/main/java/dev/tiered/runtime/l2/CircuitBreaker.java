@@ -15,7 +15,8 @@ import dev.tiered.runtime.config.Durations;
  * in the pool within {@code tiered.redis.timeout}, an error reply other than a refusal of writes, which the write
  * watch bounds) it opens, and calls skip Redis at once: a cached call is then served by L1 or runs the method,
  * without waiting on Redis. While open, a probe on tiered's maintenance thread (never an application thread) pings
- * Redis every {@code tiered.breaker.probeInterval}; the first answer closes the breaker. Each change of state is logged once.
+ * Redis every {@code tiered.breaker.probeInterval}; the first answer closes the breaker. Each change of state is
+ * logged once.
  *
  * <p>Thread-safe; {@link #allows()} is one volatile read.
  */

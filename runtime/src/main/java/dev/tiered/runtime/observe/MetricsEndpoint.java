@@ -29,12 +29,12 @@ import dev.tiered.runtime.stats.FaultReporter;
 import dev.tiered.runtime.stats.NamespaceStats;
 
 /**
- * Serves {@code GET /metrics} in the Prometheus text format (see {@link #render(TieredRuntime)}), and a live
- * dashboard at {@code GET /} (a self-contained page that reads {@code GET /dashboard.json}, from
- * {@link DashboardHistory}) when {@code tiered.metrics.port} is set, with the JDK's HTTP server: its dispatcher thread and one handler thread,
- * both daemons, so the endpoint never keeps the application's JVM alive. It never throws into the application: a
- * port that cannot be bound, or a runtime image without the {@code jdk.httpserver} module, is one logged line and
- * no endpoint. Thread-safe.
+ * Serves {@code GET /metrics} in the Prometheus text format (see {@link #render(TieredRuntime)}), and a live dashboard
+ * at {@code GET /} (a self-contained page that reads {@code GET /dashboard.json}, from {@link DashboardHistory}) when
+ * {@code tiered.metrics.port} is set, with the JDK's HTTP server: its dispatcher thread and one handler thread, both
+ * daemons, so the endpoint never keeps the application's JVM alive. It never throws into the application: a port that
+ * cannot be bound, or a runtime image without the {@code jdk.httpserver} module, is one logged line and no endpoint.
+ * Thread-safe.
  */
 final class MetricsEndpoint {
     private static final Logger LOG = FaultReporter.LOG;
@@ -244,6 +244,17 @@ final class MetricsEndpoint {
             for (Health.State state : Health.State.values()) {
                 t.sample("tiered_namespace_health", own == state ? 1 : 0, "namespace", ns.name, "state",
                         state.label());
+            }
+        }
+        t.family("tiered_hit_ratio_target", "gauge", "tiered.ns.<namespace>.target.hitRatio, for namespaces with "
+                + "one.");
+        t.family("tiered_hit_ratio_target_distance", "gauge", "How far a namespace's hit ratio is below its target: "
+                + "positive below, negative above (over the L1 budget's last window, else since start-up).");
+        for (Namespace ns : runtime.namespacesInUse()) {
+            double[] target = runtime.hitRatioTarget(ns);
+            if (target != null) {
+                t.sample("tiered_hit_ratio_target", target[0], "namespace", ns.name);
+                t.sample("tiered_hit_ratio_target_distance", target[1], "namespace", ns.name);
             }
         }
         CircuitBreaker breaker = runtime.breaker();

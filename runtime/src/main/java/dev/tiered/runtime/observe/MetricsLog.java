@@ -15,9 +15,9 @@ import dev.tiered.runtime.stats.LagHistogram;
 import dev.tiered.runtime.stats.NamespaceStats;
 
 /**
- * Logs one line per namespace every {@code tiered.metrics.logInterval}, at INFO on the {@code tiered} logger, with
- * the rates since the previous line: calls per second, the shares served by L1 and L2 and missed, the 99th
- * percentile of load time, the L2 errors and the namespace's health ({@link TieredRuntime#health}). A namespace without calls in the
+ * Logs one line per namespace every {@code tiered.metrics.logInterval}, at INFO on the {@code tiered} logger, with the
+ * rates since the previous line: calls per second, the shares served by L1 and L2 and missed, the 99th percentile of
+ * load time, the L2 errors and the namespace's health ({@link TieredRuntime#health}). A namespace without calls in the
  * interval gets no line. Runs on tiered's maintenance thread only.
  */
 final class MetricsLog implements Runnable {

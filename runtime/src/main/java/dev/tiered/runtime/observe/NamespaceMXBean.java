@@ -22,6 +22,15 @@ public interface NamespaceMXBean extends CallMetrics {
     /** Why the namespace is in its health state, and what ends it. */
     String getHealthReason();
 
+    /** {@code tiered.ns.<namespace>.target.hitRatio}; -1 without one. */
+    double getHitRatioTarget();
+
+    /**
+     * How far the namespace's hit ratio (both tiers) is below its target: positive below, negative above; over the
+     * L1 budget's last window under {@code tiered.l1.budget}, else since start-up. 0 without a target.
+     */
+    double getHitRatioTargetDistance();
+
     /**
      * Enables or disables caching of the namespace in this JVM, at once: disabled, its methods run uncached and its
      * L1 entries are dropped.

@@ -29,11 +29,26 @@ final class NamespaceView extends CallCounters implements NamespaceMXBean {
 
     private final Operations operations;
     private final Function<Namespace, Health> health;
+    private final Function<Namespace, double[]> target;
 
-    NamespaceView(Operations operations, Namespace ns, Function<Namespace, Health> health) {
+    NamespaceView(Operations operations, Namespace ns, Function<Namespace, Health> health,
+                  Function<Namespace, double[]> target) {
         this.operations = operations;
         this.ns = ns;
         this.health = health;
+        this.target = target;
+    }
+
+    @Override
+    public double getHitRatioTarget() {
+        double[] t = target.apply(ns);
+        return t == null ? -1 : t[0];
+    }
+
+    @Override
+    public double getHitRatioTargetDistance() {
+        double[] t = target.apply(ns);
+        return t == null ? 0 : t[1];
     }
 
     @Override

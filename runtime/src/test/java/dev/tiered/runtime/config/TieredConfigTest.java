@@ -116,7 +116,10 @@ class TieredConfigTest {
                 Arguments.of("tiered.ns.product.l1.maxEntries", "-3", "a whole number from 1 to"),
                 Arguments.of("tiered.ns.product.l1.maxBytes", "-1KB", "a number of bytes from 0 to"),
                 Arguments.of("tiered.ns.product.verify.rate", "2", "a decimal number from 0 (off) to 1"),
-                Arguments.of("tiered.ns.product.codec", "kryo", "auto, fields or java"));
+                Arguments.of("tiered.ns.product.codec", "kryo", "auto, fields or java"),
+                Arguments.of("tiered.ns.product.l1.budgetFloor", "a lot", "a number of bytes from 0 to"),
+                Arguments.of("tiered.ns.product.l1.budgetCap", "-1MB", "a number of bytes from 0 to"),
+                Arguments.of("tiered.ns.product.target.hitRatio", "90%", "a decimal number from 0 to 1"));
     }
 
     @Test

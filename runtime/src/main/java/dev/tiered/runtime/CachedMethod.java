@@ -49,7 +49,7 @@ import dev.tiered.runtime.stats.MethodStats;
  * of a method without an entity key have the namespace's any-generation, which every write to the namespace
  * changes. So have a batch read's ({@code @CacheKey} on a list or array): its entries name many entities.
  */
-public final class CachedMethod implements Namespace.Member {
+public final class CachedMethod implements Namespace.Member, L1Budget.Method {
     /** Stands for a cached {@code null} result. */
     public static final Object NULL_RESULT = Entry.NULL;
 
@@ -595,9 +595,41 @@ public final class CachedMethod implements Namespace.Member {
         return l1Store.maximumWeight();
     }
 
+    @Override
+    public long wantedCalls() {
+        return l1Hits() + stats.l2Hits.sum() + misses();
+    }
+
+    @Override
+    public long misses() {
+        return stats.loads.sum() + stats.loadFailures.sum();
+    }
+
+    @Override
+    public long loadNanos() {
+        return stats.loadNanos.sum();
+    }
+
+    @Override
+    public double l2ReadNanos() {
+        long reads = stats.l2Times.count();
+        return usesL2() && reads > 0 ? stats.l2Times.sum() / (double) reads : -1;
+    }
+
+    @Override
+    public boolean hasL1() {
+        return tier != Tier.L2;
+    }
+
     /** Under {@code tiered.l1.budget}: this method's share of it, the most estimated bytes its L1 keeps now. */
-    void l1MaximumBytes(long bytes) {
+    @Override
+    public void maximumBytes(long bytes) {
         l1Store.maximumWeight(bytes);
+    }
+
+    @Override
+    public long weightedBytes() {
+        return l1WeightedBytes();
     }
 
     /** Waits until this runtime's results queued for L2 are written; {@code false} if that took too long. */

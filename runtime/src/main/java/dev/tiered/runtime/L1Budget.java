@@ -6,6 +6,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
+import java.util.function.LongSupplier;
 
 import dev.tiered.runtime.config.NamespaceSettings;
 import dev.tiered.runtime.config.TieredConfig;
@@ -30,15 +32,47 @@ import dev.tiered.runtime.config.TieredConfig;
  * <p>Caffeine keeps each cache within its bound as writes drain, so the bytes held exceed the budget only by what is
  * being written at that moment (tested under concurrent writes: {@code L1BudgetTest}).
  */
-final class L1Budget {
-    static final long REBALANCE_MILLIS = 5_000;
+public final class L1Budget {
+    public static final long REBALANCE_MILLIS = 5_000;
     /** The part of the budget reserved as floors, so that a method without calls yet can start caching. */
-    static final double FLOOR_FRACTION = 0.2;
+    public static final double FLOOR_FRACTION = 0.2;
     /** The weight of the newest window in a method's smoothed worth. */
-    static final double SMOOTHING = 0.3;
+    public static final double SMOOTHING = 0.3;
+
+    /**
+     * What the budget reads of a method and sets on it: a {@link CachedMethod}, or a simulated one
+     * ({@code EvictionSimulator}). Held weakly: a method goes with its class loader.
+     */
+    public interface Method {
+        String name();
+
+        String namespace();
+
+        /** Calls that found or wanted an L1 entry since start-up: hits of both tiers and misses. */
+        long wantedCalls();
+
+        /** Calls that ran the method (returned or threw) since start-up. */
+        long misses();
+
+        /** Nanoseconds spent running the method since start-up. */
+        long loadNanos();
+
+        /** The mean L2 read time, where L2 would serve a call that L1 does not; negative where it would not. */
+        double l2ReadNanos();
+
+        /** Whether the method has an L1 now (its tier is not {@code L2}). */
+        boolean hasL1();
+
+        /** Sets the most estimated bytes its L1 keeps. */
+        void maximumBytes(long bytes);
+
+        /** The estimated bytes its L1 holds now. */
+        long weightedBytes();
+    }
 
     private final long budget;
-    private final TieredConfig config;
+    private final Function<String, NamespaceSettings> settings;
+    private final LongSupplier nanoTime;
     /** {@link #distances()}, by namespace. */
     private final Map<String, Double> distances = new HashMap<>();
     /** The budget in effect: {@link #budget}, or {@link #PRESSURE_FRACTION} of it while the heap is under pressure. */
@@ -49,11 +83,11 @@ final class L1Budget {
 
     /** What the budget knows of one method between rebalances. */
     private static final class Member {
-        final WeakReference<CachedMethod> method;
+        final WeakReference<Method> method;
         long calls;
         long misses;
         long loadNanos;
-        long atNanos = System.nanoTime();
+        long atNanos;
         /** Nanoseconds of load time per second that this method's L1 saves or could save, smoothed. */
         double worth;
         /** Calls that found or wanted an entry, and hits (both tiers), in the last window. */
@@ -61,21 +95,13 @@ final class L1Budget {
         long windowHits;
         long share;
 
-        Member(CachedMethod m) {
+        Member(Method m, long now) {
             this.method = new WeakReference<>(m);
-            this.calls = calls(m);
-            this.misses = misses(m);
-            this.loadNanos = m.stats.loadNanos.sum();
+            this.calls = m.wantedCalls();
+            this.misses = m.misses();
+            this.loadNanos = m.loadNanos();
+            this.atNanos = now;
         }
-    }
-
-    /** The calls that found or wanted an L1 entry: hits of both tiers and misses. */
-    private static long calls(CachedMethod m) {
-        return m.l1Hits() + m.stats.l2Hits.sum() + misses(m);
-    }
-
-    private static long misses(CachedMethod m) {
-        return m.stats.loads.sum() + m.stats.loadFailures.sum();
     }
 
     /** Under heap pressure, the budget shrinks to this fraction of itself. */
@@ -85,17 +111,26 @@ final class L1Budget {
     static final double PRIORITY = 4;
 
     L1Budget(long budget, TieredConfig config) {
+        this(budget, config::namespace, System::nanoTime);
+    }
+
+    /**
+     * @param settings each namespace's settings (floors, caps, targets)
+     * @param nanoTime the clock of the windows: {@link System#nanoTime()}, or a simulation's
+     */
+    public L1Budget(long budget, Function<String, NamespaceSettings> settings, LongSupplier nanoTime) {
         this.budget = budget;
-        this.config = config;
+        this.settings = settings;
+        this.nanoTime = nanoTime;
         this.effective = budget;
     }
 
-    long budget() {
+    public long budget() {
         return budget;
     }
 
     /** The budget in effect now: smaller while the heap is under pressure. */
-    synchronized long effective() {
+    public synchronized long effective() {
         return effective;
     }
 
@@ -127,24 +162,24 @@ final class L1Budget {
     }
 
     /** Puts a method under the budget, and rebalances at once. */
-    synchronized void add(CachedMethod m) {
-        members.add(new Member(m));
+    public synchronized void add(Method m) {
+        members.add(new Member(m, nanoTime.getAsLong()));
         rebalance();
     }
 
     /** Measures every method's worth over the window since the last call, and sets each one's bound. */
-    synchronized void rebalance() {
-        long now = System.nanoTime();
+    public synchronized void rebalance() {
+        long now = nanoTime.getAsLong();
         List<Member> alive = new ArrayList<>();
-        List<CachedMethod> methods = new ArrayList<>();
+        List<Method> methods = new ArrayList<>();
         List<Member> kept = new ArrayList<>();
         for (Member member : members) {
-            CachedMethod m = member.method.get();
+            Method m = member.method.get();
             if (m == null) {
                 continue;
             }
             kept.add(member);
-            if (m.tier() != dev.tiered.Tier.L2) { // a method without L1 (now) holds no share
+            if (m.hasL1()) { // a method without L1 (now) holds no share
                 alive.add(member);
                 methods.add(m);
             } else {
@@ -158,18 +193,17 @@ final class L1Budget {
         double total = 0;
         for (int i = 0; i < alive.size(); i++) {
             Member member = alive.get(i);
-            CachedMethod m = methods.get(i);
-            long calls = calls(m);
-            long misses = misses(m);
-            long loadNanos = m.stats.loadNanos.sum();
+            Method m = methods.get(i);
+            long calls = m.wantedCalls();
+            long misses = m.misses();
+            long loadNanos = m.loadNanos();
             double seconds = Math.max(1e-3, (now - member.atNanos) / 1e9);
             long windowMisses = Math.max(0, misses - member.misses);
             double meanLoad = windowMisses > 0 ? Math.max(0, loadNanos - member.loadNanos) / (double) windowMisses
                     : misses > 0 ? loadNanos / (double) misses : 0;
             // what an L1 hit saves: the load, or, where L2 would serve the call otherwise, the cheaper L2 read
-            long l2Reads = m.stats.l2Times.count();
-            double saved = m.usesL2() && l2Reads > 0 ? Math.min(meanLoad, m.stats.l2Times.sum() / (double) l2Reads)
-                    : meanLoad;
+            double l2Read = m.l2ReadNanos();
+            double saved = l2Read >= 0 ? Math.min(meanLoad, l2Read) : meanLoad;
             double worth = Math.max(0, calls - member.calls) / seconds * saved;
             member.windowCalls = Math.max(0, calls - member.calls);
             long hits = calls - misses;
@@ -194,7 +228,7 @@ final class L1Budget {
         double[] weighted = new double[alive.size()];
         for (int i = 0; i < alive.size(); i++) {
             String ns = methods.get(i).namespace();
-            Double target = config.namespace(ns).targetHitRatio();
+            Double target = settings.apply(ns).targetHitRatio();
             double[] w = byNamespace.get(ns);
             if (target != null && w[0] > 0) {
                 distances.put(ns, target - w[1] / w[0]);
@@ -212,7 +246,7 @@ final class L1Budget {
         boundNamespaces(methods, shares, budget);
         for (int i = 0; i < alive.size(); i++) {
             alive.get(i).share = Math.max(1, shares[i]);
-            methods.get(i).l1MaximumBytes(alive.get(i).share);
+            methods.get(i).maximumBytes(alive.get(i).share);
         }
     }
 
@@ -222,7 +256,7 @@ final class L1Budget {
      * one in proportion to their shares; then gives what rounding left to the largest share, so that the shares sum
      * to the budget (or less, where every namespace is capped below it).
      */
-    private void boundNamespaces(List<CachedMethod> methods, long[] shares, long budget) {
+    private void boundNamespaces(List<Method> methods, long[] shares, long budget) {
         Map<String, Long> totals = new HashMap<>();
         for (int i = 0; i < shares.length; i++) {
             totals.merge(methods.get(i).namespace(), shares[i], Long::sum);
@@ -230,7 +264,7 @@ final class L1Budget {
         Map<String, Double> scale = new HashMap<>();
         long moved = 0; // freed by caps (positive), or owed to floors (negative)
         for (Map.Entry<String, Long> e : totals.entrySet()) {
-            NamespaceSettings s = config.namespace(e.getKey());
+            NamespaceSettings s = settings.apply(e.getKey());
             long bound = e.getValue();
             if (s.l1BudgetCap() != null && bound > s.l1BudgetCap()) {
                 bound = s.l1BudgetCap();
@@ -270,7 +304,7 @@ final class L1Budget {
         }
     }
 
-    private static long countIn(List<CachedMethod> methods, String ns) {
+    private static long countIn(List<Method> methods, String ns) {
         return Math.max(1, methods.stream().filter(m -> m.namespace().equals(ns)).count());
     }
 
@@ -283,10 +317,10 @@ final class L1Budget {
     }
 
     /** Each method's current share, for views and tests: method names and bytes, in the order they came. */
-    synchronized List<Object[]> shares() {
+    public synchronized List<Object[]> shares() {
         List<Object[]> out = new ArrayList<>();
         for (Member member : members) {
-            CachedMethod m = member.method.get();
+            Method m = member.method.get();
             if (m != null) {
                 out.add(new Object[] {m.name(), member.share, member.worth});
             }
@@ -295,12 +329,12 @@ final class L1Budget {
     }
 
     /** The estimated bytes L1 holds now under the budget, all methods. */
-    synchronized long used() {
+    public synchronized long used() {
         long used = 0;
         for (Member member : members) {
-            CachedMethod m = member.method.get();
+            Method m = member.method.get();
             if (m != null) {
-                used += Math.max(0, m.l1WeightedBytes());
+                used += Math.max(0, m.weightedBytes());
             }
         }
         return used;

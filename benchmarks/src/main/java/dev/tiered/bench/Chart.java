@@ -42,15 +42,21 @@ final class Chart {
         return new Bar(group, label, s.score() * scale, Double.isNaN(s.error()) ? 0 : s.error() * scale, agent);
     }
 
-    static byte[] png(String title, List<Bar> bars) {
-        int groups = (int) bars.stream().map(Bar::group).distinct().count();
-        int height = TOP + BOTTOM + bars.size() * ROW + groups * ROW;
-        BufferedImage image = new BufferedImage(WIDTH, height, BufferedImage.TYPE_INT_RGB);
+    /** The image's graphics, antialiased, on a white background. */
+    static Graphics2D canvas(BufferedImage image) {
         Graphics2D g = image.createGraphics();
         g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
         g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
         g.setColor(Color.WHITE);
-        g.fillRect(0, 0, WIDTH, height);
+        g.fillRect(0, 0, image.getWidth(), image.getHeight());
+        return g;
+    }
+
+    static byte[] png(String title, List<Bar> bars) {
+        int groups = (int) bars.stream().map(Bar::group).distinct().count();
+        int height = TOP + BOTTOM + bars.size() * ROW + groups * ROW;
+        BufferedImage image = new BufferedImage(WIDTH, height, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = canvas(image);
 
         double min = Math.floor(Math.log10(bars.stream().mapToDouble(Bar::nanos).min().orElse(1) / 2));
         double max = Math.ceil(Math.log10(bars.stream().mapToDouble(b -> b.nanos() + b.errorNanos()).max()

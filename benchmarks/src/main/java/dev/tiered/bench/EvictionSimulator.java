@@ -71,12 +71,18 @@ public final class EvictionSimulator {
         long budget = Long.getLong("eviction.budget", 32L << 20);
         long calls = Long.getLong("eviction.calls", 2_000_000);
         EvictionSimulator sim = new EvictionSimulator(budget, calls);
-        List<Workload> workloads = workloads(calls);
+        List<Workload> workloads = new ArrayList<>(workloads(calls));
         List<List<Outcome>> results = new ArrayList<>();
         for (Workload w : workloads) {
             long start = System.nanoTime();
             results.add(sim.run(w));
             System.out.printf(Locale.ROOT, "%s: %.1f s%n", w.name(), (System.nanoTime() - start) / 1e9);
+        }
+        String traced = System.getProperty("eviction.trace", "");
+        if (!traced.isBlank()) { // a trace recorded by a running agent, replayed after the synthetic ones
+            Recorded r = recorded(Path.of(traced));
+            workloads.add(r.workload());
+            results.add(sim.run(r.workload(), r.trace()));
         }
         Files.createDirectories(docs);
         Files.writeString(docs.resolve("EVICTION.md"), sim.report(workloads, results));
@@ -142,6 +148,11 @@ public final class EvictionSimulator {
     static final class Trace {
         final int[] method;
         final long[] key;
+
+        Trace(int[] method, long[] key) {
+            this.method = method;
+            this.key = key;
+        }
 
         Trace(Workload w, long calls) {
             int n = (int) calls;
@@ -266,7 +277,11 @@ public final class EvictionSimulator {
 
     /** The three strategies on one workload. */
     List<Outcome> run(Workload w) {
-        Trace trace = new Trace(w, calls);
+        return run(w, new Trace(w, calls));
+    }
+
+    /** The three strategies on one workload's trace. */
+    List<Outcome> run(Workload w, Trace trace) {
         List<Outcome> out = new ArrayList<>();
         long[] even = new long[w.methods().size()];
         java.util.Arrays.fill(even, budget / w.methods().size());
@@ -370,6 +385,65 @@ public final class EvictionSimulator {
         return bounds;
     }
 
+    /** A workload and its trace, recorded by a running agent with {@code tiered.trace} ({@code CallRecorder}). */
+    record Recorded(Workload workload, Trace trace) {}
+
+    /**
+     * Reads a trace recorded with {@code tiered.trace}: each method's entry size and load time are the means of its
+     * recorded misses (a method without one: 1 KB, 1 ms).
+     */
+    static Recorded recorded(Path file) throws IOException {
+        List<String> names = new ArrayList<>();
+        List<long[]> perMethod = new ArrayList<>(); // misses, load micros, bytes
+        java.util.Map<Integer, Integer> index = new java.util.HashMap<>();
+        List<Integer> methods = new ArrayList<>();
+        List<Long> keys = new ArrayList<>();
+        try (java.io.DataInputStream in = new java.io.DataInputStream(new java.io.BufferedInputStream(
+                Files.newInputStream(file)))) {
+            byte[] magic = new byte[MAGIC.length()];
+            in.readFully(magic);
+            if (!new String(magic, java.nio.charset.StandardCharsets.US_ASCII).equals(MAGIC)) {
+                throw new IOException(file + " is not a trace of tiered.trace");
+            }
+            while (true) {
+                int kind = in.read();
+                if (kind < 0) {
+                    break;
+                }
+                if (kind == 0) {
+                    int id = in.readShort();
+                    index.put(id, names.size());
+                    names.add(in.readUTF());
+                    perMethod.add(new long[3]);
+                    continue;
+                }
+                in.readInt(); // millis: the order of the records is what the replay needs
+                int m = index.get((int) in.readShort());
+                methods.add(m);
+                keys.add(in.readLong());
+                if (kind == 2) {
+                    long[] p = perMethod.get(m);
+                    p[0]++;
+                    p[1] += in.readInt();
+                    p[2] += in.readInt();
+                }
+            }
+        }
+        List<Method> ms = new ArrayList<>();
+        for (int i = 0; i < names.size(); i++) {
+            long[] p = perMethod.get(i);
+            ms.add(new Method(names.get(i), 0, 0, p[0] == 0 ? 1024 : (int) Math.max(1, p[2] / p[0] - ENTRY_OVERHEAD),
+                    p[0] == 0 ? 1_000_000 : Math.max(1_000, p[1] * 1000 / p[0])));
+        }
+        int[] method = methods.stream().mapToInt(Integer::intValue).toArray();
+        long[] key = keys.stream().mapToLong(Long::longValue).toArray();
+        return new Recorded(new Workload("recorded", "recorded from a running agent (" + file.getFileName() + ")",
+                ms, new double[][] {{1}}, -1, -1, -1), new Trace(method, key));
+    }
+
+    /** The first bytes of a trace file: {@code CallRecorder.MAGIC}. */
+    static final String MAGIC = "TIERED-TRACE-1\n";
+
     String report(List<Workload> workloads, List<List<Outcome>> results) {
         StringBuilder sb = new StringBuilder();
         sb.append("# Eviction: one shared L1 budget against per-method bounds\n\n")
@@ -386,7 +460,8 @@ public final class EvictionSimulator {
                 .append("is; entries are 200 B to 4 KB plus 176 B of bookkeeping, load times lognormal around ")
                 .append("0.2 ms (20 µs to 50 ms), keys Zipf-distributed within each method.\n\n")
                 .append("![Load time saved per workload and strategy](eviction.png)\n\n")
-                .append("| workload | strategy | hit ratio | load time saved | vs per method |\n|---|---|---:|---:|---:|\n");
+                .append("| workload | strategy | hit ratio | load time saved | vs per method |\n")
+                .append("|---|---|---:|---:|---:|\n");
         for (int w = 0; w < workloads.size(); w++) {
             List<Outcome> o = results.get(w);
             for (Outcome r : o) {

@@ -3,10 +3,20 @@ package dev.tiered.bench;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.tiered.runtime.CachedMethod;
+import dev.tiered.runtime.Load;
+import dev.tiered.runtime.MethodSpec;
+import dev.tiered.runtime.TieredRuntime;
+import dev.tiered.runtime.config.TieredConfig;
+import dev.tiered.runtime.l2.KeyType;
 
 /**
  * The simulator on short traces: every strategy gets the same calls and memory, the shared budget (tiered's own
@@ -16,6 +26,42 @@ import org.junit.jupiter.api.Test;
 class EvictionSimulatorTest {
     private static final long BUDGET = 8L << 20;
     private static final long CALLS = 300_000; // 15 simulated seconds: three rebalances
+
+    /** A cached method for the recording: its key is a {@code long}. */
+    static String find(long id) {
+        return "value-" + id;
+    }
+
+    /** What a running agent records with {@code tiered.trace}, read back and replayed. */
+    @Test
+    void aTraceRecordedByTheEngineIsReplayedWithItsMethodsLoadTimesAndSizes(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("calls.trace");
+        MethodSpec spec = new MethodSpec(EvictionSimulatorTest.class.getName(), "find", "(J)Ljava/lang/String;",
+                List.of("long"), "java.lang.String", MethodSpec.Kind.CONCRETE, "10m", "", "L1", "recorded",
+                List.of(KeyType.Scalar.LONG), List.of(), EvictionSimulatorTest.class.getClassLoader());
+        try (TieredRuntime runtime = TieredRuntime.start(TieredConfig.from(Map.of("tiered.trace", file.toString()),
+                Map.of()))) {
+            CachedMethod find = runtime.register(spec);
+            java.util.Random r = new java.util.Random(1);
+            for (int i = 0; i < 20_000; i++) {
+                long key = (long) Math.abs(r.nextGaussian() * 400);
+                Object outcome = find.begin1(key);
+                if (outcome instanceof Load load) {
+                    load.complete(find(key));
+                }
+            }
+        }
+        EvictionSimulator.Recorded recorded = EvictionSimulator.recorded(file);
+        assertEquals(1, recorded.workload().methods().size());
+        EvictionSimulator.Method m = recorded.workload().methods().get(0);
+        assertTrue(m.name().endsWith("EvictionSimulatorTest.find(long)"), m.name());
+        assertTrue(m.entryBytes() > 0 && m.loadNanos() >= 1_000, m.toString());
+        int calls = recorded.trace().method.length;
+        assertTrue(calls > 20_000 / 32 && calls < 20_000 / 8, calls + " calls of one key in 16");
+        List<EvictionSimulator.Outcome> o = new EvictionSimulator(1L << 20, calls).run(recorded.workload(),
+                recorded.trace());
+        assertTrue(o.get(1).hitRatio() > 0.5, "the recorded reuse replays: " + o);
+    }
 
     @Test
     void theSharedBudgetBeatsEvenPerMethodBoundsAndTheReportSaysWhatWasMeasured() {

@@ -15,6 +15,7 @@ import dev.tiered.runtime.config.Durations;
 import dev.tiered.runtime.l1.CoarseClock;
 import dev.tiered.runtime.l1.Entry;
 import dev.tiered.runtime.l1.Keys;
+import dev.tiered.runtime.l1.HeapEstimator;
 import dev.tiered.runtime.l1.MethodL1;
 import dev.tiered.runtime.l2.EntityKey;
 import dev.tiered.runtime.l2.KeyEncoder;
@@ -82,7 +83,9 @@ public final class CachedMethod implements Namespace.Member, L1Budget.Method {
     private final boolean provenance;
     /** {@code tiered.otel.spans}: each call adds an event to the application's current OpenTelemetry span. */
     private final boolean spans;
-    /** Whether each call is traced: {@link #provenance} or {@link #spans}. */
+    /** {@code tiered.trace}: a sample of the calls recorded for the eviction simulator; {@code null} without. */
+    private final CallRecorder recorder;
+    /** Whether each call is traced: {@link #provenance}, {@link #spans} or {@link #recorder}. */
     private final boolean traced;
     /**
      * The span events of this method, found at its first traced call: {@code null} before, a {@link SpanEvents},
@@ -122,7 +125,8 @@ public final class CachedMethod implements Namespace.Member, L1Budget.Method {
         this.stage = spec.returnType().equals("java.util.concurrent.CompletionStage");
         this.async = stage || spec.returnType().equals("java.util.concurrent.CompletableFuture");
         this.spans = shared.config().otelSpans();
-        this.traced = provenance || spans;
+        this.recorder = shared.recorder();
+        this.traced = provenance || spans || recorder != null;
         this.plainHits = !traced && verifyRate == 0 && !async;
         this.name = spec.displayName();
         this.namespace = namespace;
@@ -276,7 +280,7 @@ public final class CachedMethod implements Namespace.Member, L1Budget.Method {
         if (e != null && e.generation == generation(ns) && clock.read() - e.refreshAt < 0) {
             hits.increment(index);
             if (traced) {
-                trace(CallTrace.L1, clock.read() - e.storedAt, namespace.version());
+                trace(CallTrace.L1, clock.read() - e.storedAt, namespace.version(), key);
             }
             if (verifyRate > 0 && !async && ThreadLocalRandom.current().nextDouble() < verifyRate) {
                 return verification(key, e, ns);
@@ -294,7 +298,7 @@ public final class CachedMethod implements Namespace.Member, L1Budget.Method {
             }
             hits.increment(index);
             if (traced) {
-                trace(CallTrace.L1, clock.read() - e.storedAt, namespace.version());
+                trace(CallTrace.L1, clock.read() - e.storedAt, namespace.version(), key);
             }
             return async ? completed(e.result) : e.result;
         }
@@ -304,7 +308,11 @@ public final class CachedMethod implements Namespace.Member, L1Budget.Method {
         return miss(key, ns);
     }
 
-    private void trace(int source, long ageNanos, long version) {
+    /** Records where a call was served from; {@code key}: a hit's ({@code null} for other sources). */
+    private void trace(int source, long ageNanos, long version, Object key) {
+        if (recorder != null && key != null && CallRecorder.sampled(key)) {
+            recorder.hit(name, key);
+        }
         if (provenance) {
             CallTrace.record(namespace.name, name, source, ageNanos, version);
         }
@@ -383,7 +391,7 @@ public final class CachedMethod implements Namespace.Member, L1Budget.Method {
         }
         stats.refreshes.increment();
         if (traced) {
-            trace(CallTrace.METHOD, 0, load.version);
+            trace(CallTrace.METHOD, 0, load.version, null);
         }
         return load.start();
     }
@@ -405,7 +413,7 @@ public final class CachedMethod implements Namespace.Member, L1Budget.Method {
         if (!ns.enabled() || versions.cutOff() || writtenOnThisThread(ns)) {
             stats.uncached.increment();
             if (traced) {
-                trace(CallTrace.UNCACHED, 0, ns.version());
+                trace(CallTrace.UNCACHED, 0, ns.version(), null);
             }
             return null;
         }
@@ -428,7 +436,7 @@ public final class CachedMethod implements Namespace.Member, L1Budget.Method {
                 if (result != Load.NO_RESULT) {
                     stats.coalesced.increment();
                     if (traced) {
-                        trace(CallTrace.METHOD, 0, current.version);
+                        trace(CallTrace.METHOD, 0, current.version, null);
                     }
                     return result;
                 }
@@ -458,7 +466,7 @@ public final class CachedMethod implements Namespace.Member, L1Budget.Method {
             }
         }
         if (traced) {
-            trace(CallTrace.METHOD, 0, mine.version);
+            trace(CallTrace.METHOD, 0, mine.version, null);
         }
         return mine.start();
     }
@@ -471,7 +479,7 @@ public final class CachedMethod implements Namespace.Member, L1Budget.Method {
         }
         if (traced) {
             trace(CallTrace.L2, Math.max(0, ttl.toNanos() - TimeUnit.MILLISECONDS.toNanos(read.ttlMillis())),
-                    load.version);
+                    load.version, load.key);
         }
         if (l1 != null && read.ttlMillis() > 0 && current(load)) {
             long lifetime = Math.min(l1Ttl.toNanos(), TimeUnit.MILLISECONDS.toNanos(read.ttlMillis()));
@@ -516,6 +524,14 @@ public final class CachedMethod implements Namespace.Member, L1Budget.Method {
     }
 
     /** Stores a load's result in the tiers, unless it is no longer current. */
+    /** Under {@code tiered.trace}: a miss of a sampled key, with its load time and its entry's estimated bytes. */
+    void recordMiss(Object key, long loadNanos, Object value) {
+        if (recorder != null && CallRecorder.sampled(key)) {
+            recorder.miss(name, key, loadNanos, MethodL1.ENTRY_OVERHEAD_BYTES + HeapEstimator.bytes(key)
+                    + (value == null ? 0 : HeapEstimator.bytes(value)));
+        }
+    }
+
     void store(Load load, Object value, Object result) {
         MethodL2 shared = l2;
         if ((value == null && !cacheNulls) || !current(load)) {
@@ -645,7 +661,7 @@ public final class CachedMethod implements Namespace.Member, L1Budget.Method {
         stats.faults.increment();
         stats.uncached.increment();
         if (traced) {
-            trace(CallTrace.UNCACHED, 0, namespace.version());
+            trace(CallTrace.UNCACHED, 0, namespace.version(), null);
         }
         faults.warn("fault:" + name, "a call of " + name + " ran uncached after an internal error: " + t, t);
     }

@@ -145,7 +145,8 @@ public final class Load {
             return;
         }
         method.stats.loads.increment();
-        recordTime();
+        long nanos = recordTime();
+        method.recordMiss(key, nanos, value);
         Object stored = value == null ? CachedMethod.NULL_RESULT : value;
         if (shared != null) {
             // the caller holds the method's own future, which completed before this ran: a call of the same key it
@@ -190,10 +191,12 @@ public final class Load {
         }
     }
 
-    private void recordTime() {
+    /** Counts the load's time, and returns it. */
+    private long recordTime() {
         long nanos = System.nanoTime() - startNanos;
         method.stats.loadNanos.add(nanos);
         method.stats.loadTimes.record(nanos);
+        return nanos;
     }
 
     private synchronized boolean finish() {

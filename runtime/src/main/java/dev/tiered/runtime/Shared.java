@@ -17,4 +17,5 @@ import dev.tiered.runtime.stats.MethodIndexes;
  * @param loaders       the cleaner that hands them back
  */
 record Shared(TieredConfig config, Versions versions, L2 l2, CoarseClock clock, HitCounter hits,
-              FaultReporter faults, MethodIndexes methodIndexes, ClassLoaders loaders, L1Budget budget) {}
+              FaultReporter faults, MethodIndexes methodIndexes, ClassLoaders loaders, L1Budget budget,
+              CallRecorder recorder) {}

@@ -68,6 +68,8 @@ public final class TieredRuntime implements AutoCloseable {
     private final L1Budget budget;
     /** What shrinks the budget when the heap is nearly full; {@code null} without a budget. */
     private final HeapPressure heapPressure;
+    /** {@code tiered.trace}, or {@code null}. */
+    private final CallRecorder recorder;
     private final Operations operations;
     private final HealthWatch healthWatch = new HealthWatch(this);
     /** Sends the bumps still waiting for Redis when the JVM exits; {@code null} without Redis. */
@@ -114,8 +116,9 @@ public final class TieredRuntime implements AutoCloseable {
                 budget.rebalance();
             }, L1Budget.REBALANCE_MILLIS, L1Budget.REBALANCE_MILLIS, TimeUnit.MILLISECONDS);
         }
+        recorder = config.trace() == null ? null : CallRecorder.to(config.trace());
         registrar = new Registrar(new Shared(config, versions, l2, clock, new HitCounter(), faults,
-                new MethodIndexes(), loaders, budget));
+                new MethodIndexes(), loaders, budget, recorder));
         operations = new Operations(versions);
         MethodL1.warmUp(clock);
         HitCounter.warmUp();
@@ -469,6 +472,9 @@ public final class TieredRuntime implements AutoCloseable {
         observers.forEach(Observer::close);
         if (heapPressure != null) {
             heapPressure.close();
+        }
+        if (recorder != null) {
+            recorder.close();
         }
         clock.close();
         if (l2 != null) {

@@ -55,6 +55,7 @@ public final class TieredConfig {
     public static final String VERIFY_RATE = "tiered.verify.rate";
     public static final String PROVENANCE = "tiered.provenance";
     public static final String OTEL_SPANS = "tiered.otel.spans";
+    public static final String TRACE = "tiered.trace";
     public static final String BREAKER_PROBE_INTERVAL = "tiered.breaker.probeInterval";
     public static final String METRICS_PORT = "tiered.metrics.port";
     public static final String METRICS_HOST = "tiered.metrics.host";
@@ -74,7 +75,7 @@ public final class TieredConfig {
             REDIS_KEY_STORE_PASSWORD, L1_MAX_ENTRIES, L1_MAX_BYTES, L1_BUDGET, L1_MAX_STALENESS, L2_MAX_VALUE_BYTES,
             L2_WRITE_BEHIND_BYTES, CACHE_NULLS, COALESCE_MAX_WAIT, CODEC_ALLOW, CODEC, BUS_HEARTBEAT, LOG_LEVEL,
             REFRESH_AHEAD, STAMPEDE_LEASE, BREAKER_FAILURES, BREAKER_PROBE_INTERVAL, STALE_IF_ERROR, VERIFY_RATE,
-            PROVENANCE, OTEL_SPANS, METRICS_PORT, METRICS_HOST, METRICS_LOG_INTERVAL);
+            PROVENANCE, OTEL_SPANS, TRACE, METRICS_PORT, METRICS_HOST, METRICS_LOG_INTERVAL);
 
     /** Namespaces and key prefixes are restricted so that a Redis key can be split back into its parts. */
     static final Pattern NAMESPACE = Pattern.compile("[A-Za-z0-9._$-]{1,200}");
@@ -115,6 +116,7 @@ public final class TieredConfig {
     private final double verifyRate;
     private final boolean provenance;
     private final boolean otelSpans;
+    private final java.nio.file.Path trace;
     private final int metricsPort;
     private final String metricsHost;
     private final Duration metricsLogInterval;
@@ -175,6 +177,8 @@ public final class TieredConfig {
         breakerProbeInterval = r.duration(BREAKER_PROBE_INTERVAL, Duration.ofMillis(500));
         provenance = r.bool(PROVENANCE, false);
         otelSpans = r.bool(OTEL_SPANS, false);
+        trace = r.value(TRACE, null, TieredConfig::parseTraceFile, "the path of a file in a directory that exists "
+                + "(it is replaced)", false, "none: no trace is recorded");
         verifyRate = r.value(VERIFY_RATE, 0.0, TieredConfig::parseVerifyRate, VERIFY_RATE_FORM, false,
                 "0: no hit is verified");
         staleIfError = r.value(STALE_IF_ERROR, Duration.ZERO, s -> s.equals("0") ? Duration.ZERO : Durations.parse(s),
@@ -431,6 +435,20 @@ public final class TieredConfig {
     /** Whether each call records where it was served from, for the application to ask ({@code Provenance}). */
     public boolean provenance() {
         return provenance;
+    }
+
+    /** {@code tiered.trace}: the file a sample of the cached calls is recorded to; {@code null} without. */
+    public java.nio.file.Path trace() {
+        return trace;
+    }
+
+    private static java.nio.file.Path parseTraceFile(String text) {
+        java.nio.file.Path p = java.nio.file.Path.of(text).toAbsolutePath();
+        if (p.getParent() == null || !java.nio.file.Files.isDirectory(p.getParent())
+                || java.nio.file.Files.isDirectory(p)) {
+            throw new IllegalArgumentException();
+        }
+        return p;
     }
 
     /** {@code tiered.otel.spans}: each cached call adds an event to the application's current OpenTelemetry span. */

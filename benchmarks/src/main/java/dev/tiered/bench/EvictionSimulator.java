@@ -294,7 +294,9 @@ public final class EvictionSimulator {
     /** Replays the trace with fixed bounds, or under tiered's budget starting from them. */
     Outcome replay(String strategy, Workload w, Trace trace, long[] bounds, boolean shared) {
         long[] now = {0};
-        L1Budget l1Budget = shared ? new L1Budget(budget, ns -> NamespaceSettings.NONE, () -> now[0]) : null;
+        // the bounds add up to the same memory as the others': a replay has no writes in flight to leave room for
+        long withHeadroom = (long) Math.ceil(budget / (1 - L1Budget.HEADROOM));
+        L1Budget l1Budget = shared ? new L1Budget(withHeadroom, ns -> NamespaceSettings.NONE, () -> now[0]) : null;
         List<SimMethod> methods = new ArrayList<>();
         for (int i = 0; i < w.methods().size(); i++) {
             SimMethod m = new SimMethod(w.methods().get(i), bounds[i]);

@@ -20,7 +20,7 @@ import dev.tiered.runtime.config.TieredConfig;
  * misses), times what a miss costs (the method's mean load time) — the load time per second that L1 saves or could
  * save. A method's share is a floor ({@link #FLOOR_FRACTION} of the budget split evenly) plus the rest in proportion
  * to that worth, smoothed over windows ({@link #SMOOTHING}) so that a burst does not evict a steady method. The
- * shares always sum to the budget; a method whose calls stop gives its share away within about ten windows, a newly
+ * shares always sum to the budget less a {@link #HEADROOM} for entries in the middle of being written; a method whose calls stop gives its share away within about ten windows, a newly
  * busy one takes it as fast. Nothing here runs on an application thread: the hit path is untouched.
  *
  * <p>Where L2 would serve a call that L1 does not, an L1 hit saves only the L2 read, not the load: a cheap L2 (its
@@ -38,6 +38,8 @@ public final class L1Budget {
     public static final double FLOOR_FRACTION = 0.2;
     /** The weight of the newest window in a method's smoothed worth. */
     public static final double SMOOTHING = 0.3;
+    /** The part of the budget the bounds leave free, for entries being written while they are evicted. */
+    public static final double HEADROOM = 0.03;
 
     /**
      * What the budget reads of a method and sets on it: a {@link CachedMethod}, or a simulated one
@@ -216,7 +218,9 @@ public final class L1Budget {
             member.atNanos = now;
             total += member.worth;
         }
-        long budget = effective;
+        // the bounds leave HEADROOM for the entries being written: Caffeine evicts as each write drains, so with many
+        // writers the bytes held run a little past the sum of the bounds
+        long budget = (long) (effective * (1 - HEADROOM));
         // a namespace below its hit-ratio target comes first: its methods' worth counts PRIORITY times
         Map<String, double[]> byNamespace = new HashMap<>(); // calls, hits in the window
         for (int i = 0; i < alive.size(); i++) {

@@ -84,10 +84,35 @@ public final class EvictionSimulator {
             workloads.add(r.workload());
             results.add(sim.run(r.workload(), r.trace()));
         }
+        // the shifting workload at other budgets: how much each strategy saves as L1 grows
+        Workload shifting = workloads.get(1);
+        Trace shiftingTrace = new Trace(shifting, calls);
+        List<long[]> budgets = new ArrayList<>();
+        List<List<Outcome>> byBudget = new ArrayList<>();
+        for (long b : new long[] {budget / 4, budget / 2, budget, budget * 2}) {
+            budgets.add(new long[] {b});
+            byBudget.add(new EvictionSimulator(b, calls).run(shifting, shiftingTrace));
+        }
+        String report = sim.report(workloads, results) + sweep(budgets, byBudget);
         Files.createDirectories(docs);
-        Files.writeString(docs.resolve("EVICTION.md"), sim.report(workloads, results));
+        Files.writeString(docs.resolve("EVICTION.md"), report);
         Files.write(docs.resolve("eviction.png"), png(workloads, results));
-        System.out.println(sim.report(workloads, results));
+        System.out.println(report);
+    }
+
+    /** The table of the shifting workload at several budgets. */
+    static String sweep(List<long[]> budgets, List<List<Outcome>> results) {
+        StringBuilder sb = new StringBuilder("\n## The shifting workload at other budgets\n\n")
+                .append("| L1 budget | per method | shared | best static split | shared vs per method |\n")
+                .append("|---:|---:|---:|---:|---:|\n");
+        for (int i = 0; i < budgets.size(); i++) {
+            List<Outcome> o = results.get(i);
+            sb.append(String.format(Locale.ROOT, "| %d MB | %.1f%%, %,.0f s | %.1f%%, %,.0f s | %.1f%%, %,.0f s | "
+                    + "%+.1f%% |%n", budgets.get(i)[0] >> 20, o.get(0).hitRatio() * 100, o.get(0).savedSeconds(),
+                    o.get(1).hitRatio() * 100, o.get(1).savedSeconds(), o.get(2).hitRatio() * 100,
+                    o.get(2).savedSeconds(), (o.get(1).savedSeconds() / o.get(0).savedSeconds() - 1) * 100));
+        }
+        return sb.append("\nEach cell: hit ratio, load time saved.\n").toString();
     }
 
     /** The workloads of the report: 50 methods, with popularity that holds, shifts, or meets scans and loops. */

@@ -83,6 +83,8 @@ class EvictionSimulatorTest {
         assertTrue(report.contains("| stable | shared (tiered.l1.budget) | "), report);
         assertTrue(report.matches("(?s).*\\| shifting popularity: within 5% of the best static split \\| "
                 + "-?[0-9.]+% below it \\| (yes|\\*\\*no\\*\\*) \\|.*"), report);
+        String sweep = EvictionSimulator.sweep(List.of(new long[] {BUDGET}), List.of(results.get(1)));
+        assertTrue(sweep.matches("(?s).*\\| 8 MB \\| [0-9.]+%, [0-9,]+ s \\| .*"), sweep);
         byte[] png = EvictionSimulator.png(workloads, results);
         assertTrue(png.length > 1000 && png[1] == 'P' && png[2] == 'N' && png[3] == 'G');
     }

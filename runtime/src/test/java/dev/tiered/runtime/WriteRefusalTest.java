@@ -110,6 +110,8 @@ class WriteRefusalTest {
         assertEquals("writes refused", health.cause(), health.toString());
         assertTrue(health.detail().contains(reader.writesRefused()), "names what Redis answered: " + health);
         assertEquals(health, reader.health(reader.namespacesInUse().get(0)), "the namespace's is the JVM's");
+        assertEquals(0, reader.breaker().openings.sum() + writer.breaker().openings.sum(), refusal + ": a refusal "
+                + "of writes is an answer, not a failure: the breaker stays closed (it used to flap every second)");
         assertTrue(writer.writesRefused() != null, "the writer knows its bump was refused");
 
         refusal.end(redis);

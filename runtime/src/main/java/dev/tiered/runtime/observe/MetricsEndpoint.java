@@ -240,7 +240,7 @@ final class MetricsEndpoint {
         t.family("tiered_namespace_health", "gauge", "1 for the namespace's health state (the JVM's, unless it is "
                 + "disabled or its version unknown), 0 for the others.");
         for (Namespace ns : runtime.namespacesInUse()) {
-            Health.State own = runtime.health(ns).state();
+            Health.State own = runtime.health(ns, jvm).state();
             for (Health.State state : Health.State.values()) {
                 t.sample("tiered_namespace_health", own == state ? 1 : 0, "namespace", ns.name, "state",
                         state.label());

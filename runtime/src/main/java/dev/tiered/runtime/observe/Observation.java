@@ -89,7 +89,7 @@ public final class Observation implements TieredRuntime.Observer {
         }
         micrometer.loaderSeen(method.classLoader());
         openTelemetry.loaderSeen(method.classLoader());
-        if (!openTelemetryRetrying && openTelemetry.retry()) {
+        if (!openTelemetryRetrying && openTelemetry.waiting()) {
             openTelemetryRetrying = true;
             retryOpenTelemetry();
         }

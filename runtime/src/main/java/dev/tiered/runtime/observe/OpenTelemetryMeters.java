@@ -58,6 +58,11 @@ final class OpenTelemetryMeters {
         seen.put(loader, tryBind(loader));
     }
 
+    /** Whether a loader's OpenTelemetry has no global instance yet: {@link #retry()} has work to do. */
+    boolean waiting() {
+        return seen.containsValue(Boolean.FALSE);
+    }
+
     /** Tries again the loaders whose OpenTelemetry had no global instance yet; whether any is still waiting. */
     boolean retry() {
         boolean waiting = false;

@@ -77,6 +77,8 @@ public final class L1Budget {
     private final LongSupplier nanoTime;
     /** {@link #distances()}, by namespace. */
     private final Map<String, Double> distances = new HashMap<>();
+    /** {@link #loadTimeDistances()}, by namespace. */
+    private final Map<String, Double> loadDistances = new HashMap<>();
     /** The budget in effect: {@link #budget}, or {@link #PRESSURE_FRACTION} of it while the heap is under pressure. */
     private long effective;
     private final LongAdder pressureEpisodes = new LongAdder();
@@ -95,6 +97,8 @@ public final class L1Budget {
         /** Calls that found or wanted an entry, and hits (both tiers), in the last window. */
         long windowCalls;
         long windowHits;
+        /** Load time (running the method) per second of the last window. */
+        double windowLoadNanosPerSecond;
         long share;
 
         Member(Method m, long now) {
@@ -109,7 +113,10 @@ public final class L1Budget {
     /** Under heap pressure, the budget shrinks to this fraction of itself. */
     static final double PRESSURE_FRACTION = 0.25;
 
-    /** How much more a namespace below its hit-ratio target weighs in the split. */
+    /**
+     * How much more a namespace behind one of its targets (below {@code target.hitRatio}, above
+     * {@code target.loadTime}) weighs in the split.
+     */
     static final double PRIORITY = 4;
 
     L1Budget(long budget, TieredConfig config) {
@@ -208,6 +215,7 @@ public final class L1Budget {
             double saved = l2Read >= 0 ? Math.min(meanLoad, l2Read) : meanLoad;
             double worth = Math.max(0, calls - member.calls) / seconds * saved;
             member.windowCalls = Math.max(0, calls - member.calls);
+            member.windowLoadNanosPerSecond = Math.max(0, loadNanos - member.loadNanos) / seconds;
             long hits = calls - misses;
             member.windowHits = Math.max(0, hits - (member.calls - member.misses));
             member.worth = member.worth == 0 && member.share == 0 ? worth
@@ -221,23 +229,30 @@ public final class L1Budget {
         // the bounds leave HEADROOM for the entries being written: Caffeine evicts as each write drains, so with many
         // writers the bytes held run a little past the sum of the bounds
         long budget = (long) (effective * (1 - HEADROOM));
-        // a namespace below its hit-ratio target comes first: its methods' worth counts PRIORITY times
-        Map<String, double[]> byNamespace = new HashMap<>(); // calls, hits in the window
+        // a namespace behind a target (below its hit ratio, above its load time) comes first: its methods' worth
+        // counts PRIORITY times
+        Map<String, double[]> byNamespace = new HashMap<>(); // calls, hits, load nanos per second in the window
         for (int i = 0; i < alive.size(); i++) {
-            double[] w = byNamespace.computeIfAbsent(methods.get(i).namespace(), n -> new double[2]);
+            double[] w = byNamespace.computeIfAbsent(methods.get(i).namespace(), n -> new double[3]);
             w[0] += alive.get(i).windowCalls;
             w[1] += alive.get(i).windowHits;
+            w[2] += alive.get(i).windowLoadNanosPerSecond;
+        }
+        for (Map.Entry<String, double[]> e : byNamespace.entrySet()) {
+            NamespaceSettings s = settings.apply(e.getKey());
+            double[] w = e.getValue();
+            if (s.targetHitRatio() != null && w[0] > 0) {
+                distances.put(e.getKey(), s.targetHitRatio() - w[1] / w[0]);
+            }
+            if (s.targetLoadTime() != null) {
+                loadDistances.put(e.getKey(), (w[2] - s.targetLoadTime().toNanos()) / 1e9);
+            }
         }
         total = 0;
         double[] weighted = new double[alive.size()];
         for (int i = 0; i < alive.size(); i++) {
             String ns = methods.get(i).namespace();
-            Double target = settings.apply(ns).targetHitRatio();
-            double[] w = byNamespace.get(ns);
-            if (target != null && w[0] > 0) {
-                distances.put(ns, target - w[1] / w[0]);
-            }
-            boolean behind = target != null && distances.getOrDefault(ns, 0.0) > 0;
+            boolean behind = distances.getOrDefault(ns, 0.0) > 0 || loadDistances.getOrDefault(ns, 0.0) > 0;
             weighted[i] = alive.get(i).worth * (behind ? PRIORITY : 1);
             total += weighted[i];
         }
@@ -318,6 +333,14 @@ public final class L1Budget {
      */
     synchronized Map<String, Double> distances() {
         return new HashMap<>(distances);
+    }
+
+    /**
+     * How far each namespace with {@code tiered.ns.<ns>.target.loadTime} is above it (negative: below), in seconds of
+     * load time per second, over the last window.
+     */
+    synchronized Map<String, Double> loadTimeDistances() {
+        return new HashMap<>(loadDistances);
     }
 
     /** Each method's current share, for views and tests: method names and bytes, in the order they came. */

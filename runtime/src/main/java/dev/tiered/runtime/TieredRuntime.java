@@ -56,6 +56,8 @@ public final class TieredRuntime implements AutoCloseable {
     }
 
     private final TieredConfig config;
+    /** When this engine started: the window of a namespace's load time without a budget. */
+    private final long startedNanos = System.nanoTime();
     private final ScheduledExecutorService maintenance;
     private final FaultReporter faults = new FaultReporter();
     private final CoarseClock clock = new CoarseClock();
@@ -367,6 +369,25 @@ public final class TieredRuntime implements AutoCloseable {
             distance = wanted == 0 ? 0 : target - (s.l1Hits() + s.l2Hits()) / (double) wanted;
         }
         return new double[] {target, distance};
+    }
+
+    /**
+     * {@code tiered.ns.<ns>.target.loadTime} of the namespace in seconds of load time per second, and how far above it
+     * the namespace is (negative: below): over the budget's last window under {@code tiered.l1.budget}, else since
+     * start-up. {@code null} without a target.
+     */
+    public double[] loadTimeTarget(Namespace ns) {
+        Duration target = config.namespace(ns.name).targetLoadTime();
+        if (target == null) {
+            return null;
+        }
+        double seconds = target.toNanos() / 1e9;
+        Double distance = budget == null ? null : budget.loadTimeDistances().get(ns.name);
+        if (distance == null) {
+            double elapsed = Math.max(1e-3, (System.nanoTime() - startedNanos) / 1e9);
+            distance = Snapshots.of(ns).loadNanos() / 1e9 / elapsed - seconds;
+        }
+        return new double[] {seconds, distance};
     }
 
     /** Whether L1 is shrunk for heap pressure now. */

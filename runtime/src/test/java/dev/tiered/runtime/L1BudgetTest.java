@@ -132,6 +132,38 @@ class L1BudgetTest {
     }
 
     /**
+     * {@code target.loadTime}: a namespace whose loads take more time per second than its target comes first, like
+     * one below its hit-ratio target; one within its target weighs its worth only. Both report their distance.
+     */
+    @Test
+    void aNamespaceLoadingMoreThanItsLoadTimeTargetComesFirst() throws Exception {
+        try (TieredRuntime bounded = TieredRuntime.start(TieredConfig.from(Map.of("tiered.l1.budget", "4MB",
+                "tiered.ns.over.target.loadTime", "1ms", "tiered.ns.within.target.loadTime", "1h"), Map.of()))) {
+            CachedMethod over = bounded.register(Specs.of(Fixtures.Catalog.class, "find", "10m", Tier.L1, "over"));
+            CachedMethod within = bounded.register(Specs.of(Fixtures.Catalog.class, "other", "10m", Tier.L1,
+                    "within"));
+            bounded.budget().rebalance(); // the window starts
+            for (int i = 0; i < 400; i++) { // the same calls and load times in both: the same worth
+                long key = i % 200;
+                call(over, () -> slow(100, key), key);
+                call(within, () -> slow(100, key), key);
+            }
+            bounded.budget().rebalance();
+            long overShare = over.l1MaxBytesForTest();
+            long withinShare = within.l1MaxBytesForTest();
+            assertTrue(overShare > 2 * withinShare, "over its target, first: " + overShare + " vs " + withinShare);
+            Map<String, double[]> targets = new java.util.HashMap<>();
+            for (dev.tiered.runtime.coherence.Namespace ns : bounded.namespacesInUse()) {
+                targets.put(ns.name, bounded.loadTimeTarget(ns));
+            }
+            assertEquals(0.001, targets.get("over")[0], 1e-12);
+            assertTrue(targets.get("over")[1] > 0, "above its target: " + targets.get("over")[1]);
+            assertEquals(3600, targets.get("within")[0], 1e-9);
+            assertTrue(targets.get("within")[1] < -3599, "far below: " + targets.get("within")[1]);
+        }
+    }
+
+    /**
      * A real garbage collection leaving the old generation above the threshold (set here at a few bytes, where the
      * runtime sets 85%): the JVM notifies, the budget shrinks to a quarter and L1 with it; once the heap is below the
      * lower threshold (here 99.9%), it grows back.

@@ -20,10 +20,11 @@ public record NamespaceSettings(
         L2Encoding codec,
         Long l1BudgetFloor,
         Long l1BudgetCap,
-        Double targetHitRatio) {
+        Double targetHitRatio,
+        Duration targetLoadTime) {
 
     public static final NamespaceSettings NONE = new NamespaceSettings(null, null, null, null, null, null, null,
-            null, null, null, null, null);
+            null, null, null, null, null, null);
 
     /** This, with every component that is {@code null} here taken from {@code fallback}. */
     NamespaceSettings orElse(NamespaceSettings fallback) {
@@ -39,6 +40,7 @@ public record NamespaceSettings(
                 codec != null ? codec : fallback.codec,
                 l1BudgetFloor != null ? l1BudgetFloor : fallback.l1BudgetFloor,
                 l1BudgetCap != null ? l1BudgetCap : fallback.l1BudgetCap,
-                targetHitRatio != null ? targetHitRatio : fallback.targetHitRatio);
+                targetHitRatio != null ? targetHitRatio : fallback.targetHitRatio,
+                targetLoadTime != null ? targetLoadTime : fallback.targetLoadTime);
     }
 }

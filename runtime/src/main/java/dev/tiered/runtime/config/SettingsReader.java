@@ -261,8 +261,10 @@ final class SettingsReader {
         Long cap = nsValue(s.get("l1.budgetCap"), v -> Bytes.parse(v, 0, Long.MAX_VALUE),
                 Bytes.form(0, Long.MAX_VALUE));
         Double target = nsValue(s.get("target.hitRatio"), TieredConfig::parseHitRatio, TieredConfig.HIT_RATIO_FORM);
+        Duration loadTime = nsValue(s.get("target.loadTime"), TieredConfig::parseLoadTimeTarget,
+                TieredConfig.LOAD_TIME_FORM);
         return new NamespaceSettings(ttl, l1Ttl, tier, enabled, cacheNulls, max, maxBytes, verifyRate, codec, floor,
-                cap, target);
+                cap, target, loadTime);
     }
 
     /** An override that fails safe: {@code failSafe} when it cannot be read, {@code using} saying what that does. */

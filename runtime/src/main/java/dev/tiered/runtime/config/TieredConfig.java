@@ -65,7 +65,7 @@ public final class TieredConfig {
     public static final String NS_PREFIX = "tiered.ns.";
     public static final List<String> NS_SETTINGS =
             List.of("ttl", "l1Ttl", "tier", "enabled", "cacheNulls", "l1.maxEntries", "l1.maxBytes", "verify.rate",
-                    "codec", "l1.budgetFloor", "l1.budgetCap", "target.hitRatio");
+                    "codec", "l1.budgetFloor", "l1.budgetCap", "target.hitRatio", "target.loadTime");
     /** Per-namespace settings under the names of version 0.1, which still apply: old name to current name. */
     static final Map<String, String> NS_DEPRECATED = Map.of("l1MaxEntries", "l1.maxEntries",
             "l1MaxBytes", "l1.maxBytes");
@@ -325,6 +325,18 @@ public final class TieredConfig {
             + "percentage of the maximum heap from 1% to 90% (\"10%\")";
 
     static final String HIT_RATIO_FORM = "a decimal number from 0 to 1, like 0.9 (hits of both tiers over calls)";
+
+    static final String LOAD_TIME_FORM = "a duration of at least 1ms: the load time per second of wall-clock time, "
+            + "summed over threads, like 200ms";
+
+    /** {@code target.loadTime}: the time a namespace's loads may take per second, at least a millisecond. */
+    static Duration parseLoadTimeTarget(String text) {
+        Duration d = Durations.parse(text);
+        if (d.toMillis() < 1) {
+            throw new IllegalArgumentException();
+        }
+        return d;
+    }
 
     static double parseHitRatio(String text) {
         double d = Double.parseDouble(text);

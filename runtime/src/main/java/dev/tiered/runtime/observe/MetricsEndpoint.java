@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.function.ToLongFunction;
 
@@ -246,17 +247,13 @@ final class MetricsEndpoint {
                         state.label());
             }
         }
-        t.family("tiered_hit_ratio_target", "gauge", "tiered.ns.<namespace>.target.hitRatio, for namespaces with "
-                + "one.");
-        t.family("tiered_hit_ratio_target_distance", "gauge", "How far a namespace's hit ratio is below its target: "
-                + "positive below, negative above (over the L1 budget's last window, else since start-up).");
-        for (Namespace ns : runtime.namespacesInUse()) {
-            double[] target = runtime.hitRatioTarget(ns);
-            if (target != null) {
-                t.sample("tiered_hit_ratio_target", target[0], "namespace", ns.name);
-                t.sample("tiered_hit_ratio_target_distance", target[1], "namespace", ns.name);
-            }
-        }
+        targets(t, runtime, "tiered_hit_ratio_target", "tiered.ns.<namespace>.target.hitRatio, for namespaces with one.",
+                "How far a namespace's hit ratio is below its target: positive below, negative above (over the L1 "
+                + "budget's last window, else since start-up).", runtime::hitRatioTarget);
+        targets(t, runtime, "tiered_load_time_target_seconds", "tiered.ns.<namespace>.target.loadTime: seconds of load time "
+                + "per second, for namespaces with one.", "How far a namespace's load time per second is above its "
+                + "target: positive above, negative below (over the L1 budget's last window, else since start-up).",
+                runtime::loadTimeTarget);
         CircuitBreaker breaker = runtime.breaker();
         t.family("tiered_bus_connected", "gauge", "1 while the invalidation bus is subscribed, else 0.")
                 .sample("tiered_bus_connected", runtime.busConnected() ? 1 : 0);
@@ -299,6 +296,22 @@ final class MetricsEndpoint {
     }
 
     /** A summary per namespace: quantiles 0.5, 0.99 and 1, the sum and the count; values in {@code perSecond}ths. */
+    /** A namespace target's family and its distance's ({@code <name>_distance}, before any unit suffix). */
+    private static void targets(PrometheusText t, TieredRuntime runtime, String name, String help,
+                                String distanceHelp, Function<Namespace, double[]> target) {
+        String distance = name.endsWith("_seconds") ? name.replace("_seconds", "_distance_seconds")
+                : name + "_distance";
+        t.family(name, "gauge", help);
+        t.family(distance, "gauge", distanceHelp);
+        for (Namespace ns : runtime.namespacesInUse()) {
+            double[] v = target.apply(ns);
+            if (v != null) {
+                t.sample(name, v[0], "namespace", ns.name);
+                t.sample(distance, v[1], "namespace", ns.name);
+            }
+        }
+    }
+
     private static void summary(PrometheusText t, List<NamespaceStats> all, String name, String help, double perSecond,
                                 ToLongFunction<NamespaceStats> p50, ToLongFunction<NamespaceStats> p99,
                                 ToLongFunction<NamespaceStats> max, ToLongFunction<NamespaceStats> sum,

@@ -31,6 +31,16 @@ public interface NamespaceMXBean extends CallMetrics {
      */
     double getHitRatioTargetDistance();
 
+    /** {@code tiered.ns.<namespace>.target.loadTime}: milliseconds of load time per second; -1 without one. */
+    double getLoadTimeTargetMillis();
+
+    /**
+     * How far the namespace's load time per second is above its target, in milliseconds per second: positive above,
+     * negative below; over the L1 budget's last window under {@code tiered.l1.budget}, else since start-up. 0 without
+     * a target.
+     */
+    double getLoadTimeTargetDistanceMillis();
+
     /**
      * Enables or disables caching of the namespace in this JVM, at once: disabled, its methods run uncached and its
      * L1 entries are dropped.

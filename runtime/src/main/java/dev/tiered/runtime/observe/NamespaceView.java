@@ -30,13 +30,15 @@ final class NamespaceView extends CallCounters implements NamespaceMXBean {
     private final Operations operations;
     private final Function<Namespace, Health> health;
     private final Function<Namespace, double[]> target;
+    private final Function<Namespace, double[]> loadTimeTarget;
 
     NamespaceView(Operations operations, Namespace ns, Function<Namespace, Health> health,
-                  Function<Namespace, double[]> target) {
+                  Function<Namespace, double[]> target, Function<Namespace, double[]> loadTimeTarget) {
         this.operations = operations;
         this.ns = ns;
         this.health = health;
         this.target = target;
+        this.loadTimeTarget = loadTimeTarget;
     }
 
     @Override
@@ -49,6 +51,18 @@ final class NamespaceView extends CallCounters implements NamespaceMXBean {
     public double getHitRatioTargetDistance() {
         double[] t = target.apply(ns);
         return t == null ? 0 : t[1];
+    }
+
+    @Override
+    public double getLoadTimeTargetMillis() {
+        double[] t = loadTimeTarget.apply(ns);
+        return t == null ? -1 : t[0] * 1e3;
+    }
+
+    @Override
+    public double getLoadTimeTargetDistanceMillis() {
+        double[] t = loadTimeTarget.apply(ns);
+        return t == null ? 0 : t[1] * 1e3;
     }
 
     @Override

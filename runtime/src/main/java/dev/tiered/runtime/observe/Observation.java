@@ -68,8 +68,8 @@ public final class Observation implements TieredRuntime.Observer {
     @Override
     public void namespaceAdded(Namespace ns) {
         register("dev.tiered:type=Namespace,name=" + ns.name, new DescribedMBean(new NamespaceView(
-                runtime.operations(), ns, runtime::health, runtime::hitRatioTarget), NamespaceMXBean.class,
-                NamespaceView.OPERATIONS), false);
+                runtime.operations(), ns, runtime::health, runtime::hitRatioTarget, runtime::loadTimeTarget),
+                NamespaceMXBean.class, NamespaceView.OPERATIONS), false);
         micrometer.namespaceAdded(ns);
     }
 

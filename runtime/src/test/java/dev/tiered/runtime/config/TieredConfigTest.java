@@ -120,7 +120,8 @@ class TieredConfigTest {
                 Arguments.of("tiered.ns.product.codec", "kryo", "auto, fields or java"),
                 Arguments.of("tiered.ns.product.l1.budgetFloor", "a lot", "a number of bytes from 0 to"),
                 Arguments.of("tiered.ns.product.l1.budgetCap", "-1MB", "a number of bytes from 0 to"),
-                Arguments.of("tiered.ns.product.target.hitRatio", "90%", "a decimal number from 0 to 1"));
+                Arguments.of("tiered.ns.product.target.hitRatio", "90%", "a decimal number from 0 to 1"),
+                Arguments.of("tiered.ns.product.target.loadTime", "0ms", "a duration of at least 1ms"));
     }
 
     @Test

@@ -152,6 +152,39 @@ class MetricsEndpointTest {
                 data.body());
     }
 
+    /** Each namespace with a target reports it and its distance, in Prometheus and on its MBean; the others none. */
+    @Test
+    void namespaceTargetsAndTheirDistancesInPrometheusAndJmx() throws Exception {
+        start("tiered.ns.slo.target.hitRatio", "0.9", "tiered.ns.slo.target.loadTime", "250ms");
+        CachedMethod slo = runtime.register(Specs.of(Fixtures.Catalog.class, "find", "10m", Tier.L1, "slo"));
+        CachedMethod plain = runtime.register(Specs.of(Fixtures.Catalog.class, "other", "10m", Tier.L1, "plain"));
+        for (long key = 0; key < 4; key++) {
+            long k = key;
+            call(slo, () -> "v" + k, key % 2); // two misses, two hits
+            call(plain, () -> "v" + k, key);
+        }
+        String text = MetricsEndpoint.render(runtime);
+        assertTrue(text.contains("tiered_hit_ratio_target{namespace=\"slo\"} 0.9\n"), text);
+        assertTrue(text.contains("tiered_hit_ratio_target_distance{namespace=\"slo\"} 0.4\n"), text);
+        assertTrue(text.contains("tiered_load_time_target_seconds{namespace=\"slo\"} 0.25\n"), text);
+        Matcher distance = Pattern.compile("tiered_load_time_target_distance_seconds\\{namespace=\"slo\"} (\\S+)")
+                .matcher(text);
+        assertTrue(distance.find(), text);
+        double seconds = Double.parseDouble(distance.group(1));
+        assertTrue(seconds < 0 && seconds > -0.25, "two quick loads: below the target: " + seconds);
+        assertFalse(text.contains("target{namespace=\"plain\"}"), "no target, no sample");
+
+        javax.management.MBeanServer server = java.lang.management.ManagementFactory.getPlatformMBeanServer();
+        javax.management.ObjectName name = new javax.management.ObjectName("dev.tiered:type=Namespace,name=slo");
+        Await.until("the namespace's MBean", WAIT, () -> server.isRegistered(name));
+        assertEquals(0.9, (double) server.getAttribute(name, "HitRatioTarget"));
+        assertEquals(250.0, (double) server.getAttribute(name, "LoadTimeTargetMillis"));
+        assertTrue((double) server.getAttribute(name, "LoadTimeTargetDistanceMillis") < 0);
+        javax.management.ObjectName other = new javax.management.ObjectName("dev.tiered:type=Namespace,name=plain");
+        Await.until("the other namespace's MBean", WAIT, () -> server.isRegistered(other));
+        assertEquals(-1.0, (double) server.getAttribute(other, "LoadTimeTargetMillis"));
+    }
+
     @Test
     void jsonStringsOfTheDashboardAreEscapedAlsoForHtml() {
         assertEquals("\"a\\\"b\\\\c\\nd\\u003c/script\\u003e\"", DashboardHistory.string("a\"b\\c\nd</script>"));

@@ -61,6 +61,7 @@ import dev.tiered.testkit.JvmProcess;
  * agent-loader-collected seconds whether that loader is gone after full GCs: "gone" or "alive"
  * threads                        the names of the live threads named tiered*, sorted
  * virtual threads hits           VirtualThreadsProbe: one key missed, then hit, by that many virtual threads (JDK 21+)
+ * heap blocks ballastMb          HeapPressureProbe: L1 filled, then the application's data grown to ballastMb
  * </pre>
  */
 public final class FixtureApp {
@@ -151,6 +152,8 @@ public final class FixtureApp {
                         .filter(n -> n.startsWith("tiered")).sorted().collect(java.util.stream.Collectors.joining(","));
             case "virtual":
                 return VirtualThreadsProbe.run(Integer.parseInt(cmd[1]), Integer.parseInt(cmd[2]));
+            case "heap":
+                return HeapPressureProbe.run(Integer.parseInt(cmd[1]), Integer.parseInt(cmd[2]));
             case "probe":
                 return (String) Class.forName("dev.tiered.it.IsolationProbe").getMethod("run", String.class)
                         .invoke(null, cmd[1]);

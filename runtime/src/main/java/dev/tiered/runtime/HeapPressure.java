@@ -21,9 +21,9 @@ import dev.tiered.runtime.stats.FaultReporter;
 
 /**
  * Shrinks L1 before the application runs out of heap, under {@code tiered.l1.budget}: when a garbage collection
- * leaves a heap pool (the old generation) above {@link #HIGH} of its maximum, the JVM's collection usage threshold
- * fires, and the budget drops to {@link L1Budget#PRESSURE_FRACTION} of itself at once (Caffeine evicts down to the
- * new bounds); once every such pool is below {@link #LOW} after its collections, checked with each rebalance, it
+ * leaves the pool of long-lived objects (the old generation; not eden or a survivor space, see {@link #young}) above
+ * {@link #HIGH} of its maximum, the JVM's collection usage threshold fires, and the budget drops to
+ * {@link L1Budget#PRESSURE_FRACTION} of itself at once (Caffeine evicts down to the new bounds); once every such pool is below {@link #LOW} after its collections, checked with each rebalance, it
  * grows back. Each episode is counted and logged, its start at WARN. The threshold is set on the JVM's own pools,
  * which an application using the same JMX threshold would share: tiered sets it only where none is set.
  */
@@ -53,12 +53,23 @@ final class HeapPressure implements AutoCloseable {
         for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
             long max = pool.getUsage() == null ? -1 : pool.getUsage().getMax();
             if (pool.getType() == MemoryType.HEAP && pool.isCollectionUsageThresholdSupported() && max > 0
-                    && pool.getCollectionUsageThreshold() == 0) {
+                    && !young(pool.getName()) && pool.getCollectionUsageThreshold() == 0) {
                 pool.setCollectionUsageThreshold(Math.max(1, (long) (max * high)));
                 pools.add(pool);
             }
         }
         ((NotificationEmitter) ManagementFactory.getMemoryMXBean()).addNotificationListener(listener, null, null);
+    }
+
+    /**
+     * Whether a pool holds new objects only (eden, survivor, a young generation): full after a collection by design
+     * (a survivor space), it says nothing of the heap's long-lived data. Watched are the others: the old generation
+     * (Serial's {@code Tenured Gen}, {@code G1 Old Gen}, {@code PS Old Gen}, {@code ZGC Old Generation}) or a
+     * collector's single pool ({@code ZHeap}, {@code Shenandoah}).
+     */
+    static boolean young(String pool) {
+        return pool.contains("Eden") || pool.contains("Survivor") || pool.contains("Young")
+                || pool.contains("Nursery");
     }
 
     /** Whether L1 is shrunk for heap pressure now. */

@@ -163,6 +163,19 @@ class L1BudgetTest {
         }
     }
 
+    /** A survivor space is full after a young collection by design: only the pools of long-lived objects count. */
+    @Test
+    void pressureIsTheOldGenerationsNotEdenOrSurvivorSpaces() {
+        for (String young : List.of("Eden Space", "Survivor Space", "G1 Eden Space", "G1 Survivor Space",
+                "PS Eden Space", "PS Survivor Space", "ZGC Young Generation")) {
+            assertTrue(HeapPressure.young(young), young);
+        }
+        for (String old : List.of("Tenured Gen", "G1 Old Gen", "PS Old Gen", "ZGC Old Generation", "ZHeap",
+                "Shenandoah")) {
+            assertTrue(!HeapPressure.young(old), old);
+        }
+    }
+
     /**
      * A real garbage collection leaving the old generation above the threshold (set here at a few bytes, where the
      * runtime sets 85%): the JVM notifies, the budget shrinks to a quarter and L1 with it; once the heap is below the

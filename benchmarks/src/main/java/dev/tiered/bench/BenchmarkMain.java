@@ -6,7 +6,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -72,10 +74,13 @@ public final class BenchmarkMain {
             String uri = redis.uri();
             Map<String, Report.Score> scores = new LinkedHashMap<>();
             if (!include.isEmpty()) {
-                run(settings, agentJar, uri, include, true);
+                // a class with its own settings runs with them when the pattern names it
+                List<String> extra = Pattern.compile(include).matcher(BudgetHitBenchmark.class
+                        .getName()).find() ? agentSettings(BudgetHitBenchmark.class) : List.of();
+                run(settings, agentJar, uri, include, true, extra);
                 return;
             }
-            scores.putAll(jmh(settings, agentJar, uri, true, L1HitBenchmark.class));
+            scores.putAll(jmh(settings, agentJar, uri, true, L1HitBenchmark.class, BudgetHitBenchmark.class));
             scores.putAll(jmh(settings, agentJar, uri, false, TwoThreadsBenchmark.class));
             scores.putAll(jmh(settings, agentJar, uri, false, HitCostBenchmark.class));
             scores.putAll(jmh(settings, agentJar, uri, false, L2HitBenchmark.class, MissBenchmark.class));
@@ -132,10 +137,13 @@ public final class BenchmarkMain {
     private static Map<String, Report.Score> jmh(Settings s, Path agentJar, String redisUri, boolean gc,
                                                  Class<?>... classes) throws RunnerException {
         List<String> benchmarks = new ArrayList<>();
+        Map<String, List<String>> settingsOf = new HashMap<>();
         for (Class<?> c : classes) {
+            List<String> extra = agentSettings(c);
             for (java.lang.reflect.Method m : c.getMethods()) { // inherited ones too
                 if (m.isAnnotationPresent(org.openjdk.jmh.annotations.Benchmark.class)) {
                     benchmarks.add(c.getName() + "." + m.getName());
+                    settingsOf.put(c.getName() + "." + m.getName(), extra);
                 }
             }
         }
@@ -145,7 +153,8 @@ public final class BenchmarkMain {
             for (String benchmark : benchmarks) {
                 System.out.println("round " + round + " of " + s.rounds() + ": " + benchmark);
                 runs.computeIfAbsent(benchmark, b -> new ArrayList<>())
-                        .add(run(s, agentJar, redisUri, Pattern.quote(benchmark) + "$", gc).iterator().next());
+                        .add(run(s, agentJar, redisUri, Pattern.quote(benchmark) + "$", gc,
+                                settingsOf.get(benchmark)).iterator().next());
             }
         }
         Map<String, Report.Score> scores = new LinkedHashMap<>();
@@ -154,6 +163,12 @@ public final class BenchmarkMain {
             scores.put(name, score(name, results));
         });
         return scores;
+    }
+
+    /** The {@link AgentSettings} of a benchmark class as JVM arguments. */
+    private static List<String> agentSettings(Class<?> c) {
+        AgentSettings agent = c.getAnnotation(AgentSettings.class);
+        return agent == null ? List.of() : Arrays.stream(agent.value()).map(v -> "-D" + v).toList();
     }
 
     /** All rounds of one benchmark: the mean and error over every iteration, and each round's mean. */
@@ -181,8 +196,8 @@ public final class BenchmarkMain {
         return new Report.Score(name, all.getMean(), all.getMeanErrorAt(0.999), unit, alloc, means);
     }
 
-    private static Collection<RunResult> run(Settings s, Path agentJar, String redisUri, String include, boolean gc)
-            throws RunnerException {
+    private static Collection<RunResult> run(Settings s, Path agentJar, String redisUri, String include, boolean gc,
+                                             List<String> extraJvmArgs) throws RunnerException {
         ChainedOptionsBuilder options = new OptionsBuilder()
                 .include(include)
                 .forks(s.forks())
@@ -191,20 +206,21 @@ public final class BenchmarkMain {
                 .measurementIterations(s.iterations())
                 .measurementTime(TimeValue.seconds(s.seconds()))
                 .shouldFailOnError(true)
-                .jvmArgsAppend(jvmArgs(agentJar, redisUri));
+                .jvmArgsAppend(jvmArgs(agentJar, redisUri, extraJvmArgs));
         if (gc) {
             options.addProfiler(GCProfiler.class);
         }
         return new Runner(options.build()).run();
     }
 
-    private static String[] jvmArgs(Path agentJar, String redisUri) {
+    private static String[] jvmArgs(Path agentJar, String redisUri, List<String> extra) {
         List<String> args = new ArrayList<>(List.of("-javaagent:" + agentJar.toAbsolutePath(), "-Xms1g", "-Xmx1g",
                 "-Dtiered.redis.uri=" + redisUri, "-D" + Redis.URI_PROPERTY + "=" + redisUri,
                 "-Dtiered.redis.keyPrefix=" + Redis.KEY_PREFIX, "-Dtiered.log.level=warn"));
-        String extra = System.getProperty("bench.jvmArgs", "").strip();
-        if (!extra.isEmpty()) {
-            args.addAll(List.of(extra.split("\\s+")));
+        args.addAll(extra);
+        String more = System.getProperty("bench.jvmArgs", "").strip();
+        if (!more.isEmpty()) {
+            args.addAll(List.of(more.split("\\s+")));
         }
         return args.toArray(String[]::new);
     }

@@ -77,6 +77,10 @@ final class Report {
         double boundOnly = ratio("L1HitBenchmark.agentHit", "L1HitBenchmark.caffeineBoundOnly");
         ratioTarget("1", "L1 hit through the agent vs `Caffeine.getIfPresent` (bound only, no clock)", boundOnly,
                 "≤ 2×", boundOnly <= 2);
+        double budget = ratio("BudgetHitBenchmark.agentHit", "L1HitBenchmark.caffeineBoundOnly");
+        ratioTarget("1", String.format(Locale.ROOT, "L1 hit under `tiered.l1.budget` vs `Caffeine.getIfPresent` "
+                + "(bound only): no more than without a budget (%.2f×) + 5%% noise", boundOnly), budget,
+                String.format(Locale.ROOT, "≤ %.2f×", boundOnly * 1.05), budget <= boundOnly * 1.05);
         double spring = ratio("L1HitBenchmark.springCacheable", "L1HitBenchmark.agentHit");
         ratioTarget("1", "Spring `@Cacheable` (Caffeine) hit vs the agent's hit", spring, "≥ 10×", spring >= 10);
         allocTarget("L1HitBenchmark.agentHitNoArguments", "L1 hit, no argument", 0);

@@ -78,31 +78,48 @@ public final class EvictionSimulator {
             results.add(sim.run(w));
             System.out.printf(Locale.ROOT, "%s: %.1f s%n", w.name(), (System.nanoTime() - start) / 1e9);
         }
+        String published = System.getProperty("eviction.caffeineTraces", String.join(",", PublishedTraces.REPORT));
+        Recorded p = null;
+        if (!published.isBlank() && !published.equals("none")) { // Caffeine's simulator formats, one method each
+            long start = System.nanoTime();
+            p = PublishedTraces.workload(List.of(published.split(",")));
+            workloads.add(p.workload());
+            results.add(sim.run(p.workload(), p.trace()));
+            System.out.printf(Locale.ROOT, "%s: %.1f s%n", p.workload().name(), (System.nanoTime() - start) / 1e9);
+        }
         String traced = System.getProperty("eviction.trace", "");
         if (!traced.isBlank()) { // a trace recorded by a running agent, replayed after the synthetic ones
             Recorded r = recorded(Path.of(traced));
             workloads.add(r.workload());
             results.add(sim.run(r.workload(), r.trace()));
         }
-        // the shifting workload at other budgets: how much each strategy saves as L1 grows
+        // the shifting workload (and the published traces) at other budgets: what each strategy saves as L1 grows
         Workload shifting = workloads.get(1);
-        Trace shiftingTrace = new Trace(shifting, calls);
-        List<long[]> budgets = new ArrayList<>();
-        List<List<Outcome>> byBudget = new ArrayList<>();
-        for (long b : new long[] {budget / 4, budget / 2, budget, budget * 2}) {
-            budgets.add(new long[] {b});
-            byBudget.add(new EvictionSimulator(b, calls).run(shifting, shiftingTrace));
+        String report = sim.report(workloads, results)
+                + sweep(shifting.name(), budget, calls, shifting, new Trace(shifting, calls));
+        if (p != null) {
+            report += sweep(p.workload().name(), budget, calls, p.workload(), p.trace());
         }
-        String report = sim.report(workloads, results) + sweep(budgets, byBudget);
         Files.createDirectories(docs);
         Files.writeString(docs.resolve("EVICTION.md"), report);
         Files.write(docs.resolve("eviction.png"), png(workloads, results));
         System.out.println(report);
     }
 
-    /** The table of the shifting workload at several budgets. */
-    static String sweep(List<long[]> budgets, List<List<Outcome>> results) {
-        StringBuilder sb = new StringBuilder("\n## The shifting workload at other budgets\n\n")
+    /** One workload at a quarter, half, once and twice the budget. */
+    static String sweep(String name, long budget, long calls, Workload w, Trace trace) {
+        List<long[]> budgets = new ArrayList<>();
+        List<List<Outcome>> byBudget = new ArrayList<>();
+        for (long b : new long[] {budget / 4, budget / 2, budget, budget * 2}) {
+            budgets.add(new long[] {b});
+            byBudget.add(new EvictionSimulator(b, calls).run(w, trace));
+        }
+        return sweep(name, budgets, byBudget);
+    }
+
+    /** The table of one workload at several budgets. */
+    static String sweep(String name, List<long[]> budgets, List<List<Outcome>> results) {
+        StringBuilder sb = new StringBuilder("\n## The " + name + " workload at other budgets\n\n")
                 .append("| L1 budget | per method | shared | best static split | shared vs per method |\n")
                 .append("|---:|---:|---:|---:|---:|\n");
         for (int i = 0; i < budgets.size(); i++) {
@@ -513,7 +530,10 @@ public final class EvictionSimulator {
         sb.append("\nThe best static split knows the whole trace in advance; on a shifting workload no static ")
                 .append("split is best in every phase, so the shared budget, which follows the shift, can beat it. ")
                 .append("Not simulated here: L2 (an L1 hit of a method that Redis also serves saves only the L2 ")
-                .append("read, which the budget weighs), heap pressure, and recorded traces of a running agent.\n");
+                .append("read, which the budget weighs) and heap pressure (`HeapPressureIT` runs it in a real JVM). ")
+                .append("Other traces: `-Deviction.caffeineTraces=format:file,...` (Caffeine's simulator formats; ")
+                .append("`none` for none), `-Deviction.trace=file` (recorded by a running agent with ")
+                .append("`tiered.trace`).\n");
         return sb.toString();
     }
 

@@ -83,9 +83,59 @@ class EvictionSimulatorTest {
         assertTrue(report.contains("| stable | shared (tiered.l1.budget) | "), report);
         assertTrue(report.matches("(?s).*\\| shifting popularity: within 5% of the best static split \\| "
                 + "-?[0-9.]+% below it \\| (yes|\\*\\*no\\*\\*) \\|.*"), report);
-        String sweep = EvictionSimulator.sweep(List.of(new long[] {BUDGET}), List.of(results.get(1)));
+        String sweep = EvictionSimulator.sweep("shifting", List.of(new long[] {BUDGET}),
+                List.of(results.get(1)));
         assertTrue(sweep.matches("(?s).*\\| 8 MB \\| [0-9.]+%, [0-9,]+ s \\| .*"), sweep);
         byte[] png = EvictionSimulator.png(workloads, results);
         assertTrue(png.length > 1000 && png[1] == 'P' && png[2] == 'N' && png[3] == 'G');
+    }
+
+    /** A trace published inside Caffeine's simulator jar, read by the simulator's own LIRS reader. */
+    @Test
+    void aPublishedTraceIsReadByTheSimulatorsReader() {
+        PublishedTraces.Keys multi1 = PublishedTraces.read("lirs:multi1.trace.gz");
+        assertEquals("lirs:multi1", multi1.name());
+        assertEquals(15_858, multi1.keys().length);
+        assertEquals(2_606, java.util.Arrays.stream(multi1.keys()).distinct().count());
+        assertTrue(Double.isNaN(multi1.missPenalty()), "LIRS traces carry keys only");
+    }
+
+    /**
+     * Files in two of the formats, written here: LIRS (a key a line; "*" and blank lines skipped) and ARC
+     * ({@code start count _ _}: count keys from start). Each is a method; the calls interleave by position.
+     */
+    @Test
+    void tracesInCaffeinesFormatsAreMethodsInterleavedByPosition(@TempDir Path dir) throws Exception {
+        Path lirs = dir.resolve("small.lirs");
+        java.nio.file.Files.writeString(lirs, "7\n*\n\n8\n");
+        Path arc = dir.resolve("small.arc");
+        java.nio.file.Files.writeString(arc, "100 3 0 1\n500 1 0 2\n");
+        EvictionSimulator.Recorded r = PublishedTraces.workload(List.of("lirs:" + lirs, "arc:" + arc));
+        assertEquals(List.of("lirs:" + lirs, "arc:" + arc), r.workload().methods().stream()
+                .map(EvictionSimulator.Method::name).toList());
+        assertEquals(List.of(100_000L, 200_000L), r.workload().methods().stream()
+                .map(EvictionSimulator.Method::loadNanos).toList(), "load times in turn");
+        // positions: lirs 0.25, 0.75; arc 0.125, 0.375, 0.625, 0.875
+        assertEquals("[1, 0, 1, 1, 0, 1]", java.util.Arrays.toString(r.trace().method));
+        assertEquals("[100, 7, 101, 102, 8, 500]", java.util.Arrays.toString(r.trace().key));
+        List<EvictionSimulator.Outcome> o = new EvictionSimulator(1L << 20, 6).run(r.workload(), r.trace());
+        assertEquals(3, o.size());
+        assertTrue(o.stream().allMatch(x -> x.calls() == 6 && x.hits() == 0), "no key repeats: " + o);
+    }
+
+    @Test
+    void aTraceWithoutFormatOrOfAnUnknownOneIsAnErrorNamingIt() {
+        IllegalArgumentException none = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> PublishedTraces.read("multi1.trace.gz"));
+        assertTrue(none.getMessage().startsWith("trace \"multi1.trace.gz\" has no format; accepted: format:file"),
+                none.getMessage());
+        IllegalArgumentException unknown = org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalArgumentException.class, () -> PublishedTraces.read("lru:x.trace"));
+        assertTrue(unknown.getMessage().contains("unknown format lru; accepted: [address, address-penalties"),
+                unknown.getMessage());
+        IllegalArgumentException missing = org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalArgumentException.class, () -> PublishedTraces.read("lirs:/nonexistent/x.trace"));
+        assertTrue(missing.getMessage().startsWith("trace \"lirs:/nonexistent/x.trace\" cannot be read"),
+                missing.getMessage());
     }
 }

@@ -79,8 +79,14 @@ class EvictionSimulatorTest {
         assertTrue(stable.get(1).savedSeconds() > stable.get(0).savedSeconds(), "shared over per method: " + stable);
         assertTrue(stable.get(2).savedSeconds() > stable.get(0).savedSeconds(), "the search finds better: " + stable);
 
-        String report = sim.report(workloads, results);
+        EvictionSimulator.Workload shifting = workloads.get(1);
+        double oracle = sim.perPhaseHindsight(shifting, new EvictionSimulator.Trace(shifting, CALLS));
+        assertTrue(oracle > results.get(1).get(0).savedSeconds(), "re-split per phase with hindsight, over "
+                + "per-method bounds: " + oracle + " vs " + results.get(1));
+        String report = sim.report(workloads, results, oracle);
         assertTrue(report.contains("| stable | shared (tiered.l1.budget) | "), report);
+        assertTrue(report.matches("(?s).*An upper bound for any allocator .* saves \\+[0-9.]+% over the "
+                + "per-method bound.*"), report);
         assertTrue(report.matches("(?s).*\\| shifting popularity: within 5% of the best static split \\| "
                 + "-?[0-9.]+% below it \\| (yes|\\*\\*no\\*\\*) \\|.*"), report);
         String sweep = EvictionSimulator.sweep("shifting", List.of(new long[] {BUDGET}),

@@ -7,6 +7,7 @@ import java.security.ProtectionDomain;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * The agent's only class file transformer, registered before {@code premain} returns so that no class is missed,
@@ -15,7 +16,7 @@ import java.util.function.Consumer;
  * <p>It keeps start-up cheap: a class whose bytes do not mention {@code Ldev/tiered/Tiered;} or
  * {@code Ldev/tiered/Invalidates;} cannot carry the annotations, so it is passed over with one byte scan and never
  * parsed, unless it implements an interface that does ({@link AnnotatedInterfaces}, which reads each of the
- * application's interfaces once). Only the rare class that does is handed to the {@link Rewriter}; if the engine is
+ * application's interfaces once) or a rules file names it ({@code tiered.rules}). Only the rare class that does is handed to the {@link Rewriter}; if the engine is
  * still starting, that class waits for it, for at most {@link #WAIT_SECONDS}, and otherwise loads as written
  * (logged).
  */
@@ -34,6 +35,8 @@ final class ClassFileFilter implements ClassFileTransformer {
     /** Set once, before {@link #started} opens; null when the engine did not start or is disabled. */
     private volatile ClassFileTransformer rewriter;
     private volatile Consumer<String> warn;
+    /** The classes a rules file names (internal names), passed to the rewriter whatever their bytes mention. */
+    private volatile Predicate<String> ruled = name -> false;
 
     ClassFileFilter(ClassLoader agentLoader) {
         this(agentLoader, TimeUnit.SECONDS.toNanos(WAIT_SECONDS), line -> System.err.println("tiered: " + line));
@@ -50,10 +53,16 @@ final class ClassFileFilter implements ClassFileTransformer {
      * Only the first call counts.
      */
     synchronized void open(ClassFileTransformer rewriter, Consumer<String> warn) {
+        open(rewriter, warn, name -> false);
+    }
+
+    /** As {@link #open(ClassFileTransformer, Consumer)}; {@code ruled}: the internal names rules name. */
+    synchronized void open(ClassFileTransformer rewriter, Consumer<String> warn, Predicate<String> ruled) {
         if (started.getCount() == 0) {
             return;
         }
         this.rewriter = rewriter;
+        this.ruled = ruled;
         if (warn != null) {
             this.warn = warn;
         }
@@ -69,8 +78,8 @@ final class ClassFileFilter implements ClassFileTransformer {
     @Override
     public byte[] transform(Module module, ClassLoader loader, String className, Class<?> classBeingRedefined,
                             ProtectionDomain domain, byte[] bytes) throws IllegalClassFormatException {
-        if (loader == agentLoader || bytes == null
-                || !mentionsAnnotations(bytes) && !interfaces.implementsOne(loader, bytes)) {
+        if (loader == agentLoader || bytes == null || !mentionsAnnotations(bytes)
+                && !interfaces.implementsOne(loader, bytes) && !(className != null && ruled.test(className))) {
             return null;
         }
         ClassFileTransformer target = rewriter;

@@ -19,6 +19,7 @@ import org.slf4j.LoggerFactory;
 import dev.tiered.agent.bootstrap.Bridge;
 import dev.tiered.runtime.CallTrace;
 import dev.tiered.runtime.TieredRuntime;
+import dev.tiered.runtime.config.Rules;
 import dev.tiered.runtime.config.TieredConfig;
 import dev.tiered.runtime.observe.Observation;
 
@@ -56,7 +57,12 @@ public final class Installer {
         TieredTransformer transformer = new TieredTransformer(runtime, anchors);
         Rewriter rewriter = new Rewriter(transformer, log, inst);
         runtime.detachWith(new Detacher(inst, filter, rewriter, anchors, runtime, detached, log));
-        filter.open(rewriter, log::warn);
+        Rules rules = config.rules();
+        filter.open(rewriter, log::warn, internal -> rules.namesClass(internal.replace('/', '.')));
+        if (!rules.isEmpty()) {
+            retransformRuled(inst, rules, agentLoader, log);
+            watchRules(runtime, transformer.ruleWatch(), inst, log);
+        }
         if (attached) {
             retransformLoaded(inst, agentLoader, log);
         } else {
@@ -125,6 +131,42 @@ public final class Installer {
             return LoggerFactory.getLogger("tiered");
         } finally {
             thread.setContextClassLoader(context);
+        }
+    }
+
+    /** Rewrites the classes a rules file names that were loaded before the engine started (or the agent came). */
+    private static void retransformRuled(Instrumentation inst, Rules rules, ClassLoader agentLoader, Logger log) {
+        int count = 0;
+        for (Class<?> c : inst.getAllLoadedClasses()) {
+            if (c.isArray() || c.isPrimitive() || c.getClassLoader() == agentLoader || !rules.namesClass(c.getName())
+                    || !inst.isModifiableClass(c)) {
+                continue;
+            }
+            try {
+                inst.retransformClasses(c);
+                count++;
+            } catch (Throwable t) {
+                log.warn("{} stays uncached: its rules could not be applied to it as loaded ({})", c.getName(),
+                        t.toString());
+            }
+        }
+        log.info("rules file {}: {} cached and {} invalidating methods named{}", rules.file(), rules.cache().size(),
+                rules.invalidate().size(), count == 0 ? "" : "; " + count + " of their classes, already loaded, were "
+                + "rewritten");
+    }
+
+    /** {@link RuleWatch#DEADLINE_SECONDS} after start-up, tells each rule that met no method. */
+    private static void watchRules(TieredRuntime runtime, RuleWatch watch, Instrumentation inst, Logger log) {
+        try {
+            runtime.maintenance().schedule(() -> {
+                java.util.Set<String> loaded = new java.util.HashSet<>();
+                for (Class<?> c : inst.getAllLoadedClasses()) {
+                    loaded.add(c.getName());
+                }
+                watch.unmatched(loaded).forEach(log::warn);
+            }, RuleWatch.DEADLINE_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException closed) {
+            // the engine closed at once
         }
     }
 

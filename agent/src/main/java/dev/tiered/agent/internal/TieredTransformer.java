@@ -41,6 +41,7 @@ import dev.tiered.runtime.InvalidationSpec;
 import dev.tiered.runtime.MethodSpec;
 import dev.tiered.runtime.RejectedException;
 import dev.tiered.runtime.TieredRuntime;
+import dev.tiered.runtime.config.Rules;
 import dev.tiered.runtime.l2.KeyType;
 
 /**
@@ -76,6 +77,10 @@ final class TieredTransformer {
     private final AdviceSet advice;
     /** Loaders already warned of by {@link #checkAnnotationsVisible}. */
     private final Map<ClassLoader, Boolean> blindLoaders = new WeakHashMap<>();
+    /** {@code tiered.rules}; {@link Rules#NONE} for a rehearsal. */
+    private final Rules rules;
+    /** What the rules met: see {@link RuleWatch}. */
+    private final RuleWatch ruleWatch;
 
     TieredTransformer(TieredRuntime runtime, Anchors anchors) {
         this(runtime, anchors, Collections.synchronizedMap(new WeakHashMap<>()), new AdviceSet());
@@ -87,6 +92,13 @@ final class TieredTransformer {
         this.anchors = anchors;
         this.sites = sites;
         this.advice = advice;
+        this.rules = runtime == null ? Rules.NONE : runtime.config().rules();
+        this.ruleWatch = new RuleWatch(rules);
+    }
+
+    /** The rules in effect and what they met so far. */
+    RuleWatch ruleWatch() {
+        return ruleWatch;
     }
 
     /** A copy that does everything but register: its sites are all numbered 0, and never run. */
@@ -154,17 +166,38 @@ final class TieredTransformer {
                     invalidates = annotation(implemented, INVALIDATES);
                 }
             }
-            if (tiered == null && invalidates == null) {
+            Read read = tiered == null ? null : Read.of(tiered, declared);
+            Write write = invalidates == null ? null : Write.of(invalidates, declared);
+            if (!rules.isEmpty() && !m.isBridge() && !m.isSynthetic() && rules.namesClass(type.getName())) {
+                List<String> parameters = parameterTypes(m);
+                Rules.Cache cacheRule = rules.cacheRule(type.getName(), m.getInternalName(), parameters);
+                Rules.Invalidate invalidateRule = rules.invalidateRule(type.getName(), m.getInternalName(),
+                        parameters);
+                if (cacheRule != null || invalidateRule != null) {
+                    ruleWatch.matched(cacheRule, invalidateRule);
+                    if ((tiered != null || invalidates != null) && runtime != null) {
+                        LOG.info("{}.{}({}): the rule at {} applies instead of its {}", type.getName(),
+                                m.getInternalName(), String.join(",", parameters),
+                                cacheRule != null ? cacheRule.origin() : invalidateRule.origin(),
+                                tiered != null ? "@Tiered" : "@Invalidates");
+                    }
+                    owner = type;
+                    declared = m;
+                    read = cacheRule == null ? null : Read.of(cacheRule);
+                    write = invalidateRule == null ? null : Write.of(invalidateRule);
+                }
+            }
+            if (read == null && write == null) {
                 continue;
             }
             String signature = m.getInternalName() + m.getDescriptor();
-            int id = site(loader, owner.getName() + "#" + signature, tiered, invalidates, owner, declared, m);
+            int id = site(loader, owner.getName() + "#" + signature, read, write, owner, declared, m);
             if (id == REJECTED) {
                 continue;
             }
             ids.put(signature, id);
-            Advice chosen = tiered != null ? advice.read(m.getParameters().size())
-                    : cacheKeyParameters(declared).isEmpty() ? advice.invalidateWhole() : advice.invalidateKeyed();
+            Advice chosen = read != null ? advice.read(m.getParameters().size())
+                    : write.cacheKeys().isEmpty() ? advice.invalidateWhole() : advice.invalidateKeyed();
             wrapper = (wrapper == null ? new AsmVisitorWrapper.ForDeclaredMethods() : wrapper)
                     .invokable(named(m.getInternalName()).and(hasDescriptor(m.getDescriptor())), chosen);
         }
@@ -221,7 +254,7 @@ final class TieredTransformer {
         return null;
     }
 
-    private int site(ClassLoader loader, String key, AnnotationDescription tiered, AnnotationDescription invalidates,
+    private int site(ClassLoader loader, String key, Read tiered, Write invalidates,
                      TypeDescription type, MethodDescription.InDefinedShape m,
                      MethodDescription.InDefinedShape implementation) {
         Map<String, Integer> byMethod;
@@ -243,13 +276,10 @@ final class TieredTransformer {
      * Registers the method {@code m} of {@code type} as annotated; {@code implementation} is the method advised,
      * {@code m} itself or a class's implementation of the interface method {@code m}.
      */
-    private int register(AnnotationDescription tiered, AnnotationDescription invalidates, TypeDescription type,
+    private int register(Read tiered, Write invalidates, TypeDescription type,
                          MethodDescription.InDefinedShape m, MethodDescription.InDefinedShape implementation,
                          ClassLoader loader) {
-        List<String> parameterTypes = new ArrayList<>();
-        for (TypeDescription t : m.getParameters().asTypeList().asErasures()) {
-            parameterTypes.add(t.getActualName());
-        }
+        List<String> parameterTypes = parameterTypes(m);
         String name = type.getName() + "." + m.getInternalName() + "(" + String.join(",", parameterTypes) + ")";
         try {
             if (tiered != null && invalidates != null) {
@@ -293,11 +323,20 @@ final class TieredTransformer {
         return -Bridge.register(site) - 2;
     }
 
-    private static InvalidationSpec invalidationSpec(AnnotationDescription a, TypeDescription type,
+    /** The parameters' Java type names, as rules and {@link MethodSpec} name them. */
+    private static List<String> parameterTypes(MethodDescription.InDefinedShape m) {
+        List<String> parameterTypes = new ArrayList<>();
+        for (TypeDescription t : m.getParameters().asTypeList().asErasures()) {
+            parameterTypes.add(t.getActualName());
+        }
+        return parameterTypes;
+    }
+
+    private static InvalidationSpec invalidationSpec(Write a, TypeDescription type,
                                                      MethodDescription.InDefinedShape m, List<String> parameterTypes,
                                                      ClassLoader loader) {
-        List<String> namespaces = List.of(a.getValue("value").resolve(String[].class));
-        List<Integer> keys = cacheKeyParameters(m);
+        List<String> namespaces = a.namespaces();
+        List<Integer> keys = a.cacheKeys();
         KeyType keyType = null;
         boolean each = false;
         if (!keys.isEmpty()) {
@@ -331,7 +370,7 @@ final class TieredTransformer {
         return keys;
     }
 
-    private static MethodSpec spec(AnnotationDescription a, TypeDescription type, MethodDescription.InDefinedShape m,
+    private static MethodSpec spec(Read a, TypeDescription type, MethodDescription.InDefinedShape m,
                                    MethodDescription.InDefinedShape implementation, List<String> parameterTypes,
                                    ClassLoader loader) {
         List<KeyType> keyTypes = new ArrayList<>();
@@ -345,8 +384,31 @@ final class TieredTransformer {
                 : advised.isNative() ? MethodSpec.Kind.NATIVE
                 : MethodSpec.Kind.CONCRETE;
         return new MethodSpec(type.getName(), m.getInternalName(), m.getDescriptor(), parameterTypes,
-                m.getReturnType().asErasure().getActualName(), kind, string(a, "ttl"), string(a, "l1Ttl"),
-                enumName(a, "tier"), string(a, "namespace"), keyTypes, cacheKeyParameters(m), loader);
+                m.getReturnType().asErasure().getActualName(), kind, a.ttl(), a.l1Ttl(), a.tier(), a.namespace(),
+                keyTypes, a.cacheKeys(), loader);
+    }
+
+    /** What a cached method declares: its {@code @Tiered} and {@code @CacheKey}s, or a rule. */
+    record Read(String ttl, String l1Ttl, String tier, String namespace, List<Integer> cacheKeys) {
+        static Read of(AnnotationDescription a, MethodDescription.InDefinedShape m) {
+            return new Read(string(a, "ttl"), string(a, "l1Ttl"), enumName(a, "tier"), string(a, "namespace"),
+                    cacheKeyParameters(m));
+        }
+
+        static Read of(Rules.Cache rule) {
+            return new Read(rule.ttl(), rule.l1Ttl(), rule.tier(), rule.namespace(), rule.cacheKeys());
+        }
+    }
+
+    /** What an invalidating method declares: its {@code @Invalidates} and {@code @CacheKey}s, or a rule. */
+    record Write(List<String> namespaces, List<Integer> cacheKeys) {
+        static Write of(AnnotationDescription a, MethodDescription.InDefinedShape m) {
+            return new Write(List.of(a.getValue("value").resolve(String[].class)), cacheKeyParameters(m));
+        }
+
+        static Write of(Rules.Invalidate rule) {
+            return new Write(rule.namespaces(), rule.cacheKeys());
+        }
     }
 
     private static AnnotationDescription annotation(MethodDescription.InDefinedShape m, String type) {

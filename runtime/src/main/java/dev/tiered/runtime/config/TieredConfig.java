@@ -56,6 +56,7 @@ public final class TieredConfig {
     public static final String PROVENANCE = "tiered.provenance";
     public static final String OTEL_SPANS = "tiered.otel.spans";
     public static final String TRACE = "tiered.trace";
+    public static final String RULES = "tiered.rules";
     public static final String BREAKER_PROBE_INTERVAL = "tiered.breaker.probeInterval";
     public static final String METRICS_PORT = "tiered.metrics.port";
     public static final String METRICS_HOST = "tiered.metrics.host";
@@ -75,7 +76,7 @@ public final class TieredConfig {
             REDIS_KEY_STORE_PASSWORD, L1_MAX_ENTRIES, L1_MAX_BYTES, L1_BUDGET, L1_MAX_STALENESS, L2_MAX_VALUE_BYTES,
             L2_WRITE_BEHIND_BYTES, CACHE_NULLS, COALESCE_MAX_WAIT, CODEC_ALLOW, CODEC, BUS_HEARTBEAT, LOG_LEVEL,
             REFRESH_AHEAD, STAMPEDE_LEASE, BREAKER_FAILURES, BREAKER_PROBE_INTERVAL, STALE_IF_ERROR, VERIFY_RATE,
-            PROVENANCE, OTEL_SPANS, TRACE, METRICS_PORT, METRICS_HOST, METRICS_LOG_INTERVAL);
+            PROVENANCE, OTEL_SPANS, TRACE, RULES, METRICS_PORT, METRICS_HOST, METRICS_LOG_INTERVAL);
 
     /** Namespaces and key prefixes are restricted so that a Redis key can be split back into its parts. */
     static final Pattern NAMESPACE = Pattern.compile("[A-Za-z0-9._$-]{1,200}");
@@ -117,6 +118,7 @@ public final class TieredConfig {
     private final boolean provenance;
     private final boolean otelSpans;
     private final java.nio.file.Path trace;
+    private final Rules rules;
     private final int metricsPort;
     private final String metricsHost;
     private final Duration metricsLogInterval;
@@ -198,8 +200,18 @@ public final class TieredConfig {
         r.namespaces(fromProps, fromEnv);
         namespaces = Collections.unmodifiableMap(fromProps);
         namespacesFromEnv = Collections.unmodifiableMap(fromEnv);
+        java.nio.file.Path rulesFile = r.value(RULES, null, t -> {
+            Path p = Path.of(t).toAbsolutePath();
+            if (!java.nio.file.Files.isRegularFile(p) || !java.nio.file.Files.isReadable(p)) {
+                throw new IllegalArgumentException();
+            }
+            return p;
+        }, "the path of a readable YAML rules file", false, "none: methods are cached by their annotations only");
+        rules = rulesFile == null ? Rules.NONE : Rules.read(rulesFile);
         r.reportUnknown();
-        problems = List.copyOf(r.problems);
+        List<String> all = new ArrayList<>(r.problems);
+        all.addAll(rules.problems());
+        problems = List.copyOf(all);
     }
 
     /**
@@ -447,6 +459,11 @@ public final class TieredConfig {
     /** Whether each call records where it was served from, for the application to ask ({@code Provenance}). */
     public boolean provenance() {
         return provenance;
+    }
+
+    /** {@code tiered.rules}: the methods cached and invalidated by name; {@link Rules#NONE} without a file. */
+    public Rules rules() {
+        return rules;
     }
 
     /** {@code tiered.trace}: the file a sample of the cached calls is recorded to; {@code null} without. */

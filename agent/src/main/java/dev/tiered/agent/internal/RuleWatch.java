@@ -1,0 +1,59 @@
+package dev.tiered.agent.internal;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+import dev.tiered.runtime.config.Rules;
+
+/**
+ * Which rules of {@code tiered.rules} met a method. A rule whose method has not been met {@link #DEADLINE_SECONDS}
+ * after start-up is told once, on one line: its class was not loaded by then (a misspelt name, a class loaded
+ * later, a library not on the class path), or was loaded without such a method.
+ */
+final class RuleWatch {
+    static final long DEADLINE_SECONDS = 60;
+
+    private final Rules rules;
+    private final Set<Rules.Origin> matched = ConcurrentHashMap.newKeySet();
+
+    RuleWatch(Rules rules) {
+        this.rules = rules;
+    }
+
+    void matched(Rules.Cache cache, Rules.Invalidate invalidate) {
+        if (cache != null) {
+            matched.add(cache.origin());
+        }
+        if (invalidate != null) {
+            matched.add(invalidate.origin());
+        }
+    }
+
+    /** One line per rule that met no method, given the names of the classes loaded now. */
+    List<String> unmatched(Set<String> loaded) {
+        List<String> lines = new ArrayList<>();
+        for (Rules.Cache c : rules.cache()) {
+            unmatched(c.origin(), c.className(), c.methodName(), c.parameterTypes(), loaded, lines);
+        }
+        for (Rules.Invalidate i : rules.invalidate()) {
+            unmatched(i.origin(), i.className(), i.methodName(), i.parameterTypes(), loaded, lines);
+        }
+        return lines;
+    }
+
+    private void unmatched(Rules.Origin origin, String className, String method, List<String> parameters,
+                           Set<String> loaded, List<String> lines) {
+        if (matched.contains(origin)) {
+            return;
+        }
+        String name = className + "." + method + "(" + (parameters == Rules.ANY_PARAMETERS ? ".."
+                : String.join(", ", parameters)) + ")";
+        lines.add("rules file " + origin + ": " + name + " met no method within " + DEADLINE_SECONDS + " s of start-up: "
+                + (loaded.contains(className) ? className + " is loaded, but declares no such method with a body "
+                + "(an inherited method is ruled in the class that declares it)"
+                : className + " was not loaded (a misspelt name, or a class not used yet); accepted: a class's "
+                + "binary name, like com.acme.Outer$Inner"));
+    }
+}

@@ -165,7 +165,6 @@ public final class Namespace {
         return keys;
     }
 
-    /** Adds a member, which this namespace's invalidations reach from now on. */
     /** The counts of members that are gone (with their class loaders), which the namespace's totals keep. */
     public final MethodStats retired = new MethodStats();
     /** The L1 hits of members that are gone. */
@@ -177,6 +176,7 @@ public final class Namespace {
         retiredL1Hits.add(l1Hits);
     }
 
+    /** Adds a member, which this namespace's invalidations reach from now on. */
     public void add(Member member) {
         prune();
         members.add(new WeakReference<>(member));

@@ -45,7 +45,9 @@ public final class TieredCli {
             + "       java -jar tiered-agent.jar detach <pid>\n"
             + "  takes tiered out of the JVM: original bytecode back, threads and connections closed\n"
             + "       java -jar tiered-agent.jar attach <pid>\n"
-            + "  loads this agent into a running JVM (settings: the JVM's tiered.* properties and TIERED_* variables)";
+            + "  loads this agent into a running JVM (settings: the JVM's tiered.* properties and TIERED_* variables)\n"
+            + "       java -jar tiered-agent.jar rules <pid> reload\n"
+            + "  re-reads the JVM's tiered.rules file and rewrites the classes whose rules changed";
     static final int OK = 0;
     static final int UNREADABLE = 1;
     static final int MALFORMED = 2;
@@ -87,7 +89,9 @@ public final class TieredCli {
         }
         switch (options.command) {
             case "detach":
-                return Session.detach(options.pid, out, err);
+                return Session.invoke(options.pid, "detach", out, err);
+            case "rules":
+                return Session.invoke(options.pid, "reloadRules", out, err);
             case "attach":
                 return Session.attach(options.pid, out, err);
             default:
@@ -115,10 +119,11 @@ public final class TieredCli {
                 throw new IllegalArgumentException();
             }
             String command = args[0];
-            if (!List.of("stats", "detach", "attach").contains(command)) {
+            if (!List.of("stats", "detach", "attach", "rules").contains(command)) {
                 throw new IllegalArgumentException("unknown command \"" + command + "\"");
             }
             Long pid = null;
+            boolean reload = false;
             boolean once = false;
             Duration interval = DEFAULT_INTERVAL;
             for (int i = 1; i < args.length; i++) {
@@ -136,6 +141,8 @@ public final class TieredCli {
                     interval = interval(arg.substring("--interval=".length()));
                 } else if (pid == null && arg.matches("\\d{1,18}")) {
                     pid = Long.parseLong(arg);
+                } else if (command.equals("rules") && pid != null && arg.equals("reload") && !reload) {
+                    reload = true;
                 } else {
                     throw new IllegalArgumentException("unexpected argument \"" + arg + "\"");
                 }
@@ -143,6 +150,9 @@ public final class TieredCli {
             if (pid == null) {
                 throw new IllegalArgumentException(command + " needs the pid of a JVM"
                         + (command.equals("attach") ? "" : " running the tiered agent"));
+            }
+            if (command.equals("rules") && !reload) {
+                throw new IllegalArgumentException("rules needs what to do: rules <pid> reload");
             }
             return new Options(command, pid, once, interval);
         }
@@ -370,7 +380,8 @@ public final class TieredCli {
         }
 
         /** Invokes the runtime MBean's {@code detach} operation in the JVM, and prints what it answered. */
-        static int detach(long pid, PrintStream out, PrintStream err) {
+        /** Invokes an operation of the target's runtime MBean ({@code detach}, {@code reloadRules}); prints its answer. */
+        static int invoke(long pid, String operation, PrintStream out, PrintStream err) {
             String address;
             try {
                 address = localConnectorAddress(pid);
@@ -380,7 +391,7 @@ public final class TieredCli {
             }
             try (JMXConnector connector = JMXConnectorFactory.connect(new JMXServiceURL(address))) {
                 Object answer = connector.getMBeanServerConnection().invoke(new ObjectName("dev.tiered:type=Runtime"),
-                        "detach", new Object[0], new String[0]);
+                        operation, new Object[0], new String[0]);
                 out.println(answer);
                 return OK;
             } catch (InstanceNotFoundException e) {

@@ -45,6 +45,7 @@ import dev.tiered.testkit.JvmProcess;
  * stat namespace attribute       a JMX attribute of the agent's namespace MBean, "absent" without one
  * provenance                     dev.tiered.Provenance.lastCall() on the command thread, "none" if empty
  * runtime attribute              a JMX attribute of the agent's runtime MBean
+ * attribute objectName name      a JMX attribute of any MBean, "absent" without it
  * mbeans                         every attribute of every dev.tiered MBean, on one line; "absent" without any
  * arm id | await id | release id stage a race on Products.gated
  * spawn method args... / join n  call in a background thread, then wait for its reply
@@ -106,6 +107,13 @@ public final class FixtureApp {
             case "runtime":
                 return ManagementFactory.getPlatformMBeanServer()
                         .getAttribute(new ObjectName("dev.tiered:type=Runtime"), cmd[1]).toString();
+            case "attribute":
+                try {
+                    return String.valueOf(ManagementFactory.getPlatformMBeanServer()
+                            .getAttribute(new ObjectName(cmd[1]), cmd[2]));
+                } catch (InstanceNotFoundException e) {
+                    return "absent";
+                }
             case "mbeans":
                 return mbeans();
             case "arm":

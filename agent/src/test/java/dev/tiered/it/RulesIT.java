@@ -80,6 +80,12 @@ class RulesIT {
         return jar;
     }
 
+    /** An agent JVM with the library on its class path and {@code tiered.rules} set. */
+    private static JvmProcess app(String name, Path dir, Path rules) throws IOException {
+        return jvms.track(jvms.builder(name).classpath(libraryJar(dir)).javaagent(AgentJvms.agentJar())
+                .property("tiered.rules", rules.toString()).main(FixtureApp.class.getName()).start());
+    }
+
     @Test
     void aLibraryClassIsCachedAndInvalidatedByRulesAndARuleOverridesAnAnnotation(@TempDir Path dir)
             throws Exception {
@@ -102,9 +108,7 @@ class RulesIT {
                     namespaces: [price]
                     cacheKey: 0
                 """);
-        JvmProcess app = jvms.track(jvms.builder("rules").classpath(libraryJar(dir))
-                .javaagent(AgentJvms.agentJar()).property("tiered.rules", rules.toString())
-                .main(FixtureApp.class.getName()).start());
+        JvmProcess app = app("rules", dir, rules);
         String client = "com.example.pricing.PriceClient";
         assertEquals("ok sku-1=100", app.request("call " + client + " quote sku-1"));
         assertEquals("ok sku-1=100", app.request("call " + client + " quote sku-1"));
@@ -126,5 +130,55 @@ class RulesIT {
         assertEquals(1, notice.size(), app.transcript());
         assertTrue(app.stderr().stream().anyMatch(l -> l.contains("WARN tiered - rules file " + rules + ":12: "
                 + "cache[2] has the unknown key tll (did you mean ttl?); the rule is left out.")), app.transcript());
+    }
+
+    /**
+     * {@code java -jar tiered-agent.jar rules <pid> reload}: the file changed on disk (a TTL changed, a method added)
+     * applies without a restart; the class is rewritten, its methods start with an empty L1.
+     */
+    @Test
+    void aReloadChangesATtlAndAddsAMethodWithoutARestart(@TempDir Path dir) throws Exception {
+        Path rules = dir.resolve("rules.yaml");
+        Files.writeString(rules, """
+                cache:
+                  - method: com.example.pricing.PriceClient.quote(java.lang.String)
+                    ttl: 10m
+                    tier: L1
+                    namespace: price
+                """);
+        JvmProcess app = app("rules-reload", dir, rules);
+        String client = "com.example.pricing.PriceClient";
+        app.request("call " + client + " quote sku-1");
+        app.request("call " + client + " quote sku-1");
+        assertEquals("ok 1", app.request("call " + client + " quotes"));
+        String quoteMethod = "dev.tiered:type=Method,namespace=price,name=\"" + client + ".quote(java.lang.String)\"";
+        assertEquals("10m", app.request("attribute " + quoteMethod + " Ttl"));
+
+        Files.writeString(rules, """
+                cache:
+                  - method: com.example.pricing.PriceClient.quote(java.lang.String)
+                    ttl: 90s
+                    tier: L1
+                    namespace: price
+                  - method: com.example.pricing.PriceClient.quotes()
+                    ttl: 10m
+                    tier: L1
+                    namespace: counts
+                """);
+        JvmProcess reload = jvms.track(JvmProcess.builder("rules-cli").jar(AgentJvms.agentJar(), "rules",
+                Long.toString(app.pid()), "reload").start());
+        assertEquals(0, reload.awaitExit(WAIT), reload.transcript());
+        assertEquals("rules reloaded from " + rules + ": 2 cached and 0 invalidating methods named; 1 classes with "
+                + "changed rules, 1 of them loaded and rewritten (" + client + ")", String.join("\n", reload.stdout()));
+
+        assertEquals("90s", app.request("attribute " + quoteMethod + " Ttl"), "the TTL changed");
+        app.request("call " + client + " quote sku-1"); // L1 started empty: loaded again
+        assertEquals("ok 2", app.request("call " + client + " quotes"));
+        app.request("call " + client + " quote sku-2");
+        assertEquals("ok 2", app.request("call " + client + " quotes"), "the added rule caches quotes()");
+        assertEquals("1", app.request("stat counts L1Hits"));
+        assertEquals("1", app.request("stat price L1Hits"), "the namespace kept its counts: one hit before");
+        assertTrue(app.stderr().stream().anyMatch(l -> l.contains("INFO tiered - rules reload requested by ")),
+                app.transcript());
     }
 }

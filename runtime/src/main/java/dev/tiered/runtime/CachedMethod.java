@@ -634,7 +634,21 @@ public final class CachedMethod implements Namespace.Member, L1Budget.Method {
 
     @Override
     public boolean hasL1() {
-        return tier != Tier.L2;
+        return tier != Tier.L2 && !retired;
+    }
+
+    /** Set by a reload of the rules that replaced this method: see {@link TieredRuntime#retire}. */
+    private volatile boolean retired;
+    /** Moves its counts to its namespace and frees its hit counter, once: at {@link #retire}, or with its loader. */
+    Runnable retirement;
+
+    void retire() {
+        retired = true;
+        clearL1();
+        namespace.remove(this);
+        if (retirement != null) {
+            retirement.run();
+        }
     }
 
     /** Under {@code tiered.l1.budget}: this method's share of it, the most estimated bytes its L1 keeps now. */

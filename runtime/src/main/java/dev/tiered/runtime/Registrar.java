@@ -117,8 +117,10 @@ final class Registrar {
         if (budget != null) {
             budget.add(method);
         }
-        shared.loaders().whenGone(method, new Retirement(ns, method.stats, shared.hits(), method.index(),
-                shared.methodIndexes()));
+        Retirement retirement = new Retirement(ns, method.stats, shared.hits(), method.index(),
+                shared.methodIndexes(), new java.util.concurrent.atomic.AtomicBoolean());
+        method.retirement = retirement;
+        shared.loaders().whenGone(method, retirement);
         // a future's value is what is stored, and its type is not in the spec: it is judged value by value
         String neverStored = tier == Tier.L1 || shared.l2() == null || spec.returnType().startsWith(
                 "java.util.concurrent.Completi") ? null : ValueCodec.neverStored(spec.returnType());
@@ -137,14 +139,17 @@ final class Registrar {
     }
 
     /**
-     * What is left to do when a cached method is gone with its class loader: its namespace keeps its counts (so
-     * that totals never go back), and its hit counter index is handed out again. Refers to no part of the method
-     * but its counters.
+     * What is left to do when a cached method is gone with its class loader, or replaced by a reload of the rules:
+     * its namespace keeps its counts (so that totals never go back), and its hit counter index is handed out again.
+     * Runs once. Refers to no part of the method but its counters.
      */
-    private record Retirement(Namespace ns, MethodStats stats, HitCounter hits, int index, MethodIndexes indexes)
-            implements Runnable {
+    private record Retirement(Namespace ns, MethodStats stats, HitCounter hits, int index, MethodIndexes indexes,
+                              java.util.concurrent.atomic.AtomicBoolean done) implements Runnable {
         @Override
         public void run() {
+            if (!done.compareAndSet(false, true)) {
+                return; // retired by a reload of the rules, then gone with its loader
+            }
             ns.retire(stats, hits.sum(index) - stats.l1HitsBaseline);
             indexes.free(index);
             ns.prune();

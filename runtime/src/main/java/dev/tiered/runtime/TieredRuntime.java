@@ -9,6 +9,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 import org.slf4j.Logger;
@@ -16,6 +17,7 @@ import org.slf4j.Logger;
 import dev.tiered.runtime.coherence.Namespace;
 import dev.tiered.runtime.coherence.Versions;
 import dev.tiered.runtime.config.Durations;
+import dev.tiered.runtime.config.Rules;
 import dev.tiered.runtime.config.TieredConfig;
 import dev.tiered.runtime.l1.CoarseClock;
 import dev.tiered.runtime.l1.Keys;
@@ -85,6 +87,8 @@ public final class TieredRuntime implements AutoCloseable {
     private volatile boolean closed;
     /** What takes the agent out of the JVM, set by the agent; {@code null} where nothing can. */
     private volatile Supplier<String> detacher;
+    /** What applies rules read again, set by the agent when a rules file is set; {@code null} otherwise. */
+    private volatile Function<Rules, String> rulesApplier;
 
     private TieredRuntime(TieredConfig config) {
         this.config = config;
@@ -245,6 +249,45 @@ public final class TieredRuntime implements AutoCloseable {
             return "nothing to detach: " + (closed ? "tiered is closed already" : "no agent runs this engine");
         }
         return d.get();
+    }
+
+    /** The agent's way of applying rules read again; see {@link #reloadRules()}. */
+    public void rulesWith(Function<Rules, String> applier) {
+        this.rulesApplier = applier;
+    }
+
+    /**
+     * Reads the {@code tiered.rules} file again and has the agent apply it: the classes whose rules changed are
+     * rewritten, their methods re-registered (their L1 starts empty). Each malformed entry is logged as at start-up
+     * and left out; a file that cannot be read leaves the rules in effect as they are. Returns what was done, in one
+     * line.
+     */
+    public synchronized String reloadRules() {
+        java.nio.file.Path file = config.rules().file();
+        Function<Rules, String> applier = rulesApplier;
+        if (file == null || applier == null || closed) {
+            return "nothing to reload: " + (closed ? "tiered is closed" : file == null ? "no " + TieredConfig.RULES
+                    + " file was set at start-up" : "no agent applies rules in this engine");
+        }
+        if (!java.nio.file.Files.isReadable(file)) {
+            String line = "rules file " + file + " cannot be read now; the rules in effect stay";
+            LOG.warn(line);
+            return line;
+        }
+        Rules fresh = Rules.read(file);
+        fresh.problems().forEach(LOG::warn);
+        String done = applier.apply(fresh);
+        LOG.info("{}", done);
+        return done + (fresh.problems().isEmpty() ? "" : "; " + fresh.problems().size()
+                + " entries left out (logged)");
+    }
+
+    /**
+     * A method replaced by a reload of the rules: it leaves its namespace, which keeps its counts, and its L1 is
+     * emptied and takes no share of {@code tiered.l1.budget} any more. Its replacement is registered as any method.
+     */
+    public void retire(CachedMethod method) {
+        method.retire();
     }
 
     /** The application class loaders tiered holds state for, and the cleaner that lets go of it with them. */

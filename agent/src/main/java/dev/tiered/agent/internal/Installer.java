@@ -58,10 +58,13 @@ public final class Installer {
         Rewriter rewriter = new Rewriter(transformer, log, inst);
         runtime.detachWith(new Detacher(inst, filter, rewriter, anchors, runtime, detached, log));
         Rules rules = config.rules();
-        filter.open(rewriter, log::warn, internal -> rules.namesClass(internal.replace('/', '.')));
+        filter.open(rewriter, log::warn, internal -> transformer.rules().namesClass(internal.replace('/', '.')));
         if (!rules.isEmpty()) {
             retransformRuled(inst, rules, agentLoader, log);
             watchRules(runtime, transformer.ruleWatch(), inst, log);
+        }
+        if (rules.file() != null) {
+            runtime.rulesWith(fresh -> reloadRules(inst, transformer, fresh, agentLoader, log));
         }
         if (attached) {
             retransformLoaded(inst, agentLoader, log);
@@ -136,9 +139,19 @@ public final class Installer {
 
     /** Rewrites the classes a rules file names that were loaded before the engine started (or the agent came). */
     private static void retransformRuled(Instrumentation inst, Rules rules, ClassLoader agentLoader, Logger log) {
+        int count = retransformNamed(inst, rules::namesClass, agentLoader, log, "stays uncached: its rules could "
+                + "not be applied to it as loaded");
+        log.info("rules file {}: {} cached and {} invalidating methods named{}", rules.file(), rules.cache().size(),
+                rules.invalidate().size(), count == 0 ? "" : "; " + count + " of their classes, already loaded, were "
+                + "rewritten");
+    }
+
+    /** Retransforms the loaded classes of the application whose binary name is {@code named}; returns how many. */
+    private static int retransformNamed(Instrumentation inst, java.util.function.Predicate<String> named,
+                                        ClassLoader agentLoader, Logger log, String failure) {
         int count = 0;
         for (Class<?> c : inst.getAllLoadedClasses()) {
-            if (c.isArray() || c.isPrimitive() || c.getClassLoader() == agentLoader || !rules.namesClass(c.getName())
+            if (c.isArray() || c.isPrimitive() || c.getClassLoader() == agentLoader || !named.test(c.getName())
                     || !inst.isModifiableClass(c)) {
                 continue;
             }
@@ -146,13 +159,22 @@ public final class Installer {
                 inst.retransformClasses(c);
                 count++;
             } catch (Throwable t) {
-                log.warn("{} stays uncached: its rules could not be applied to it as loaded ({})", c.getName(),
-                        t.toString());
+                log.warn("{} {} ({})", c.getName(), failure, t.toString());
             }
         }
-        log.info("rules file {}: {} cached and {} invalidating methods named{}", rules.file(), rules.cache().size(),
-                rules.invalidate().size(), count == 0 ? "" : "; " + count + " of their classes, already loaded, were "
-                + "rewritten");
+        return count;
+    }
+
+    /** Puts rules read again in effect and rewrites the loaded classes whose rules changed; says what it did. */
+    private static String reloadRules(Instrumentation inst, TieredTransformer transformer, Rules fresh,
+                                      ClassLoader agentLoader, Logger log) {
+        java.util.Set<String> changed = transformer.swapRules(fresh);
+        int rewritten = retransformNamed(inst, changed::contains, agentLoader, log, "keeps its former rules: it "
+                + "could not be rewritten");
+        return "rules reloaded from " + fresh.file() + ": " + fresh.cache().size() + " cached and "
+                + fresh.invalidate().size() + " invalidating methods named; " + changed.size() + " classes with "
+                + "changed rules, " + rewritten + " of them loaded and rewritten"
+                + (changed.isEmpty() ? "" : " (" + String.join(", ", changed) + ")");
     }
 
     /** {@link RuleWatch#DEADLINE_SECONDS} after start-up, tells each rule that met no method. */

@@ -8,6 +8,7 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.WeakHashMap;
 
 import org.slf4j.Logger;
@@ -77,10 +78,15 @@ final class TieredTransformer {
     private final AdviceSet advice;
     /** Loaders already warned of by {@link #checkAnnotationsVisible}. */
     private final Map<ClassLoader, Boolean> blindLoaders = new WeakHashMap<>();
-    /** {@code tiered.rules}; {@link Rules#NONE} for a rehearsal. */
-    private final Rules rules;
+    /** {@code tiered.rules} in effect; {@link Rules#NONE} for a rehearsal. Replaced by {@link #swapRules}. */
+    private volatile Rules rules;
     /** What the rules met: see {@link RuleWatch}. */
-    private final RuleWatch ruleWatch;
+    private volatile RuleWatch ruleWatch;
+    /**
+     * The cached methods registered while a rules file is set, by the key of their site ({@link #site}): what a
+     * reload retires. Weakly: a method goes with its class loader.
+     */
+    private final Map<String, List<java.lang.ref.WeakReference<CachedMethod>>> registered = new HashMap<>();
 
     TieredTransformer(TieredRuntime runtime, Anchors anchors) {
         this(runtime, anchors, Collections.synchronizedMap(new WeakHashMap<>()), new AdviceSet());
@@ -96,9 +102,69 @@ final class TieredTransformer {
         this.ruleWatch = new RuleWatch(rules);
     }
 
-    /** The rules in effect and what they met so far. */
+    /** What the rules in effect met so far. */
     RuleWatch ruleWatch() {
         return ruleWatch;
+    }
+
+    /** The rules in effect. */
+    Rules rules() {
+        return rules;
+    }
+
+    /**
+     * Puts {@code fresh} in effect and returns the classes whose rules changed (by binary name): their sites are
+     * forgotten and their cached methods retired, so that rewriting them (the caller retransforms the loaded ones)
+     * registers their methods anew, from the annotations and the fresh rules.
+     */
+    Set<String> swapRules(Rules fresh) {
+        Set<String> changed = new java.util.TreeSet<>();
+        Set<String> all = new java.util.HashSet<>(rules.classNames());
+        all.addAll(fresh.classNames());
+        for (String c : all) {
+            if (!ruled(rules, c).equals(ruled(fresh, c))) {
+                changed.add(c);
+            }
+        }
+        rules = fresh;
+        ruleWatch = new RuleWatch(fresh);
+        List<CachedMethod> retired = new ArrayList<>();
+        synchronized (sites) {
+            for (Map<String, Integer> byMethod : sites.values()) {
+                synchronized (byMethod) {
+                    byMethod.keySet().removeIf(key -> changed.contains(key.substring(0, key.indexOf('#'))));
+                }
+            }
+        }
+        synchronized (registered) {
+            registered.entrySet().removeIf(e -> {
+                if (changed.contains(e.getKey().substring(0, e.getKey().indexOf('#')))) {
+                    e.getValue().stream().map(java.lang.ref.WeakReference::get).filter(java.util.Objects::nonNull)
+                            .forEach(retired::add);
+                    return true;
+                }
+                return false;
+            });
+        }
+        retired.forEach(runtime::retire);
+        return changed;
+    }
+
+    /** A class's rules without where they were written: what a reload compares. */
+    private static List<Object> ruled(Rules r, String className) {
+        List<Object> out = new ArrayList<>();
+        for (Rules.Cache c : r.cache()) {
+            if (c.className().equals(className)) {
+                out.add(List.of(c.methodName(), c.parameterTypes().toString(), c.ttl(), c.l1Ttl(), c.tier(),
+                        c.namespace(), c.cacheKeys()));
+            }
+        }
+        for (Rules.Invalidate i : r.invalidate()) {
+            if (i.className().equals(className)) {
+                out.add(List.of(i.methodName(), i.parameterTypes().toString(), i.namespaces(), i.cacheKeys()));
+            }
+        }
+        return out;
     }
 
     /** A copy that does everything but register: its sites are all numbered 0, and never run. */
@@ -297,6 +363,14 @@ final class TieredTransformer {
             }
             if (tiered != null) {
                 CachedMethod method = runtime.register(spec(tiered, type, m, implementation, parameterTypes, loader));
+                if (rules.file() != null) {
+                    synchronized (registered) {
+                        List<java.lang.ref.WeakReference<CachedMethod>> same = registered.computeIfAbsent(
+                                type.getName() + "#" + m.getInternalName() + m.getDescriptor(), k -> new ArrayList<>());
+                        same.removeIf(r -> r.get() == null);
+                        same.add(new java.lang.ref.WeakReference<>(method));
+                    }
+                }
                 return place(new Sites.Read(method), loader);
             }
             return place(new Sites.Invalidate(runtime.registerInvalidation(

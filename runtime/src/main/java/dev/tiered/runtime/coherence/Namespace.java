@@ -182,6 +182,11 @@ public final class Namespace {
         members.add(new WeakReference<>(member));
     }
 
+    /** Removes a member (a method replaced by a reload of the rules): invalidations no longer reach it. */
+    public void remove(Member member) {
+        members.removeIf(m -> m.get() == null || m.get() == member);
+    }
+
     /** Forgets the members that are gone (their class loaders were collected). */
     public void prune() {
         members.removeIf(m -> m.get() == null);

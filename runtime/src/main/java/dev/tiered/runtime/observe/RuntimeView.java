@@ -13,7 +13,9 @@ final class RuntimeView implements TieredMXBean {
     /** The operation as JMX clients show it. */
     static final Map<String, DescribedMBean.Operation> OPERATIONS = Map.of("detach", new DescribedMBean.Operation(
             "Takes tiered out of this JVM: every rewritten method gets its original bytecode back, tiered's threads "
-            + "stop and its connections close; the application runs on uncached. Returns what was done."));
+            + "stop and its connections close; the application runs on uncached. Returns what was done."),
+            "reloadRules", new DescribedMBean.Operation("Reads the tiered.rules file again and rewrites the classes "
+            + "whose rules changed (their cached methods start with an empty L1). Returns what was done."));
     private final TieredRuntime runtime;
 
     RuntimeView(TieredRuntime runtime) {
@@ -119,6 +121,12 @@ final class RuntimeView implements TieredMXBean {
     public String detach() {
         FaultReporter.LOG.info("detach requested by {}", JmxCaller.describe());
         return runtime.detach();
+    }
+
+    @Override
+    public String reloadRules() {
+        FaultReporter.LOG.info("rules reload requested by {}", JmxCaller.describe());
+        return runtime.reloadRules();
     }
 
     @Override

@@ -83,4 +83,10 @@ public interface TieredMXBean {
      * application runs on uncached. Returns what was done, in one line.
      */
     String detach();
+
+    /**
+     * Reads the {@code tiered.rules} file again and rewrites the classes whose rules changed (their methods'
+     * L1 starts empty). Returns what was done, in one line.
+     */
+    String reloadRules();
 }

@@ -1,0 +1,32 @@
+package dev.tiered.agent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+
+import org.junit.jupiter.api.Test;
+
+/** Command lines the CLI refuses before it reaches any JVM: one line saying what is wrong, then the usage. */
+class TieredCliTest {
+    private static String[] refused(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int status = TieredCli.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        assertEquals(TieredCli.MALFORMED, status);
+        assertEquals("", out.toString(StandardCharsets.UTF_8));
+        return err.toString(StandardCharsets.UTF_8).split("\n");
+    }
+
+    @Test
+    void rulesNeedsAPidAndReload() {
+        assertEquals("tiered: rules needs what to do: rules <pid> reload", refused("rules", "4242")[0]);
+        assertEquals("tiered: rules needs the pid of a JVM running the tiered agent", refused("rules")[0]);
+        assertEquals("tiered: unexpected argument \"restart\"", refused("rules", "4242", "restart")[0]);
+        assertEquals("tiered: unexpected argument \"reload\"", refused("rules", "4242", "reload", "reload")[0]);
+        String[] usage = refused("rules", "4242");
+        assertEquals("       java -jar tiered-agent.jar rules <pid> reload", usage[usage.length - 2]);
+    }
+}

@@ -52,8 +52,18 @@ public final class CatalogInstance implements AutoCloseable {
      */
     public static CatalogInstance launch(String name, String jdbcUrl, Path agentJar, Map<String, String> tieredSettings,
                                          HttpClient http) {
+        return launch(name, jdbcUrl, agentJar, tieredSettings, List.of(), http);
+    }
+
+    /**
+     * As {@link #launch(String, String, Path, Map, HttpClient)}, with {@code classpathFirst} before this JVM's class
+     * path: classes there replace the service's own (its repository compiled without annotations, say).
+     */
+    public static CatalogInstance launch(String name, String jdbcUrl, Path agentJar, Map<String, String> tieredSettings,
+                                         List<Path> classpathFirst, HttpClient http) {
         JvmProcess.Builder builder = JvmProcess.builder(name)
                 .jvmArg("-Xmx256m")
+                .classpath(classpathFirst)
                 .classpath(classpath())
                 .property("catalog.jdbcUrl", jdbcUrl)
                 .property("catalog.port", "0")

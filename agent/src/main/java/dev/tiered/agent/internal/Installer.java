@@ -58,7 +58,10 @@ public final class Installer {
         Rewriter rewriter = new Rewriter(transformer, log, inst);
         runtime.detachWith(new Detacher(inst, filter, rewriter, anchors, runtime, detached, log));
         Rules rules = config.rules();
-        filter.open(rewriter, log::warn, internal -> transformer.rules().namesClass(internal.replace('/', '.')));
+        filter.open(rewriter, log::warn, internal -> {
+            Rules now = transformer.rules(); // read at each class load: a reload may name other classes
+            return !now.isEmpty() && now.namesClass(internal.replace('/', '.'));
+        });
         if (!rules.isEmpty()) {
             retransformRuled(inst, rules, agentLoader, log);
             watchRules(runtime, transformer.ruleWatch(), inst, log);

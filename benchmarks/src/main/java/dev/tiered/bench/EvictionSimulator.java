@@ -48,11 +48,18 @@ public final class EvictionSimulator {
                     int scanMethod, int oneHitMethod, int loopMethod) {}
 
     /** What one strategy achieved on one workload. */
-    record Outcome(String strategy, long hits, long calls, double savedSeconds) {
+    record Outcome(String strategy, long hits, long calls, double savedSeconds, List<PerMethod> methods) {
+        Outcome(String strategy, long hits, long calls, double savedSeconds) {
+            this(strategy, hits, calls, savedSeconds, List.of());
+        }
+
         double hitRatio() {
             return hits / (double) calls;
         }
     }
+
+    /** One method's share of an outcome: its calls, hits, and load time saved. */
+    record PerMethod(String name, long calls, long hits, double savedSeconds) {}
 
     static final int METHODS = 50;
     static final long CALLS_PER_SECOND = 20_000;
@@ -99,12 +106,36 @@ public final class EvictionSimulator {
         String report = sim.report(workloads, results, sim.perPhaseHindsight(shifting, shiftingTrace))
                 + sweep(shifting.name(), budget, calls, shifting, shiftingTrace);
         if (p != null) {
-            report += sweep(p.workload().name(), budget, calls, p.workload(), p.trace());
+            report += sweep(p.workload().name(), budget, calls, p.workload(), p.trace())
+                    + perMethod(p.workload().name(), results.get(workloads.indexOf(p.workload())));
+        }
+        if (!traced.isBlank()) {
+            report += perMethod(workloads.get(workloads.size() - 1).name(), results.get(results.size() - 1));
         }
         Files.createDirectories(docs);
         Files.writeString(docs.resolve("EVICTION.md"), report);
         Files.write(docs.resolve("eviction.png"), png(workloads, results));
         System.out.println(report);
+    }
+
+    /** Each method of a workload under each strategy: hit ratio and load time saved. */
+    static String perMethod(String name, List<Outcome> outcomes) {
+        StringBuilder sb = new StringBuilder("\n## The " + name + " workload, method by method\n\n| method | calls |");
+        for (Outcome o : outcomes) {
+            sb.append(' ').append(o.strategy()).append(" |");
+        }
+        sb.append("\n|---|---:|").append("---:|".repeat(outcomes.size())).append('\n');
+        for (int m = 0; m < outcomes.get(0).methods().size(); m++) {
+            PerMethod first = outcomes.get(0).methods().get(m);
+            sb.append("| ").append(first.name()).append(String.format(Locale.ROOT, " | %,d |", first.calls()));
+            for (Outcome o : outcomes) {
+                PerMethod p = o.methods().get(m);
+                sb.append(String.format(Locale.ROOT, " %.1f%%, %,.1f s |", p.calls() == 0 ? 0
+                        : p.hits() * 100.0 / p.calls(), p.savedSeconds()));
+            }
+            sb.append('\n');
+        }
+        return sb.append("\nEach cell: hit ratio, load time saved.\n").toString();
     }
 
     /** One workload at a quarter, half, once and twice the budget. */
@@ -358,11 +389,14 @@ public final class EvictionSimulator {
         }
         long hits = 0;
         double saved = 0;
+        List<PerMethod> perMethod = new ArrayList<>();
         for (SimMethod m : methods) {
             hits += m.hits;
-            saved += m.hits * (double) m.spec.loadNanos() / 1e9;
+            double s = m.hits * (double) m.spec.loadNanos() / 1e9;
+            saved += s;
+            perMethod.add(new PerMethod(m.spec.name(), m.wanted, m.hits, s));
         }
-        return new Outcome(strategy, hits, trace.method.length, saved);
+        return new Outcome(strategy, hits, trace.method.length, saved, perMethod);
     }
 
     /**

@@ -127,6 +127,11 @@ class EvictionSimulatorTest {
         List<EvictionSimulator.Outcome> o = new EvictionSimulator(1L << 20, 6).run(r.workload(), r.trace());
         assertEquals(3, o.size());
         assertTrue(o.stream().allMatch(x -> x.calls() == 6 && x.hits() == 0), "no key repeats: " + o);
+        String table = EvictionSimulator.perMethod("small", o);
+        assertTrue(table.contains("| method | calls | per method | shared (tiered.l1.budget) | best static split |"),
+                table);
+        assertTrue(table.contains("| arc:" + arc + " | 4 | 0.0%, 0.0 s | 0.0%, 0.0 s | 0.0%, 0.0 s |"), table);
+        assertTrue(table.contains("| lirs:" + lirs + " | 2 |"), table);
     }
 
     @Test

@@ -47,7 +47,9 @@ public final class TieredCli {
             + "       java -jar tiered-agent.jar attach <pid>\n"
             + "  loads this agent into a running JVM (settings: the JVM's tiered.* properties and TIERED_* variables)\n"
             + "       java -jar tiered-agent.jar rules <pid> reload\n"
-            + "  re-reads the JVM's tiered.rules file and rewrites the classes whose rules changed";
+            + "  re-reads the JVM's tiered.rules file and rewrites the classes whose rules changed\n"
+            + "       java -jar tiered-agent.jar advise <pid> [--rules <file>]\n"
+            + "  the advisor's ranked table (tiered.advise); --rules: also writes its proposed rules file";
     static final int OK = 0;
     static final int UNREADABLE = 1;
     static final int MALFORMED = 2;
@@ -92,6 +94,8 @@ public final class TieredCli {
                 return Session.invoke(options.pid, "detach", out, err);
             case "rules":
                 return Session.invoke(options.pid, "reloadRules", out, err);
+            case "advise":
+                return Session.advise(options.pid, options.rulesFile, out, err);
             case "attach":
                 return Session.attach(options.pid, out, err);
             default:
@@ -105,12 +109,15 @@ public final class TieredCli {
         final long pid;
         final boolean once;
         final Duration interval;
+        /** {@code advise --rules}: where to write the proposed rules; {@code null} for none. */
+        final java.nio.file.Path rulesFile;
 
-        private Options(String command, long pid, boolean once, Duration interval) {
+        private Options(String command, long pid, boolean once, Duration interval, java.nio.file.Path rulesFile) {
             this.command = command;
             this.pid = pid;
             this.once = once;
             this.interval = interval;
+            this.rulesFile = rulesFile;
         }
 
         /** @throws IllegalArgumentException naming what is wrong, or without message for no arguments at all */
@@ -119,16 +126,22 @@ public final class TieredCli {
                 throw new IllegalArgumentException();
             }
             String command = args[0];
-            if (!List.of("stats", "detach", "attach", "rules").contains(command)) {
+            if (!List.of("stats", "detach", "attach", "rules", "advise").contains(command)) {
                 throw new IllegalArgumentException("unknown command \"" + command + "\"");
             }
             Long pid = null;
+            java.nio.file.Path rulesFile = null;
             boolean reload = false;
             boolean once = false;
             Duration interval = DEFAULT_INTERVAL;
             for (int i = 1; i < args.length; i++) {
                 String arg = args[i];
-                if (!command.equals("stats") && arg.startsWith("--")) {
+                if (command.equals("advise") && arg.equals("--rules")) {
+                    if (++i == args.length) {
+                        throw new IllegalArgumentException("--rules needs the path of the file to write");
+                    }
+                    rulesFile = java.nio.file.Path.of(args[i]);
+                } else if (!command.equals("stats") && arg.startsWith("--")) {
                     throw new IllegalArgumentException(command + " takes a pid only, not \"" + arg + "\"");
                 } else if (arg.equals("--once")) {
                     once = true;
@@ -154,7 +167,7 @@ public final class TieredCli {
             if (command.equals("rules") && !reload) {
                 throw new IllegalArgumentException("rules needs what to do: rules <pid> reload");
             }
-            return new Options(command, pid, once, interval);
+            return new Options(command, pid, once, interval, rulesFile);
         }
 
         /** As tiered's own durations: "500ms", "2s", "1m", or ISO-8601 ("PT2S"); at least 100 ms. */
@@ -380,6 +393,28 @@ public final class TieredCli {
         }
 
         /** Invokes the runtime MBean's {@code detach} operation in the JVM, and prints what it answered. */
+        /** Prints the advisor's table; with {@code rulesFile}, writes its proposed rules there too. */
+        static int advise(long pid, java.nio.file.Path rulesFile, PrintStream out, PrintStream err) {
+            int status = invoke(pid, "adviceTable", out, err);
+            if (status != OK || rulesFile == null) {
+                return status;
+            }
+            java.io.ByteArrayOutputStream rules = new java.io.ByteArrayOutputStream();
+            status = invoke(pid, "adviceRules", new PrintStream(rules, true, java.nio.charset.StandardCharsets.UTF_8),
+                    err);
+            if (status != OK) {
+                return status;
+            }
+            try {
+                java.nio.file.Files.writeString(rulesFile, rules.toString(java.nio.charset.StandardCharsets.UTF_8));
+                out.println("proposed rules written to " + rulesFile.toAbsolutePath());
+                return OK;
+            } catch (IOException e) {
+                err.println("tiered: cannot write " + rulesFile + ": " + oneLine(e));
+                return UNREADABLE;
+            }
+        }
+
         /** Invokes an operation of the target's runtime MBean ({@code detach}, {@code reloadRules}); prints its answer. */
         static int invoke(long pid, String operation, PrintStream out, PrintStream err) {
             String address;

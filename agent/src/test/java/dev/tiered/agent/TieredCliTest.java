@@ -1,10 +1,12 @@
 package dev.tiered.agent;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
@@ -27,6 +29,13 @@ class TieredCliTest {
         assertEquals("tiered: unexpected argument \"restart\"", refused("rules", "4242", "restart")[0]);
         assertEquals("tiered: unexpected argument \"reload\"", refused("rules", "4242", "reload", "reload")[0]);
         String[] usage = refused("rules", "4242");
-        assertEquals("       java -jar tiered-agent.jar rules <pid> reload", usage[usage.length - 2]);
+        assertTrue(List.of(usage).contains("       java -jar tiered-agent.jar rules <pid> reload"));
+    }
+
+    @Test
+    void adviseNeedsAPidAndAFileAfterRules() {
+        assertEquals("tiered: advise needs the pid of a JVM running the tiered agent", refused("advise")[0]);
+        assertEquals("tiered: --rules needs the path of the file to write", refused("advise", "4242", "--rules")[0]);
+        assertEquals("tiered: advise takes a pid only, not \"--once\"", refused("advise", "4242", "--once")[0]);
     }
 }

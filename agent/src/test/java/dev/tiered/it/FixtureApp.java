@@ -62,6 +62,7 @@ import dev.tiered.testkit.JvmProcess;
  * agent-loader-collected seconds whether that loader is gone after full GCs: "gone" or "alive"
  * threads                        the names of the live threads named tiered*, sorted
  * virtual threads hits           VirtualThreadsProbe: one key missed, then hit, by that many virtual threads (JDK 21+)
+ * inventory calls               the advisor's workload (dev.tiered.it.advised.Inventory)
  * heap blocks ballastMb          HeapPressureProbe: L1 filled, then the application's data grown to ballastMb
  * </pre>
  */
@@ -160,6 +161,8 @@ public final class FixtureApp {
                         .filter(n -> n.startsWith("tiered")).sorted().collect(java.util.stream.Collectors.joining(","));
             case "virtual":
                 return VirtualThreadsProbe.run(Integer.parseInt(cmd[1]), Integer.parseInt(cmd[2]));
+            case "inventory":
+                return dev.tiered.it.advised.Inventory.run(Integer.parseInt(cmd[1]));
             case "heap":
                 return HeapPressureProbe.run(Integer.parseInt(cmd[1]), Integer.parseInt(cmd[2]));
             case "probe":

@@ -87,11 +87,14 @@ public final class TieredRuntime implements AutoCloseable {
     private volatile boolean closed;
     /** What takes the agent out of the JVM, set by the agent; {@code null} where nothing can. */
     private volatile Supplier<String> detacher;
+    /** {@code tiered.advise}'s observer; {@code null} without it. */
+    private final Advisor advisor;
     /** What applies rules read again, set by the agent when a rules file is set; {@code null} otherwise. */
     private volatile Function<Rules, String> rulesApplier;
 
     private TieredRuntime(TieredConfig config) {
         this.config = config;
+        this.advisor = config.advise() == null ? null : new Advisor(config.advise());
         this.maintenance = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "tiered-maintenance");
             t.setDaemon(true);
@@ -288,6 +291,23 @@ public final class TieredRuntime implements AutoCloseable {
      */
     public void retire(CachedMethod method) {
         method.retire();
+    }
+
+    /** {@code tiered.advise}'s observer, or {@code null} when nothing is advised. */
+    public Advisor advisor() {
+        return advisor;
+    }
+
+    /** The advisor's ranked table, or why there is none. */
+    public String adviceTable() {
+        return advisor == null ? "nothing is advised: " + TieredConfig.ADVISE + " was not set at start-up"
+                : advisor.table();
+    }
+
+    /** The advisor's proposed rules file, or why there is none (as a YAML comment). */
+    public String adviceRules() {
+        return advisor == null ? "# nothing is advised: " + TieredConfig.ADVISE + " was not set at start-up\n"
+                : advisor.rules();
     }
 
     /** The application class loaders tiered holds state for, and the cleaner that lets go of it with them. */

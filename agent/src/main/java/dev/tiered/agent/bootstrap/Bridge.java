@@ -151,6 +151,24 @@ public final class Bridge {
         }
     }
 
+    /** A method the advisor observes returned; see {@link ObserveSite}. */
+    public static void returned(Object site, Object[] args, Object result, long startNanos) {
+        try {
+            ((ObserveSite) site).returned(args, result, startNanos);
+        } catch (Throwable t) {
+            FAULTS.incrementAndGet();
+        }
+    }
+
+    /** A method the advisor watches as a possible write returned. */
+    public static void written(Object site, Object[] args) {
+        try {
+            ((ObserveSite) site).written(args);
+        } catch (Throwable t) {
+            FAULTS.incrementAndGet();
+        }
+    }
+
     public static void invalidate(Object site) {
         try {
             ((InvalidationSite) site).afterReturn();

@@ -58,10 +58,18 @@ public final class Installer {
         Rewriter rewriter = new Rewriter(transformer, log, inst);
         runtime.detachWith(new Detacher(inst, filter, rewriter, anchors, runtime, detached, log));
         Rules rules = config.rules();
+        dev.tiered.runtime.config.AdvisePattern advised = config.advise();
         filter.open(rewriter, log::warn, internal -> {
             Rules now = transformer.rules(); // read at each class load: a reload may name other classes
-            return !now.isEmpty() && now.namesClass(internal.replace('/', '.'));
+            return !now.isEmpty() && now.namesClass(internal.replace('/', '.'))
+                    || advised != null && advised.matches(internal.replace('/', '.'));
         });
+        if (advised != null) {
+            retransformNamed(inst, advised::matches, agentLoader, log, "is not observed: it could not be rewritten "
+                    + "as loaded");
+            log.info("advisor: observing the methods of {} without caching them; its table and rules: "
+                    + "java -jar tiered-agent.jar advise <pid>", advised);
+        }
         if (!rules.isEmpty()) {
             retransformRuled(inst, rules, agentLoader, log);
             watchRules(runtime, transformer.ruleWatch(), inst, log);

@@ -1,12 +1,16 @@
 package dev.tiered.agent.internal;
 
 import dev.tiered.agent.bootstrap.Bridge;
+import dev.tiered.agent.bootstrap.ObserveSite;
 import dev.tiered.agent.bootstrap.CacheSite;
 import dev.tiered.agent.bootstrap.InvalidationSite;
 import dev.tiered.agent.bootstrap.PendingCall;
+import dev.tiered.runtime.AdvisedMethod;
 import dev.tiered.runtime.CachedMethod;
 import dev.tiered.runtime.Invalidation;
 import dev.tiered.runtime.Load;
+import dev.tiered.runtime.WriterMethod;
+import dev.tiered.runtime.stats.FaultReporter;
 
 /** Adapters from the bootstrap bridge's sites to the runtime, and the place where every agent fault stops. */
 final class Sites {
@@ -128,6 +132,35 @@ final class Sites {
                 invalidation.run(args);
             } catch (Throwable ignored) {
                 // as above
+            }
+        }
+    }
+
+    /** A method the advisor observes, or watches as a possible write. */
+    static final class Observe extends ObserveSite {
+        private final AdvisedMethod method;
+        private final WriterMethod writer;
+
+        Observe(AdvisedMethod method, WriterMethod writer) {
+            this.method = method;
+            this.writer = writer;
+        }
+
+        @Override
+        public void returned(Object[] args, Object result, long startNanos) {
+            try {
+                method.returned(args, result, startNanos);
+            } catch (Throwable t) {
+                FaultReporter.LOG.debug("advisor: {} not observed: {}", method.name(), t.toString());
+            }
+        }
+
+        @Override
+        public void written(Object[] args) {
+            try {
+                writer.called(args);
+            } catch (Throwable t) {
+                FaultReporter.LOG.debug("advisor: {} not observed: {}", writer.name(), t.toString());
             }
         }
     }

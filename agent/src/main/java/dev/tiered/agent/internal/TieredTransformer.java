@@ -35,13 +35,17 @@ import net.bytebuddy.pool.TypePool;
 
 import dev.tiered.agent.bootstrap.Bridge;
 import dev.tiered.agent.internal.advice.InvalidateAdvice;
+import dev.tiered.agent.internal.advice.ObserveAdvice;
 import dev.tiered.agent.internal.advice.ReadAdvice;
 import dev.tiered.agent.internal.advice.SiteId;
+import dev.tiered.runtime.AdvisedMethod;
+import dev.tiered.runtime.Advisor;
 import dev.tiered.runtime.CachedMethod;
 import dev.tiered.runtime.InvalidationSpec;
 import dev.tiered.runtime.MethodSpec;
 import dev.tiered.runtime.RejectedException;
 import dev.tiered.runtime.TieredRuntime;
+import dev.tiered.runtime.WriterMethod;
 import dev.tiered.runtime.config.Rules;
 import dev.tiered.runtime.l2.KeyType;
 
@@ -254,6 +258,11 @@ final class TieredTransformer {
                 }
             }
             if (read == null && write == null) {
+                Advice observe = observe(type, m, loader);
+                if (observe != null) {
+                    wrapper = (wrapper == null ? new AsmVisitorWrapper.ForDeclaredMethods() : wrapper)
+                            .invokable(named(m.getInternalName()).and(hasDescriptor(m.getDescriptor())), observe);
+                }
                 continue;
             }
             String signature = m.getInternalName() + m.getDescriptor();
@@ -268,6 +277,57 @@ final class TieredTransformer {
                     .invokable(named(m.getInternalName()).and(hasDescriptor(m.getDescriptor())), chosen);
         }
         return wrapper;
+    }
+
+    /**
+     * The advice of a method {@code tiered.advise} observes, or null: a concrete method of an advised class that is
+     * neither cached nor invalidating, observed as a candidate when it returns a value and every argument has a key
+     * encoding, watched as a possible write when it returns nothing.
+     */
+    private Advice observe(TypeDescription type, MethodDescription.InDefinedShape m, ClassLoader loader) {
+        Advisor advisor = runtime == null ? null : runtime.advisor();
+        if (advisor == null || type.isInterface() || !advisor.pattern().matches(type.getName()) || m.isBridge()
+                || m.isSynthetic() || m.isAbstract() || m.isNative() || m.isConstructor() || m.isTypeInitializer()
+                || List.of("toString", "hashCode", "equals").contains(m.getInternalName())
+                || m.getInternalName().startsWith("lambda$")) {
+            return null;
+        }
+        boolean writes = m.getReturnType().represents(void.class);
+        if (!writes) {
+            for (TypeDescription.Generic t : m.getParameters().asTypeList()) {
+                if (KeyTypes.of(t) instanceof KeyType.Unsupported) {
+                    return null;
+                }
+            }
+        }
+        String signature = m.getInternalName() + m.getDescriptor();
+        Map<String, Integer> byMethod;
+        synchronized (sites) {
+            byMethod = sites.computeIfAbsent(loader, l -> new HashMap<>());
+        }
+        int id;
+        synchronized (byMethod) {
+            Integer known = byMethod.get(type.getName() + "#" + signature);
+            if (known == null) {
+                List<String> parameters = parameterTypes(m);
+                Object site;
+                if (writes) {
+                    WriterMethod w = advisor.watchWrites(type.getName(), m.getInternalName(), parameters);
+                    site = w == null ? null : new Sites.Observe(null, w);
+                } else {
+                    AdvisedMethod a = advisor.observe(type.getName(), m.getInternalName(), parameters);
+                    site = a == null ? null : new Sites.Observe(a, null);
+                }
+                if (site == null) {
+                    return null; // the advisor's cap is reached
+                }
+                known = place(site, loader);
+                byMethod.put(type.getName() + "#" + signature, known);
+            }
+            id = known;
+        }
+        CURRENT.get().put(signature, id);
+        return writes ? advice.observeWrite() : advice.observeRead();
     }
 
     /**
@@ -554,6 +614,23 @@ final class TieredTransformer {
                 invalidateWhole = mapping.to(type(InvalidateAdvice.class.getName() + "$Whole"), locator);
             }
             return invalidateWhole;
+        }
+
+        private Advice observeRead;
+        private Advice observeWrite;
+
+        synchronized Advice observeRead() {
+            if (observeRead == null) {
+                observeRead = mapping.to(type(ObserveAdvice.class.getName() + "$Read"), locator);
+            }
+            return observeRead;
+        }
+
+        synchronized Advice observeWrite() {
+            if (observeWrite == null) {
+                observeWrite = mapping.to(type(ObserveAdvice.class.getName() + "$Write"), locator);
+            }
+            return observeWrite;
         }
 
         synchronized Advice invalidateKeyed() {

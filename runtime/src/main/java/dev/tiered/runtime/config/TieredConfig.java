@@ -57,6 +57,7 @@ public final class TieredConfig {
     public static final String OTEL_SPANS = "tiered.otel.spans";
     public static final String TRACE = "tiered.trace";
     public static final String RULES = "tiered.rules";
+    public static final String ADVISE = "tiered.advise";
     public static final String BREAKER_PROBE_INTERVAL = "tiered.breaker.probeInterval";
     public static final String METRICS_PORT = "tiered.metrics.port";
     public static final String METRICS_HOST = "tiered.metrics.host";
@@ -76,7 +77,7 @@ public final class TieredConfig {
             REDIS_KEY_STORE_PASSWORD, L1_MAX_ENTRIES, L1_MAX_BYTES, L1_BUDGET, L1_MAX_STALENESS, L2_MAX_VALUE_BYTES,
             L2_WRITE_BEHIND_BYTES, CACHE_NULLS, COALESCE_MAX_WAIT, CODEC_ALLOW, CODEC, BUS_HEARTBEAT, LOG_LEVEL,
             REFRESH_AHEAD, STAMPEDE_LEASE, BREAKER_FAILURES, BREAKER_PROBE_INTERVAL, STALE_IF_ERROR, VERIFY_RATE,
-            PROVENANCE, OTEL_SPANS, TRACE, RULES, METRICS_PORT, METRICS_HOST, METRICS_LOG_INTERVAL);
+            PROVENANCE, OTEL_SPANS, TRACE, RULES, ADVISE, METRICS_PORT, METRICS_HOST, METRICS_LOG_INTERVAL);
 
     /** Namespaces and key prefixes are restricted so that a Redis key can be split back into its parts. */
     static final Pattern NAMESPACE = Pattern.compile("[A-Za-z0-9._$-]{1,200}");
@@ -119,6 +120,7 @@ public final class TieredConfig {
     private final boolean otelSpans;
     private final java.nio.file.Path trace;
     private final Rules rules;
+    private final AdvisePattern advise;
     private final int metricsPort;
     private final String metricsHost;
     private final Duration metricsLogInterval;
@@ -208,6 +210,8 @@ public final class TieredConfig {
             return p;
         }, "the path of a readable YAML rules file", false, "none: methods are cached by their annotations only");
         rules = rulesFile == null ? Rules.NONE : Rules.read(rulesFile);
+        advise = r.value(ADVISE, null, AdvisePattern::parse, AdvisePattern.FORM, false,
+                "none: the advisor observes nothing");
         r.reportUnknown();
         List<String> all = new ArrayList<>(r.problems);
         all.addAll(rules.problems());
@@ -459,6 +463,11 @@ public final class TieredConfig {
     /** Whether each call records where it was served from, for the application to ask ({@code Provenance}). */
     public boolean provenance() {
         return provenance;
+    }
+
+    /** {@code tiered.advise}: the classes the advisor observes; {@code null} without. */
+    public AdvisePattern advise() {
+        return advise;
     }
 
     /** {@code tiered.rules}: the methods cached and invalidated by name; {@link Rules#NONE} without a file. */

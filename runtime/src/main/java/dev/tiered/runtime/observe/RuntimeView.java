@@ -15,7 +15,11 @@ final class RuntimeView implements TieredMXBean {
             "Takes tiered out of this JVM: every rewritten method gets its original bytecode back, tiered's threads "
             + "stop and its connections close; the application runs on uncached. Returns what was done."),
             "reloadRules", new DescribedMBean.Operation("Reads the tiered.rules file again and rewrites the classes "
-            + "whose rules changed (their cached methods start with an empty L1). Returns what was done."));
+            + "whose rules changed (their cached methods start with an empty L1). Returns what was done."),
+            "adviceTable", new DescribedMBean.Operation("The advisor's ranked table of the methods tiered.advise "
+            + "observes: calls, distinct arguments, hit ratio and stale results at three lifetimes, time saved."),
+            "adviceRules", new DescribedMBean.Operation("The advisor's proposed rules file for the methods worth "
+            + "caching and the writes that change their results, to review and use as tiered.rules."));
     private final TieredRuntime runtime;
 
     RuntimeView(TieredRuntime runtime) {
@@ -121,6 +125,16 @@ final class RuntimeView implements TieredMXBean {
     public String detach() {
         FaultReporter.LOG.info("detach requested by {}", JmxCaller.describe());
         return runtime.detach();
+    }
+
+    @Override
+    public String adviceTable() {
+        return runtime.adviceTable();
+    }
+
+    @Override
+    public String adviceRules() {
+        return runtime.adviceRules();
     }
 
     @Override

@@ -89,4 +89,10 @@ public interface TieredMXBean {
      * L1 starts empty). Returns what was done, in one line.
      */
     String reloadRules();
+
+    /** The advisor's ranked table of the methods {@code tiered.advise} observes. */
+    String adviceTable();
+
+    /** The advisor's proposed rules file ({@code tiered.rules}) for them, to review and use. */
+    String adviceRules();
 }

@@ -107,6 +107,7 @@ class TieredConfigTest {
                 Arguments.of("tiered.l1.budget", "95%", "a percentage of the maximum heap from 1% to 90%"),
                 Arguments.of("tiered.trace", "/no/such/directory/calls.trace", "a file in a directory that exists"),
                 Arguments.of("tiered.rules", "/no/such/rules.yaml", "the path of a readable YAML rules file"),
+                Arguments.of("tiered.advise", "java.util.**", "comma-separated patterns of classes"),
                 Arguments.of("tiered.metrics.port", "65536", "a whole number from 0 to 65535 (0: any free port)"),
                 Arguments.of("tiered.metrics.host", "http://0.0.0.0", "an IP address or host name of this machine"),
                 Arguments.of("tiered.metrics.logInterval", "60", "ISO-8601"),

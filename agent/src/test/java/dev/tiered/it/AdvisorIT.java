@@ -1,0 +1,62 @@
+package dev.tiered.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.tiered.runtime.config.Rules;
+import dev.tiered.testkit.JvmProcess;
+
+/**
+ * {@code tiered.advise}: an unannotated service observed without caching anything. The advisor ranks the slow read
+ * whose arguments repeat first, names the write that changes its results, flags the read whose results change with
+ * no write as unsafe, and proposes a rules file that reads back without a problem.
+ */
+class AdvisorIT {
+    @RegisterExtension
+    static final AgentJvms jvms = new AgentJvms();
+    private static final Duration WAIT = Duration.ofSeconds(60);
+
+    @Test
+    void theAdvisorRanksWhatIsWorthCachingAndFlagsWhatIsUnsafe(@TempDir Path dir) throws Exception {
+        JvmProcess app = jvms.withAgent("advised", "tiered.advise=dev.tiered.it.advised.**");
+        // the workload's classes rewritten before it starts: a method running while its class is rewritten
+        // finishes on its former code
+        app.awaitStderr("the agent active", WAIT, l -> l.endsWith(" active"));
+        assertEquals("ran 20000", app.request("inventory 20000", WAIT));
+        String namespaces = app.request("namespaces");
+        assertTrue(!namespaces.contains("Inventory"), "nothing was cached: " + namespaces);
+        Path rules = dir.resolve("proposed.yaml");
+        JvmProcess cli = jvms.track(JvmProcess.builder("advise-cli").jar(AgentJvms.agentJar(), "advise",
+                Long.toString(app.pid()), "--rules", rules.toString()).start());
+        assertEquals(0, cli.awaitExit(WAIT), cli.transcript());
+        List<String> table = cli.stdout();
+        String inventory = "dev.tiered.it.advised.Inventory.";
+        assertTrue(table.get(0).startsWith("tiered advisor: "), cli.transcript());
+        String first = table.get(2);
+        assertTrue(first.startsWith("1    " + inventory + "describe(long)"), cli.transcript());
+        assertTrue(first.endsWith("cache, invalidated by " + inventory + "rename(long,java.lang.String)"),
+                cli.transcript());
+        String stock = table.stream().filter(l -> l.contains(inventory + "stock(long)")).findFirst().orElseThrow();
+        assertTrue(stock.contains("unsafe: its results change within 10s with no watched write called in between"),
+                cli.transcript());
+        String label = table.stream().filter(l -> l.contains(inventory + "label(long)")).findFirst().orElseThrow();
+        assertTrue(label.endsWith("not worth it: few repeated arguments"), cli.transcript());
+
+        Rules proposed = Rules.read(rules);
+        assertEquals(List.of(), proposed.problems(), Files.readString(rules));
+        assertEquals(List.of("describe"), proposed.cache().stream().map(Rules.Cache::methodName).toList(),
+                Files.readString(rules));
+        assertEquals(List.of("rename"), proposed.invalidate().stream().map(Rules.Invalidate::methodName).toList(),
+                Files.readString(rules));
+        assertEquals(proposed.cache().get(0).namespace(), proposed.invalidate().get(0).namespaces().get(0));
+    }
+}

@@ -1,0 +1,174 @@
+package dev.tiered.runtime;
+
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.atomic.LongAdder;
+
+import org.apache.datasketches.hll.HllSketch;
+
+import dev.tiered.runtime.stats.LagHistogram;
+
+/**
+ * One method the advisor observes without caching it: every call is counted and timed; one call in
+ * {@link #SAMPLE} (chosen by the hash of its arguments, so that a sampled argument tuple is seen at every call) is
+ * replayed against an unbounded cache at each of {@link Advisor#TTLS}: would it have been a hit, and would that hit
+ * have served a result different from the one the method returned (a stale read, where nothing invalidates). Holds
+ * at most {@link #MAX_SAMPLES} argument tuples; past that, new tuples are counted but not followed.
+ */
+public final class AdvisedMethod {
+    static final int SAMPLE = 16;
+    static final int MAX_SAMPLES = 4096;
+
+    private final String name;
+    private final String className;
+    private final String methodName;
+    private final java.util.List<String> parameterTypes;
+    private final Advisor advisor;
+    final LongAdder calls = new LongAdder();
+    final LagHistogram nanos = new LagHistogram();
+    /** Guarded by this object: what follows is updated on sampled calls only. */
+    private final HllSketch distinct = new HllSketch(12);
+    private final Map<Long, Sample> samples = new HashMap<>();
+    long sampled;
+    final long[] wouldHit = new long[Advisor.TTLS.length];
+    final long[] stale = new long[Advisor.TTLS.length];
+    /** Of those, the changes with no watched write called in between: what invalidation could not prevent. */
+    final long[] unexplained = new long[Advisor.TTLS.length];
+    /** Whether a result had no value-based hashCode: its changes cannot be told from identity. */
+    boolean opaqueResults;
+    /** Votes of the writers called between two differing results of the same arguments. */
+    final Map<WriterMethod, Long> writers = new HashMap<>();
+
+    private static final class Sample {
+        long seenNanos;
+        int fingerprint;
+    }
+
+    AdvisedMethod(Advisor advisor, String className, String methodName, java.util.List<String> parameterTypes) {
+        this.advisor = advisor;
+        this.className = className;
+        this.methodName = methodName;
+        this.parameterTypes = java.util.List.copyOf(parameterTypes);
+        this.name = className + "." + methodName + "(" + String.join(",", parameterTypes) + ")";
+    }
+
+    public String name() {
+        return name;
+    }
+
+    String className() {
+        return className;
+    }
+
+    String methodName() {
+        return methodName;
+    }
+
+    java.util.List<String> parameterTypes() {
+        return parameterTypes;
+    }
+
+    /** A call returned {@code result} after starting at {@code startNanos}. Never throws into the application. */
+    public void returned(Object[] args, Object result, long startNanos) {
+        long now = System.nanoTime();
+        calls.increment();
+        nanos.record(now - startNanos);
+        long hash = mix(Arrays.deepHashCode(args));
+        if ((hash & (SAMPLE - 1)) != 0) {
+            return;
+        }
+        int fingerprint = fingerprint(result);
+        synchronized (this) {
+            sampled++;
+            distinct.update(hash);
+            Sample s = samples.get(hash);
+            if (s == null) {
+                if (samples.size() < MAX_SAMPLES) {
+                    s = new Sample();
+                    s.seenNanos = now;
+                    s.fingerprint = fingerprint;
+                    samples.put(hash, s);
+                }
+                return;
+            }
+            long age = now - s.seenNanos;
+            boolean changed = s.fingerprint != fingerprint;
+            java.util.List<WriterMethod> between = changed ? advisor.writersCalledBetween(s.seenNanos, now,
+                    argumentHashes(args)) : java.util.List.of();
+            for (int t = 0; t < Advisor.TTLS.length; t++) {
+                if (age <= Advisor.TTLS[t].toNanos()) {
+                    wouldHit[t]++;
+                    if (changed) {
+                        stale[t]++;
+                        if (between.isEmpty()) {
+                            unexplained[t]++;
+                        }
+                    }
+                }
+            }
+            for (WriterMethod w : between) {
+                writers.merge(w, 1L, Long::sum);
+            }
+            s.seenNanos = now;
+            s.fingerprint = fingerprint;
+        }
+    }
+
+    /** The estimated number of distinct argument tuples: the sampled ones, scaled up. */
+    synchronized double distinct() {
+        return distinct.getEstimate() * SAMPLE;
+    }
+
+    synchronized long[] wouldHit() {
+        return wouldHit.clone();
+    }
+
+    synchronized long[] stale() {
+        return stale.clone();
+    }
+
+    synchronized long[] unexplained() {
+        return unexplained.clone();
+    }
+
+    synchronized long sampled() {
+        return sampled;
+    }
+
+    synchronized Map<WriterMethod, Long> writers() {
+        return new HashMap<>(writers);
+    }
+
+    synchronized boolean opaqueResults() {
+        return opaqueResults;
+    }
+
+    private int fingerprint(Object result) {
+        if (result == null) {
+            return 0;
+        }
+        if (!Advisor.valueBased(result.getClass())) {
+            synchronized (this) {
+                opaqueResults = true;
+            }
+        }
+        return Objects.hashCode(result);
+    }
+
+    private static int[] argumentHashes(Object[] args) {
+        int[] h = new int[args.length];
+        for (int i = 0; i < args.length; i++) {
+            h[i] = Objects.hashCode(args[i]);
+        }
+        return h;
+    }
+
+    /** Spreads a 32-bit hash over 64 bits (SplitMix64's finaliser), so that its low bits sample evenly. */
+    static long mix(long z) {
+        z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
+        z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
+        return z ^ (z >>> 31);
+    }
+}

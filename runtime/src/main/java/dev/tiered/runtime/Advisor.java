@@ -1,0 +1,210 @@
+package dev.tiered.runtime;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import dev.tiered.runtime.config.AdvisePattern;
+import dev.tiered.runtime.config.Durations;
+
+/**
+ * {@code tiered.advise}: measures, without caching anything, what caching the observed methods would bring and
+ * cost, and writes it as a ranked table and as a rules file ({@code tiered.rules}) to review and use. Bounded: at
+ * most {@link #MAX_METHODS} methods and {@link #MAX_WRITERS} writers are observed, each method follows at most
+ * {@link AdvisedMethod#MAX_SAMPLES} argument tuples, sampled one in {@link AdvisedMethod#SAMPLE} by hash.
+ */
+public final class Advisor {
+    /** The lifetimes each method is judged at. */
+    static final Duration[] TTLS = {Duration.ofSeconds(10), Duration.ofMinutes(1), Duration.ofMinutes(10)};
+    static final int MAX_METHODS = 1000;
+    static final int MAX_WRITERS = 1000;
+    /** Below this share of its would-be hits serving a changed result, a lifetime is safe without invalidation. */
+    static final double SAFE_STALE = 0.01;
+    /** A method whose hit ratio at its lifetime is below this is not worth caching. */
+    static final double WORTH_HIT_RATIO = 0.2;
+
+    private static final ClassValue<Boolean> VALUE_BASED = new ClassValue<>() {
+        @Override
+        protected Boolean computeValue(Class<?> type) {
+            try {
+                return type.getMethod("hashCode").getDeclaringClass() != Object.class;
+            } catch (NoSuchMethodException | SecurityException e) {
+                return false;
+            }
+        }
+    };
+
+    private final AdvisePattern pattern;
+    private final long startNanos = System.nanoTime();
+    private final List<AdvisedMethod> methods = new CopyOnWriteArrayList<>();
+    private final List<WriterMethod> writers = new CopyOnWriteArrayList<>();
+
+    public Advisor(AdvisePattern pattern) {
+        this.pattern = pattern;
+    }
+
+    public AdvisePattern pattern() {
+        return pattern;
+    }
+
+    /** A method to observe; {@code null} once {@link #MAX_METHODS} are. */
+    public AdvisedMethod observe(String className, String methodName, List<String> parameterTypes) {
+        if (methods.size() >= MAX_METHODS) {
+            return null;
+        }
+        AdvisedMethod m = new AdvisedMethod(this, className, methodName, parameterTypes);
+        methods.add(m);
+        return m;
+    }
+
+    /** A {@code void} method to watch as a possible write; {@code null} once {@link #MAX_WRITERS} are. */
+    public WriterMethod watchWrites(String className, String methodName, List<String> parameterTypes) {
+        if (writers.size() >= MAX_WRITERS) {
+            return null;
+        }
+        WriterMethod w = new WriterMethod(className, methodName, parameterTypes);
+        writers.add(w);
+        return w;
+    }
+
+    /** The watched writes called in {@code (from, to]} with one of the arguments (hashes) of a read. */
+    List<WriterMethod> writersCalledBetween(long from, long to, int[] argHashes) {
+        List<WriterMethod> out = new ArrayList<>();
+        for (WriterMethod w : writers) {
+            if (w.calledBetween(from, to, argHashes)) {
+                out.add(w);
+            }
+        }
+        return out;
+    }
+
+    static boolean valueBased(Class<?> type) {
+        return VALUE_BASED.get(type);
+    }
+
+    /** What the advisor concludes of one method. */
+    public record Finding(String method, double callsPerSecond, double distinct, double[] hitRatio, double[] stale,
+                          double meanMillis, double p99Millis, int ttl, double savedMillisPerSecond,
+                          List<String> writers, String verdict, AdvisedMethod source) {}
+
+    /** Every observed method that was called, best first: by the time caching it would save per second. */
+    public List<Finding> findings() {
+        double seconds = Math.max(1e-3, (System.nanoTime() - startNanos) / 1e9);
+        List<Finding> out = new ArrayList<>();
+        for (AdvisedMethod m : methods) {
+            long calls = m.calls.sum();
+            if (calls == 0) {
+                continue;
+            }
+            long sampled = m.sampled();
+            long[] hits = m.wouldHit();
+            long[] stale = m.stale();
+            long[] unexplained = m.unexplained();
+            double[] hitRatio = new double[TTLS.length];
+            double[] staleShare = new double[TTLS.length];
+            for (int t = 0; t < TTLS.length; t++) {
+                hitRatio[t] = sampled == 0 ? 0 : hits[t] / (double) sampled;
+                staleShare[t] = hits[t] == 0 ? 0 : stale[t] / (double) hits[t];
+            }
+            List<String> writerNames = m.writers().entrySet().stream()
+                    .sorted(Map.Entry.<WriterMethod, Long>comparingByValue().reversed())
+                    .map(e -> e.getKey().name()).toList();
+            boolean changes = stale[TTLS.length - 1] > 0;
+            // the longest lifetime at which the changes no watched write explains stay rare
+            int ttl = -1;
+            for (int t = TTLS.length - 1; t >= 0; t--) {
+                if (hits[t] == 0 || unexplained[t] / (double) hits[t] <= SAFE_STALE) {
+                    ttl = t;
+                    break;
+                }
+            }
+            double mean = m.nanos.count() == 0 ? 0 : m.nanos.sum() / (double) m.nanos.count() / 1e6;
+            double p99 = m.nanos.quantile(0.99) / 1e6;
+            double saved = ttl < 0 ? 0 : calls / seconds * hitRatio[ttl] * mean;
+            String verdict;
+            if (m.opaqueResults()) {
+                verdict = "unknown: its results have no value-based hashCode, so their changes cannot be seen";
+                ttl = -1;
+                saved = 0;
+            } else if (ttl < 0) {
+                verdict = "unsafe: its results change within " + Durations.format(TTLS[0]) + " with no watched write "
+                        + "called in between";
+            } else if (hitRatio[ttl] < WORTH_HIT_RATIO) {
+                verdict = "not worth it: few repeated arguments";
+            } else if (changes && !writerNames.isEmpty() && unexplained[ttl] == 0) {
+                verdict = "cache, invalidated by " + writerNames.get(0);
+            } else if (changes) {
+                verdict = "cache with ttl " + Durations.format(TTLS[ttl]) + " (results change over longer ones, no "
+                        + "write seen)";
+            } else {
+                verdict = "cache";
+            }
+            out.add(new Finding(m.name(), calls / seconds, m.distinct(), hitRatio, staleShare, mean, p99, ttl, saved,
+                    writerNames, verdict, m));
+        }
+        out.sort(Comparator.comparingDouble(Finding::savedMillisPerSecond).reversed()
+                .thenComparing(Finding::method));
+        return out;
+    }
+
+    /** The ranked table, as printed by {@code java -jar tiered-agent.jar advise <pid>}. */
+    public String table() {
+        List<Finding> all = findings();
+        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "tiered advisor: %d methods observed, %d "
+                + "called; %s over %.0f s (%s)%n", methods.size(), all.size(), "one call in " + AdvisedMethod.SAMPLE
+                + " followed", (System.nanoTime() - startNanos) / 1e9, pattern));
+        sb.append(String.format(Locale.ROOT, "%-4s %-60s %9s %9s %7s %7s %7s %8s %8s %9s  %s%n", "rank", "method",
+                "calls/s", "distinct", "hit@10s", "hit@1m", "hit@10m", "mean ms", "p99 ms", "saved/s", "verdict"));
+        int rank = 1;
+        for (Finding f : all) {
+            String name = f.method().length() > 60 ? "…" + f.method().substring(f.method().length() - 59)
+                    : f.method();
+            sb.append(String.format(Locale.ROOT, "%-4d %-60s %9.1f %9.0f %6.0f%% %6.0f%% %6.0f%% %8.3f %8.3f %7.1fms"
+                    + "  %s%n", rank++, name, f.callsPerSecond(), f.distinct(), f.hitRatio()[0] * 100,
+                    f.hitRatio()[1] * 100, f.hitRatio()[2] * 100, f.meanMillis(), f.p99Millis(),
+                    f.savedMillisPerSecond(), f.verdict()));
+        }
+        return sb.toString();
+    }
+
+    /** A rules file of the methods worth caching and the writes that change their results, to review and use. */
+    public String rules() {
+        StringBuilder cache = new StringBuilder();
+        StringBuilder invalidate = new StringBuilder();
+        java.util.Set<String> writersDone = new java.util.HashSet<>();
+        for (Finding f : findings()) {
+            if (!f.verdict().startsWith("cache")) {
+                continue;
+            }
+            AdvisedMethod m = f.source();
+            String namespace = simpleName(m.className());
+            cache.append(String.format(Locale.ROOT, "  # %.1f calls/s, hit ratio %.0f%%, %.1f ms saved per second%n",
+                    f.callsPerSecond(), f.hitRatio()[f.ttl()] * 100, f.savedMillisPerSecond()))
+                    .append("  - method: ").append(m.className()).append('.').append(m.methodName()).append('(')
+                    .append(String.join(", ", m.parameterTypes())).append(")\n")
+                    .append("    ttl: ").append(Durations.format(TTLS[f.ttl()])).append('\n')
+                    .append("    namespace: ").append(namespace).append('\n');
+            for (Map.Entry<WriterMethod, Long> w : m.writers().entrySet()) {
+                WriterMethod writer = w.getKey();
+                if (writersDone.add(writer.name() + "->" + namespace)) {
+                    invalidate.append("  # called between two different results ").append(w.getValue())
+                            .append(" times\n  - method: ").append(writer.className()).append('.')
+                            .append(writer.methodName()).append('(').append(String.join(", ",
+                                    writer.parameterTypes())).append(")\n    namespaces: [").append(namespace)
+                            .append("]\n");
+                }
+            }
+        }
+        return "# Proposed by tiered's advisor (" + pattern + "); review before use.\ncache:\n" + cache
+                + (invalidate.length() == 0 ? "" : "invalidate:\n" + invalidate);
+    }
+
+    private static String simpleName(String className) {
+        String simple = className.substring(className.lastIndexOf('.') + 1);
+        return simple.substring(simple.lastIndexOf('$') + 1);
+    }
+}

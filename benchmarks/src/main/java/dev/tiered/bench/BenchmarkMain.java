@@ -75,8 +75,12 @@ public final class BenchmarkMain {
             Map<String, Report.Score> scores = new LinkedHashMap<>();
             if (!include.isEmpty()) {
                 // a class with its own settings runs with them when the pattern names it
-                List<String> extra = Pattern.compile(include).matcher(BudgetHitBenchmark.class
-                        .getName()).find() ? agentSettings(BudgetHitBenchmark.class) : List.of();
+                List<String> extra = List.of();
+                for (Class<?> c : List.of(BudgetHitBenchmark.class, AdvisedBenchmark.class)) {
+                    if (Pattern.compile(include).matcher(c.getName()).find()) {
+                        extra = agentSettings(c);
+                    }
+                }
                 run(settings, agentJar, uri, include, true, extra);
                 return;
             }
@@ -85,6 +89,7 @@ public final class BenchmarkMain {
             scores.putAll(jmh(settings, agentJar, uri, false, HitCostBenchmark.class));
             scores.putAll(jmh(settings, agentJar, uri, false, L2HitBenchmark.class, MissBenchmark.class));
             scores.putAll(jmh(settings, agentJar, uri, false, CodecBenchmark.class));
+            scores.putAll(jmh(settings, agentJar, uri, false, AdviseBenchmark.class, AdvisedBenchmark.class));
             CodecBenchmark.Sizes sizes = CodecBenchmark.sizes();
             Optional<String> noCluster = RedisCluster.unavailable();
             if (noCluster.isEmpty()) {

@@ -119,6 +119,9 @@ final class Report {
         targets.add(new Target("9", "L2 codec, encode + decode of 20 `Product`s: field encoding vs Java "
                 + "serialization (" + sizes.fieldsList() + " B vs " + sizes.javaList() + " B stored)",
                 String.format(Locale.ROOT, "%.2f×", twenty), "reported", true));
+        double advise = ratio("AdvisedBenchmark.advised", "AdviseBenchmark.plain");
+        ratioTarget("10", "the advisor's cost: the sample service's product lookup (H2) with its class advised vs "
+                + "not", advise, "≤ 1.05×", advise <= 1.05);
     }
 
     /** Case 8, or why it was not measured. */

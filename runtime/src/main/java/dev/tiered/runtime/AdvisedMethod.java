@@ -20,6 +20,8 @@ import dev.tiered.runtime.stats.LagHistogram;
 public final class AdvisedMethod {
     static final int SAMPLE = 16;
     static final int MAX_SAMPLES = 4096;
+    /** The first argument tuples a method is called with are all followed; past these, one in {@link #SAMPLE}. */
+    static final int FOLLOW_ALL = 256;
 
     private final String name;
     private final String className;
@@ -30,7 +32,8 @@ public final class AdvisedMethod {
     final LagHistogram nanos = new LagHistogram();
     /** Guarded by this object: what follows is updated on sampled calls only. */
     private final HllSketch distinct = new HllSketch(12);
-    private final Map<Long, Sample> samples = new HashMap<>();
+    /** The argument tuples followed, by hash: read without a lock, added to under this object's lock. */
+    private final Map<Long, Sample> samples = new java.util.concurrent.ConcurrentHashMap<>();
     long sampled;
     final long[] wouldHit = new long[Advisor.TTLS.length];
     final long[] stale = new long[Advisor.TTLS.length];
@@ -38,8 +41,13 @@ public final class AdvisedMethod {
     final long[] unexplained = new long[Advisor.TTLS.length];
     /** Whether a result had no value-based hashCode: its changes cannot be told from identity. */
     boolean opaqueResults;
-    /** Votes of the writers called between two differing results of the same arguments. */
+    /** Votes of the writers called between two differing results of the same arguments, with one of them. */
     final Map<WriterMethod, Long> writers = new HashMap<>();
+    /** Within the longest lifetime: changes no such writer explains, and results that did not change. */
+    long changesUnkeyed;
+    long unchangedWindows;
+    /** Writers called in between, with any arguments: {after those changes, after unchanged results}. */
+    final Map<WriterMethod, long[]> unkeyed = new HashMap<>();
 
     private static final class Sample {
         long seenNanos;
@@ -76,21 +84,30 @@ public final class AdvisedMethod {
         calls.increment();
         nanos.record(now - startNanos);
         long hash = mix(Arrays.deepHashCode(args));
-        if ((hash & (SAMPLE - 1)) != 0) {
+        boolean inSketch = (hash & (SAMPLE - 1)) == 0;
+        Sample s = samples.get(hash);
+        if (s == null && !(samples.size() < FOLLOW_ALL || inSketch && samples.size() < MAX_SAMPLES)) {
+            if (inSketch) {
+                synchronized (this) {
+                    distinct.update(hash);
+                }
+            }
             return;
         }
         int fingerprint = fingerprint(result);
         synchronized (this) {
+            if (inSketch) {
+                distinct.update(hash);
+            }
             sampled++;
-            distinct.update(hash);
-            Sample s = samples.get(hash);
             if (s == null) {
-                if (samples.size() < MAX_SAMPLES) {
-                    s = new Sample();
-                    s.seenNanos = now;
-                    s.fingerprint = fingerprint;
-                    samples.put(hash, s);
-                }
+                s = samples.get(hash);
+            }
+            if (s == null) {
+                s = new Sample();
+                s.seenNanos = now;
+                s.fingerprint = fingerprint;
+                samples.put(hash, s);
                 return;
             }
             long age = now - s.seenNanos;
@@ -111,14 +128,29 @@ public final class AdvisedMethod {
             for (WriterMethod w : between) {
                 writers.merge(w, 1L, Long::sum);
             }
+            if (age <= Advisor.TTLS[Advisor.TTLS.length - 1].toNanos() && (!changed || between.isEmpty())) {
+                // a write that names none of the arguments (a listing's, a bulk update) explains a change only if
+                // it is called between changed results more than between unchanged ones
+                if (changed) {
+                    changesUnkeyed++;
+                } else {
+                    unchangedWindows++;
+                }
+                for (WriterMethod w : advisor.writersCalledBetween(s.seenNanos, now, null)) {
+                    unkeyed.computeIfAbsent(w, k -> new long[2])[changed ? 0 : 1]++;
+                }
+            }
             s.seenNanos = now;
             s.fingerprint = fingerprint;
         }
     }
 
-    /** The estimated number of distinct argument tuples: the sampled ones, scaled up. */
+    /**
+     * The number of distinct argument tuples: exact while every tuple is followed, else estimated from the one in
+     * {@link #SAMPLE} (by hash) that the sketch counts.
+     */
     synchronized double distinct() {
-        return distinct.getEstimate() * SAMPLE;
+        return samples.size() < FOLLOW_ALL ? samples.size() : distinct.getEstimate() * SAMPLE;
     }
 
     synchronized long[] wouldHit() {
@@ -139,6 +171,24 @@ public final class AdvisedMethod {
 
     synchronized Map<WriterMethod, Long> writers() {
         return new HashMap<>(writers);
+    }
+
+    /**
+     * A write that explains every change no keyed write does, called in between changed results always and in
+     * between unchanged ones not always; or null.
+     */
+    synchronized WriterMethod unkeyedWriter() {
+        if (changesUnkeyed == 0) {
+            return null;
+        }
+        WriterMethod best = null;
+        for (Map.Entry<WriterMethod, long[]> e : unkeyed.entrySet()) {
+            long[] n = e.getValue();
+            if (n[0] == changesUnkeyed && n[1] < unchangedWindows && (best == null || n[1] < unkeyed.get(best)[1])) {
+                best = e.getKey();
+            }
+        }
+        return best;
     }
 
     synchronized boolean opaqueResults() {

@@ -15,7 +15,8 @@ import dev.tiered.runtime.config.Durations;
  * {@code tiered.advise}: measures, without caching anything, what caching the observed methods would bring and
  * cost, and writes it as a ranked table and as a rules file ({@code tiered.rules}) to review and use. Bounded: at
  * most {@link #MAX_METHODS} methods and {@link #MAX_WRITERS} writers are observed, each method follows at most
- * {@link AdvisedMethod#MAX_SAMPLES} argument tuples, sampled one in {@link AdvisedMethod#SAMPLE} by hash.
+ * {@link AdvisedMethod#MAX_SAMPLES} argument tuples: its first {@link AdvisedMethod#FOLLOW_ALL}, then one new tuple in
+ * {@link AdvisedMethod#SAMPLE}, by hash.
  */
 public final class Advisor {
     /** The lifetimes each method is judged at. */
@@ -122,6 +123,13 @@ public final class Advisor {
                     break;
                 }
             }
+            WriterMethod bulk = null;
+            if (ttl < TTLS.length - 1) {
+                bulk = m.unkeyedWriter();
+                if (bulk != null) {
+                    ttl = TTLS.length - 1; // its write invalidates the namespace: the lifetime no longer bounds it
+                }
+            }
             double mean = m.nanos.count() == 0 ? 0 : m.nanos.sum() / (double) m.nanos.count() / 1e6;
             double p99 = m.nanos.quantile(0.99) / 1e6;
             double saved = ttl < 0 ? 0 : calls / seconds * hitRatio[ttl] * mean;
@@ -135,6 +143,10 @@ public final class Advisor {
                         + "called in between";
             } else if (hitRatio[ttl] < WORTH_HIT_RATIO) {
                 verdict = "not worth it: few repeated arguments";
+            } else if (bulk != null) {
+                verdict = "cache, invalidated by " + bulk.name() + " (its whole namespace: the write names none of "
+                        + "the arguments)";
+                writerNames = List.of(bulk.name());
             } else if (changes && !writerNames.isEmpty() && unexplained[ttl] == 0) {
                 verdict = "cache, invalidated by " + writerNames.get(0);
             } else if (changes) {
@@ -155,16 +167,17 @@ public final class Advisor {
     public String table() {
         List<Finding> all = findings();
         StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "tiered advisor: %d methods observed, %d "
-                + "called; %s over %.0f s (%s)%n", methods.size(), all.size(), "one call in " + AdvisedMethod.SAMPLE
-                + " followed", (System.nanoTime() - startNanos) / 1e9, pattern));
-        sb.append(String.format(Locale.ROOT, "%-4s %-60s %9s %9s %7s %7s %7s %8s %8s %9s  %s%n", "rank", "method",
-                "calls/s", "distinct", "hit@10s", "hit@1m", "hit@10m", "mean ms", "p99 ms", "saved/s", "verdict"));
+                + "called, over %.0f s (%s); per method the first %d argument tuples followed, then one in %d%n",
+                methods.size(), all.size(), (System.nanoTime() - startNanos) / 1e9, pattern,
+                AdvisedMethod.FOLLOW_ALL, AdvisedMethod.SAMPLE));
+        int width = Math.max(6, all.stream().mapToInt(f -> f.method().length()).max().orElse(6));
+        sb.append(String.format(Locale.ROOT, "%-4s %-" + width + "s %9s %9s %7s %7s %7s %8s %8s %9s  %s%n", "rank",
+                "method", "calls/s", "distinct", "hit@10s", "hit@1m", "hit@10m", "mean ms", "p99 ms", "saved/s",
+                "verdict"));
         int rank = 1;
         for (Finding f : all) {
-            String name = f.method().length() > 60 ? "…" + f.method().substring(f.method().length() - 59)
-                    : f.method();
-            sb.append(String.format(Locale.ROOT, "%-4d %-60s %9.1f %9.0f %6.0f%% %6.0f%% %6.0f%% %8.3f %8.3f %7.1fms"
-                    + "  %s%n", rank++, name, f.callsPerSecond(), f.distinct(), f.hitRatio()[0] * 100,
+            sb.append(String.format(Locale.ROOT, "%-4d %-" + width + "s %9.1f %9.0f %6.0f%% %6.0f%% %6.0f%% %8.3f "
+                    + "%8.3f %7.1fms  %s%n", rank++, f.method(), f.callsPerSecond(), f.distinct(), f.hitRatio()[0] * 100,
                     f.hitRatio()[1] * 100, f.hitRatio()[2] * 100, f.meanMillis(), f.p99Millis(),
                     f.savedMillisPerSecond(), f.verdict()));
         }
@@ -188,11 +201,16 @@ public final class Advisor {
                     .append(String.join(", ", m.parameterTypes())).append(")\n")
                     .append("    ttl: ").append(Durations.format(TTLS[f.ttl()])).append('\n')
                     .append("    namespace: ").append(namespace).append('\n');
-            for (Map.Entry<WriterMethod, Long> w : m.writers().entrySet()) {
+            Map<WriterMethod, Long> voted = new java.util.HashMap<>(m.writers());
+            WriterMethod bulk = m.unkeyedWriter();
+            if (bulk != null && f.verdict().contains(bulk.name())) {
+                voted.merge(bulk, 0L, Long::sum);
+            }
+            for (Map.Entry<WriterMethod, Long> w : voted.entrySet()) {
                 WriterMethod writer = w.getKey();
                 if (writersDone.add(writer.name() + "->" + namespace)) {
-                    invalidate.append("  # called between two different results ").append(w.getValue())
-                            .append(" times\n  - method: ").append(writer.className()).append('.')
+                    invalidate.append("  # called between two different results of ").append(m.methodName())
+                            .append("\n  - method: ").append(writer.className()).append('.')
                             .append(writer.methodName()).append('(').append(String.join(", ",
                                     writer.parameterTypes())).append(")\n    namespaces: [").append(namespace)
                             .append("]\n");

@@ -47,8 +47,8 @@ public final class WriterMethod {
 
     /**
      * Whether it was called in {@code (from, to]} with an argument whose hash is among {@code argHashes} (with any
-     * argument, for a method without parameters); also true when its kept calls no longer reach back to
-     * {@code from}, and one of them matches.
+     * argument, for a method without parameters, or when {@code argHashes} is null), as far as its kept calls reach
+     * back.
      */
     synchronized boolean calledBetween(long from, long to, int[] argHashes) {
         int kept = (int) Math.min(written, RING);
@@ -61,7 +61,7 @@ public final class WriterMethod {
             if (t - to > 0) {
                 continue;
             }
-            if (hashes[i].length == 0) {
+            if (argHashes == null || hashes[i].length == 0) {
                 return true;
             }
             for (int h : hashes[i]) {

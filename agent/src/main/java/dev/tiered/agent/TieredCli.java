@@ -48,6 +48,8 @@ public final class TieredCli {
             + "  loads this agent into a running JVM (settings: the JVM's tiered.* properties and TIERED_* variables)\n"
             + "       java -jar tiered-agent.jar rules <pid> reload\n"
             + "  re-reads the JVM's tiered.rules file and rewrites the classes whose rules changed\n"
+            + "       java -jar tiered-agent.jar advise <pid> <pattern>\n"
+            + "  starts the advisor in a JVM running tiered, on the classes of com.acme.** / com.acme.* / a class\n"
             + "       java -jar tiered-agent.jar advise <pid> [--rules <file>]\n"
             + "  the advisor's ranked table (tiered.advise); --rules: also writes its proposed rules file";
     static final int OK = 0;
@@ -95,7 +97,8 @@ public final class TieredCli {
             case "rules":
                 return Session.invoke(options.pid, "reloadRules", out, err);
             case "advise":
-                return Session.advise(options.pid, options.rulesFile, out, err);
+                return options.pattern != null ? Session.invoke(options.pid, "advise", options.pattern, out, err)
+                        : Session.advise(options.pid, options.rulesFile, out, err);
             case "attach":
                 return Session.attach(options.pid, out, err);
             default:
@@ -111,13 +114,17 @@ public final class TieredCli {
         final Duration interval;
         /** {@code advise --rules}: where to write the proposed rules; {@code null} for none. */
         final java.nio.file.Path rulesFile;
+        /** {@code advise <pid> <pattern>}: the classes to start advising; {@code null} to read the advisor. */
+        final String pattern;
 
-        private Options(String command, long pid, boolean once, Duration interval, java.nio.file.Path rulesFile) {
+        private Options(String command, long pid, boolean once, Duration interval, java.nio.file.Path rulesFile,
+                        String pattern) {
             this.command = command;
             this.pid = pid;
             this.once = once;
             this.interval = interval;
             this.rulesFile = rulesFile;
+            this.pattern = pattern;
         }
 
         /** @throws IllegalArgumentException naming what is wrong, or without message for no arguments at all */
@@ -131,6 +138,7 @@ public final class TieredCli {
             }
             Long pid = null;
             java.nio.file.Path rulesFile = null;
+            String pattern = null;
             boolean reload = false;
             boolean once = false;
             Duration interval = DEFAULT_INTERVAL;
@@ -154,6 +162,9 @@ public final class TieredCli {
                     interval = interval(arg.substring("--interval=".length()));
                 } else if (pid == null && arg.matches("\\d{1,18}")) {
                     pid = Long.parseLong(arg);
+                } else if (command.equals("advise") && pid != null && pattern == null && rulesFile == null
+                        && !arg.startsWith("--")) {
+                    pattern = arg;
                 } else if (command.equals("rules") && pid != null && arg.equals("reload") && !reload) {
                     reload = true;
                 } else {
@@ -167,7 +178,11 @@ public final class TieredCli {
             if (command.equals("rules") && !reload) {
                 throw new IllegalArgumentException("rules needs what to do: rules <pid> reload");
             }
-            return new Options(command, pid, once, interval, rulesFile);
+            if (pattern != null && rulesFile != null) {
+                throw new IllegalArgumentException("advise takes a pattern (to start the advisor) or --rules (to "
+                        + "read it), not both");
+            }
+            return new Options(command, pid, once, interval, rulesFile, pattern);
         }
 
         /** As tiered's own durations: "500ms", "2s", "1m", or ISO-8601 ("PT2S"); at least 100 ms. */
@@ -417,6 +432,11 @@ public final class TieredCli {
 
         /** Invokes an operation of the target's runtime MBean ({@code detach}, {@code reloadRules}); prints its answer. */
         static int invoke(long pid, String operation, PrintStream out, PrintStream err) {
+            return invoke(pid, operation, null, out, err);
+        }
+
+        /** As {@link #invoke(long, String, PrintStream, PrintStream)}, with one string argument unless null. */
+        static int invoke(long pid, String operation, String argument, PrintStream out, PrintStream err) {
             String address;
             try {
                 address = localConnectorAddress(pid);
@@ -425,8 +445,10 @@ public final class TieredCli {
                 return UNREADABLE;
             }
             try (JMXConnector connector = JMXConnectorFactory.connect(new JMXServiceURL(address))) {
+                Object[] arguments = argument == null ? new Object[0] : new Object[] {argument};
+                String[] signature = argument == null ? new String[0] : new String[] {String.class.getName()};
                 Object answer = connector.getMBeanServerConnection().invoke(new ObjectName("dev.tiered:type=Runtime"),
-                        operation, new Object[0], new String[0]);
+                        operation, arguments, signature);
                 out.println(answer);
                 return OK;
             } catch (InstanceNotFoundException e) {

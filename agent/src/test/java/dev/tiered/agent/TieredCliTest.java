@@ -37,5 +37,7 @@ class TieredCliTest {
         assertEquals("tiered: advise needs the pid of a JVM running the tiered agent", refused("advise")[0]);
         assertEquals("tiered: --rules needs the path of the file to write", refused("advise", "4242", "--rules")[0]);
         assertEquals("tiered: advise takes a pid only, not \"--once\"", refused("advise", "4242", "--once")[0]);
+        assertEquals("tiered: advise takes a pattern (to start the advisor) or --rules (to read it), not both",
+                refused("advise", "4242", "com.acme.**", "--rules", "x.yaml")[0]);
     }
 }

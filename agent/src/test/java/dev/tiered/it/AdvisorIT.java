@@ -59,4 +59,32 @@ class AdvisorIT {
                 Files.readString(rules));
         assertEquals(proposed.cache().get(0).namespace(), proposed.invalidate().get(0).namespaces().get(0));
     }
+
+    /**
+     * {@code java -jar tiered-agent.jar advise <pid> <pattern>}: the advisor started in a JVM that runs tiered
+     * without it; the pattern's loaded classes are rewritten, and what follows is observed as from start-up.
+     */
+    @Test
+    void theAdvisorStartsInARunningJvm() {
+        JvmProcess app = jvms.withAgent("advised-later");
+        app.awaitStderr("the agent active", WAIT, l -> l.endsWith(" active"));
+        assertEquals("ok label-1", app.request("call dev.tiered.it.advised.Inventory label 1"), "loaded before");
+        JvmProcess start = jvms.track(JvmProcess.builder("advise-start").jar(AgentJvms.agentJar(), "advise",
+                Long.toString(app.pid()), "dev.tiered.it.advised.**").start());
+        assertEquals(0, start.awaitExit(WAIT), start.transcript());
+        assertEquals(List.of("the advisor observes dev.tiered.it.advised.** from now on: 1 loaded classes "
+                + "rewritten"), start.stdout());
+        JvmProcess again = jvms.track(JvmProcess.builder("advise-again").jar(AgentJvms.agentJar(), "advise",
+                Long.toString(app.pid()), "com.other.**").start());
+        assertEquals(0, again.awaitExit(WAIT), again.transcript());
+        assertEquals(List.of("the advisor already observes dev.tiered.it.advised.**; a JVM advises one pattern"),
+                again.stdout());
+
+        assertEquals("ran 20000", app.request("inventory 20000", WAIT));
+        JvmProcess cli = jvms.track(JvmProcess.builder("advise-read").jar(AgentJvms.agentJar(), "advise",
+                Long.toString(app.pid())).start());
+        assertEquals(0, cli.awaitExit(WAIT), cli.transcript());
+        assertTrue(cli.stdout().get(2).startsWith("1    dev.tiered.it.advised.Inventory.describe(long)"),
+                cli.transcript());
+    }
 }

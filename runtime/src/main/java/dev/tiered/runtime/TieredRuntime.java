@@ -17,6 +17,7 @@ import org.slf4j.Logger;
 import dev.tiered.runtime.coherence.Namespace;
 import dev.tiered.runtime.coherence.Versions;
 import dev.tiered.runtime.config.Durations;
+import dev.tiered.runtime.config.AdvisePattern;
 import dev.tiered.runtime.config.Rules;
 import dev.tiered.runtime.config.TieredConfig;
 import dev.tiered.runtime.l1.CoarseClock;
@@ -87,8 +88,10 @@ public final class TieredRuntime implements AutoCloseable {
     private volatile boolean closed;
     /** What takes the agent out of the JVM, set by the agent; {@code null} where nothing can. */
     private volatile Supplier<String> detacher;
-    /** {@code tiered.advise}'s observer; {@code null} without it. */
-    private final Advisor advisor;
+    /** {@code tiered.advise}'s observer, or one started later ({@link #startAdvising}); {@code null} without. */
+    private volatile Advisor advisor;
+    /** What rewrites the loaded classes an advisor started later observes, set by the agent. */
+    private volatile java.util.function.ToIntFunction<AdvisePattern> advisingApplier;
     /** What applies rules read again, set by the agent when a rules file is set; {@code null} otherwise. */
     private volatile Function<Rules, String> rulesApplier;
 
@@ -298,16 +301,47 @@ public final class TieredRuntime implements AutoCloseable {
         return advisor;
     }
 
+    /** The agent's way of rewriting the loaded classes of an advisor started later. */
+    public void advisingWith(java.util.function.ToIntFunction<AdvisePattern> applier) {
+        this.advisingApplier = applier;
+    }
+
+    /**
+     * Starts the advisor in a running JVM, as {@code tiered.advise} would have at start-up: the loaded classes the
+     * pattern takes are rewritten to be observed. One pattern per JVM. Returns what was done, in one line.
+     */
+    public synchronized String startAdvising(String pattern) {
+        AdvisePattern p;
+        try {
+            p = AdvisePattern.parse(pattern == null ? "" : pattern);
+        } catch (IllegalArgumentException e) {
+            return "advise \"" + pattern + "\" is malformed; nothing was changed. Accepted: " + AdvisePattern.FORM;
+        }
+        if (advisor != null) {
+            return "the advisor already observes " + advisor.pattern() + "; a JVM advises one pattern";
+        }
+        java.util.function.ToIntFunction<AdvisePattern> applier = advisingApplier;
+        if (applier == null || closed) {
+            return "nothing to advise with: " + (closed ? "tiered is closed" : "no agent runs this engine");
+        }
+        advisor = new Advisor(p);
+        int rewritten = applier.applyAsInt(p);
+        String done = "the advisor observes " + p + " from now on: " + rewritten + " loaded classes rewritten";
+        LOG.info("{}", done);
+        return done;
+    }
+
     /** The advisor's ranked table, or why there is none. */
     public String adviceTable() {
-        return advisor == null ? "nothing is advised: " + TieredConfig.ADVISE + " was not set at start-up"
-                : advisor.table();
+        Advisor a = advisor;
+        return a == null ? "nothing is advised: " + TieredConfig.ADVISE + " was not set at start-up, and no advisor "
+                + "was started since (java -jar tiered-agent.jar advise <pid> <pattern>)" : a.table();
     }
 
     /** The advisor's proposed rules file, or why there is none (as a YAML comment). */
     public String adviceRules() {
-        return advisor == null ? "# nothing is advised: " + TieredConfig.ADVISE + " was not set at start-up\n"
-                : advisor.rules();
+        Advisor a = advisor;
+        return a == null ? "# nothing is advised: " + TieredConfig.ADVISE + " was not set at start-up\n" : a.rules();
     }
 
     /** The application class loaders tiered holds state for, and the cleaner that lets go of it with them. */

@@ -61,9 +61,12 @@ public final class Installer {
         dev.tiered.runtime.config.AdvisePattern advised = config.advise();
         filter.open(rewriter, log::warn, internal -> {
             Rules now = transformer.rules(); // read at each class load: a reload may name other classes
+            dev.tiered.runtime.Advisor advisor = runtime.advisor(); // or an advisor started later
             return !now.isEmpty() && now.namesClass(internal.replace('/', '.'))
-                    || advised != null && advised.matches(internal.replace('/', '.'));
+                    || advisor != null && advisor.pattern().matches(internal.replace('/', '.'));
         });
+        runtime.advisingWith(pattern -> retransformNamed(inst, pattern::matches, agentLoader, log, "is not "
+                + "observed: it could not be rewritten as loaded"));
         if (advised != null) {
             retransformNamed(inst, advised::matches, agentLoader, log, "is not observed: it could not be rewritten "
                     + "as loaded");

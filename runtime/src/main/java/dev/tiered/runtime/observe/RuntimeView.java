@@ -16,6 +16,10 @@ final class RuntimeView implements TieredMXBean {
             + "stop and its connections close; the application runs on uncached. Returns what was done."),
             "reloadRules", new DescribedMBean.Operation("Reads the tiered.rules file again and rewrites the classes "
             + "whose rules changed (their cached methods start with an empty L1). Returns what was done."),
+            "advise", new DescribedMBean.Operation("Starts the advisor on the classes of a pattern, as tiered.advise "
+            + "would have at start-up: their loaded classes are rewritten to be observed, nothing is cached. One "
+            + "pattern per JVM.", "pattern", "com.acme.** (a package and those below it), com.acme.* (one package) "
+            + "or com.acme.Catalog (one class), comma-separated."),
             "adviceTable", new DescribedMBean.Operation("The advisor's ranked table of the methods tiered.advise "
             + "observes: calls, distinct arguments, hit ratio and stale results at three lifetimes, time saved."),
             "adviceRules", new DescribedMBean.Operation("The advisor's proposed rules file for the methods worth "
@@ -125,6 +129,12 @@ final class RuntimeView implements TieredMXBean {
     public String detach() {
         FaultReporter.LOG.info("detach requested by {}", JmxCaller.describe());
         return runtime.detach();
+    }
+
+    @Override
+    public String advise(String pattern) {
+        FaultReporter.LOG.info("advisor requested by {} for {}", JmxCaller.describe(), pattern);
+        return runtime.startAdvising(pattern);
     }
 
     @Override

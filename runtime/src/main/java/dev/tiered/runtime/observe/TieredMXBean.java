@@ -90,6 +90,9 @@ public interface TieredMXBean {
      */
     String reloadRules();
 
+    /** Starts the advisor in this JVM on the classes of {@code pattern}, as {@code tiered.advise} would. */
+    String advise(String pattern);
+
     /** The advisor's ranked table of the methods {@code tiered.advise} observes. */
     String adviceTable();
 

@@ -58,6 +58,9 @@ class AdvisorIT {
         assertEquals(List.of("rename"), proposed.invalidate().stream().map(Rules.Invalidate::methodName).toList(),
                 Files.readString(rules));
         assertEquals(proposed.cache().get(0).namespace(), proposed.invalidate().get(0).namespaces().get(0));
+        // the id every rename named: the read's entity key and the write's
+        assertEquals(List.of(0), proposed.cache().get(0).cacheKeys(), Files.readString(rules));
+        assertEquals(List.of(0), proposed.invalidate().get(0).cacheKeys(), Files.readString(rules));
     }
 
     /**

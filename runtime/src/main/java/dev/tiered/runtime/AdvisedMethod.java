@@ -43,6 +43,8 @@ public final class AdvisedMethod {
     boolean opaqueResults;
     /** Votes of the writers called between two differing results of the same arguments, with one of them. */
     final Map<WriterMethod, Long> writers = new HashMap<>();
+    /** Of those votes, per writer, how many each pair of arguments matched in ({@link WriterMethod#pair}). */
+    final Map<WriterMethod, long[]> pairs = new HashMap<>();
     /** Within the longest lifetime: changes no such writer explains, and results that did not change. */
     long changesUnkeyed;
     long unchangedWindows;
@@ -112,8 +114,8 @@ public final class AdvisedMethod {
             }
             long age = now - s.seenNanos;
             boolean changed = s.fingerprint != fingerprint;
-            java.util.List<WriterMethod> between = changed ? advisor.writersCalledBetween(s.seenNanos, now,
-                    argumentHashes(args)) : java.util.List.of();
+            Map<WriterMethod, Long> between = changed ? advisor.writersCalledBetween(s.seenNanos, now,
+                    argumentHashes(args)) : Map.of();
             for (int t = 0; t < Advisor.TTLS.length; t++) {
                 if (age <= Advisor.TTLS[t].toNanos()) {
                     wouldHit[t]++;
@@ -125,8 +127,15 @@ public final class AdvisedMethod {
                     }
                 }
             }
-            for (WriterMethod w : between) {
-                writers.merge(w, 1L, Long::sum);
+            for (Map.Entry<WriterMethod, Long> w : between.entrySet()) {
+                writers.merge(w.getKey(), 1L, Long::sum);
+                long[] counts = pairs.computeIfAbsent(w.getKey(), k -> new long[WriterMethod.PAIRED
+                        * WriterMethod.PAIRED]);
+                for (int bit = 0; bit < counts.length; bit++) {
+                    if ((w.getValue() & 1L << bit) != 0) {
+                        counts[bit]++;
+                    }
+                }
             }
             if (age <= Advisor.TTLS[Advisor.TTLS.length - 1].toNanos() && (!changed || between.isEmpty())) {
                 // a write that names none of the arguments (a listing's, a bulk update) explains a change only if
@@ -136,7 +145,7 @@ public final class AdvisedMethod {
                 } else {
                     unchangedWindows++;
                 }
-                for (WriterMethod w : advisor.writersCalledBetween(s.seenNanos, now, null)) {
+                for (WriterMethod w : advisor.writersCalledBetween(s.seenNanos, now, null).keySet()) {
                     unkeyed.computeIfAbsent(w, k -> new long[2])[changed ? 0 : 1]++;
                 }
             }
@@ -171,6 +180,56 @@ public final class AdvisedMethod {
 
     synchronized Map<WriterMethod, Long> writers() {
         return new HashMap<>(writers);
+    }
+
+    /**
+     * The parameter that names the entity this method reads, as evidence has it, with the matching parameter of
+     * each write: the lowest {@code r} such that every write that voted matched its argument {@code r} in every
+     * one of its votes, with an argument of the same type (boxed or not); empty when no parameter does, or when
+     * fewer than two votes were cast. The writes' parameters: the lowest that matched every vote. Writes without
+     * parameters do not count: they can only invalidate a whole namespace.
+     */
+    synchronized java.util.Optional<Key> key() {
+        Map<WriterMethod, Long> keyed = new HashMap<>(writers);
+        keyed.keySet().removeIf(w -> w.parameterTypes().isEmpty());
+        if (keyed.values().stream().mapToLong(Long::longValue).sum() < 2) {
+            return java.util.Optional.empty();
+        }
+        for (int r = 0; r < Math.min(parameterTypes.size(), WriterMethod.PAIRED); r++) {
+            Map<WriterMethod, Integer> byWriter = new HashMap<>();
+            for (Map.Entry<WriterMethod, Long> v : keyed.entrySet()) {
+                WriterMethod w = v.getKey();
+                long[] counts = pairs.get(w);
+                for (int p = 0; p < Math.min(w.parameterTypes().size(), WriterMethod.PAIRED); p++) {
+                    if (counts[WriterMethod.pair(r, p)] == v.getValue()
+                            && boxed(w.parameterTypes().get(p)).equals(boxed(parameterTypes.get(r)))) {
+                        byWriter.put(w, p);
+                        break;
+                    }
+                }
+            }
+            if (byWriter.size() == keyed.size()) {
+                return java.util.Optional.of(new Key(r, byWriter));
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
+    /** A read's entity parameter {@code read}, and the parameter of each write that names the same entity. */
+    record Key(int read, Map<WriterMethod, Integer> writes) {}
+
+    private static String boxed(String type) {
+        return switch (type) {
+            case "long" -> "java.lang.Long";
+            case "int" -> "java.lang.Integer";
+            case "short" -> "java.lang.Short";
+            case "byte" -> "java.lang.Byte";
+            case "char" -> "java.lang.Character";
+            case "boolean" -> "java.lang.Boolean";
+            case "double" -> "java.lang.Double";
+            case "float" -> "java.lang.Float";
+            default -> type;
+        };
     }
 
     /**

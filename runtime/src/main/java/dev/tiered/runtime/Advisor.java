@@ -72,12 +72,16 @@ public final class Advisor {
         return w;
     }
 
-    /** The watched writes called in {@code (from, to]} with one of the arguments (hashes) of a read. */
-    List<WriterMethod> writersCalledBetween(long from, long to, int[] argHashes) {
-        List<WriterMethod> out = new ArrayList<>();
+    /**
+     * The watched writes called in {@code (from, to]} with one of the arguments (hashes) of a read, each with the
+     * arguments that matched ({@link WriterMethod#calledBetween}).
+     */
+    Map<WriterMethod, Long> writersCalledBetween(long from, long to, int[] argHashes) {
+        Map<WriterMethod, Long> out = new java.util.HashMap<>();
         for (WriterMethod w : writers) {
-            if (w.calledBetween(from, to, argHashes)) {
-                out.add(w);
+            long pairs = w.calledBetween(from, to, argHashes);
+            if (pairs != 0) {
+                out.put(w, pairs);
             }
         }
         return out;
@@ -177,44 +181,81 @@ public final class Advisor {
         int rank = 1;
         for (Finding f : all) {
             sb.append(String.format(Locale.ROOT, "%-4d %-" + width + "s %9.1f %9.0f %6.0f%% %6.0f%% %6.0f%% %8.3f "
-                    + "%8.3f %7.1fms  %s%n", rank++, f.method(), f.callsPerSecond(), f.distinct(), f.hitRatio()[0] * 100,
-                    f.hitRatio()[1] * 100, f.hitRatio()[2] * 100, f.meanMillis(), f.p99Millis(),
+                    + "%8.3f %7.1fms  %s%n", rank++, f.method(), f.callsPerSecond(), f.distinct(),
+                    f.hitRatio()[0] * 100, f.hitRatio()[1] * 100, f.hitRatio()[2] * 100, f.meanMillis(), f.p99Millis(),
                     f.savedMillisPerSecond(), f.verdict()));
         }
         return sb.toString();
     }
 
-    /** A rules file of the methods worth caching and the writes that change their results, to review and use. */
+    /**
+     * A rules file of the methods worth caching and the writes that change their results, to review and use. Each
+     * read is in the namespace of its class's simple name. A read gets a {@code cacheKey} where the evidence names
+     * one ({@link AdvisedMethod#key}); a write gets one where every keyed read of the namespace that it changed
+     * agrees on its parameter, and is otherwise proposed to invalidate the whole namespace (as are writes that name
+     * none of the arguments). A keyed write also reaches the namespace's reads without a key, so this is safe for
+     * every read the advisor saw change.
+     */
     public String rules() {
-        StringBuilder cache = new StringBuilder();
-        StringBuilder invalidate = new StringBuilder();
-        java.util.Set<String> writersDone = new java.util.HashSet<>();
-        for (Finding f : findings()) {
-            if (!f.verdict().startsWith("cache")) {
-                continue;
-            }
+        List<Finding> worth = findings().stream().filter(f -> f.verdict().startsWith("cache")).toList();
+        Map<Finding, Map<WriterMethod, Long>> votes = new java.util.LinkedHashMap<>();
+        Map<Finding, AdvisedMethod.Key> keys = new java.util.HashMap<>();
+        // per namespace and write: its parameter, or -1 where it must invalidate the whole namespace
+        Map<String, Map<WriterMethod, Integer>> writes = new java.util.TreeMap<>();
+        for (Finding f : worth) {
             AdvisedMethod m = f.source();
-            String namespace = simpleName(m.className());
-            cache.append(String.format(Locale.ROOT, "  # %.1f calls/s, hit ratio %.0f%%, %.1f ms saved per second%n",
-                    f.callsPerSecond(), f.hitRatio()[f.ttl()] * 100, f.savedMillisPerSecond()))
-                    .append("  - method: ").append(m.className()).append('.').append(m.methodName()).append('(')
-                    .append(String.join(", ", m.parameterTypes())).append(")\n")
-                    .append("    ttl: ").append(Durations.format(TTLS[f.ttl()])).append('\n')
-                    .append("    namespace: ").append(namespace).append('\n');
             Map<WriterMethod, Long> voted = new java.util.HashMap<>(m.writers());
             WriterMethod bulk = m.unkeyedWriter();
             if (bulk != null && f.verdict().contains(bulk.name())) {
                 voted.merge(bulk, 0L, Long::sum);
             }
-            for (Map.Entry<WriterMethod, Long> w : voted.entrySet()) {
-                WriterMethod writer = w.getKey();
-                if (writersDone.add(writer.name() + "->" + namespace)) {
-                    invalidate.append("  # called between two different results of ").append(m.methodName())
-                            .append("\n  - method: ").append(writer.className()).append('.')
-                            .append(writer.methodName()).append('(').append(String.join(", ",
-                                    writer.parameterTypes())).append(")\n    namespaces: [").append(namespace)
-                            .append("]\n");
+            votes.put(f, voted);
+            AdvisedMethod.Key key = m.key().orElse(null);
+            if (key != null) {
+                keys.put(f, key);
+            }
+            Map<WriterMethod, Integer> inNamespace = writes.computeIfAbsent(simpleName(m.className()),
+                    n -> new java.util.LinkedHashMap<>());
+            for (WriterMethod w : voted.keySet()) {
+                Integer p = key == null ? null : key.writes().get(w);
+                if (key != null && p == null) {
+                    inNamespace.put(w, -1); // a keyed read changed by a write that names no key of it
+                } else if (p != null) {
+                    inNamespace.merge(w, p, (a, b) -> a.equals(b) ? a : -1);
+                } else {
+                    inNamespace.putIfAbsent(w, null); // a read without a key: any key reaches it
                 }
+            }
+        }
+        StringBuilder cache = new StringBuilder();
+        for (Finding f : worth) {
+            AdvisedMethod m = f.source();
+            AdvisedMethod.Key key = keys.get(f);
+            cache.append(String.format(Locale.ROOT, "  # %.1f calls/s, hit ratio %.0f%%, %.1f ms saved per second%n",
+                    f.callsPerSecond(), f.hitRatio()[f.ttl()] * 100, f.savedMillisPerSecond()))
+                    .append("  - method: ").append(m.className()).append('.').append(m.methodName()).append('(')
+                    .append(String.join(", ", m.parameterTypes())).append(")\n")
+                    .append("    ttl: ").append(Durations.format(TTLS[f.ttl()])).append('\n')
+                    .append("    namespace: ").append(simpleName(m.className())).append('\n')
+                    .append(key == null ? "" : "    cacheKey: " + key.read() + "\n");
+        }
+        StringBuilder invalidate = new StringBuilder();
+        for (Map.Entry<String, Map<WriterMethod, Integer>> n : writes.entrySet()) {
+            for (Map.Entry<WriterMethod, Integer> e : n.getValue().entrySet()) {
+                WriterMethod w = e.getKey();
+                List<String> changed = new ArrayList<>();
+                votes.forEach((f, v) -> {
+                    if (v.containsKey(w) && simpleName(f.source().className()).equals(n.getKey())) {
+                        changed.add(f.source().methodName());
+                    }
+                });
+                Integer p = e.getValue();
+                invalidate.append("  # called between two different results of ").append(String.join(", ", changed))
+                        .append(p != null && p < 0 ? "; it names no key of one of them: the whole namespace" : "")
+                        .append("\n  - method: ").append(w.className()).append('.').append(w.methodName())
+                        .append('(').append(String.join(", ", w.parameterTypes())).append(")\n    namespaces: [")
+                        .append(n.getKey()).append("]\n")
+                        .append(p != null && p >= 0 ? "    cacheKey: " + p + "\n" : "");
             }
         }
         return "# Proposed by tiered's advisor (" + pattern + "); review before use.\ncache:\n" + cache

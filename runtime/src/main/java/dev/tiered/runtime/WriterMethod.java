@@ -48,10 +48,12 @@ public final class WriterMethod {
     /**
      * Whether it was called in {@code (from, to]} with an argument whose hash is among {@code argHashes} (with any
      * argument, for a method without parameters, or when {@code argHashes} is null), as far as its kept calls reach
-     * back.
+     * back: 0 if not; else {@link #CALLED}, with the bit {@link #pair}{@code (r, w)} set for each argument {@code w}
+     * of such a call whose hash equals that of the read's argument {@code r} (the first {@link #PAIRED} of each).
      */
-    synchronized boolean calledBetween(long from, long to, int[] argHashes) {
+    synchronized long calledBetween(long from, long to, int[] argHashes) {
         int kept = (int) Math.min(written, RING);
+        long found = 0;
         for (int k = 1; k <= kept; k++) {
             int i = Math.floorMod(next - k, RING);
             long t = times[i];
@@ -62,17 +64,28 @@ public final class WriterMethod {
                 continue;
             }
             if (argHashes == null || hashes[i].length == 0) {
-                return true;
+                found |= CALLED;
+                continue;
             }
-            for (int h : hashes[i]) {
-                for (int a : argHashes) {
-                    if (h == a) {
-                        return true;
+            for (int w = 0; w < hashes[i].length; w++) {
+                for (int r = 0; r < argHashes.length; r++) {
+                    if (hashes[i][w] == argHashes[r]) {
+                        found |= CALLED | (r < PAIRED && w < PAIRED ? 1L << pair(r, w) : 0);
                     }
                 }
             }
         }
-        return false;
+        return found;
+    }
+
+    /** {@link #calledBetween}'s answer when it was called so. */
+    static final long CALLED = 1L << 63;
+    /** The arguments, of the read and of the write, whose equality {@link #calledBetween} tells apart. */
+    static final int PAIRED = 7;
+
+    /** The bit of {@link #calledBetween}'s answer for the read's argument {@code r} and the write's {@code w}. */
+    static int pair(int r, int w) {
+        return r * PAIRED + w;
     }
 
     String className() {

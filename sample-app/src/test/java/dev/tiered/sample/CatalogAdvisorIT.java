@@ -71,6 +71,16 @@ class CatalogAdvisorIT {
             assertTrue(yaml.contains("invalidate:\n"), yaml);
             assertEquals(1, yaml.split("  - method: " + repository.replace(".", "\\.") + "updatePrice", -1).length
                     - 1, yaml);
+            // the keys the annotated repository declares: find(@CacheKey long id), updatePrice(@CacheKey long id,
+            // ...), and none on the listing, which a keyed write reaches all the same
+            assertTrue(java.util.regex.Pattern.compile("  - method: " + java.util.regex.Pattern.quote(repository
+                    + "find(long)") + "\n    ttl: \\S+\n    namespace: ProductRepository\n    cacheKey: 0\n")
+                    .matcher(yaml).find(), yaml);
+            assertTrue(java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(repository
+                    + "findByCategory(java.lang.String)") + "\n    ttl: \\S+\n    namespace: ProductRepository\n"
+                    + "(?!    cacheKey)").matcher(yaml).find(), yaml);
+            assertTrue(yaml.contains(repository + "updatePrice(long, java.math.BigDecimal)\n"
+                    + "    namespaces: [ProductRepository]\n    cacheKey: 0\n"), yaml);
         }
     }
 }

@@ -59,15 +59,116 @@ class RulesIT {
             }
             """;
 
+    /**
+     * A library's interface, its implementation, and its callers: one through the implementation, one through a JDK
+     * proxy that answers itself, sharing the data.
+     */
+    private static final String RATE_SOURCE = """
+            package com.example.pricing;
+
+            public interface RateSource {
+                String rate(String currency);
+
+                void set(String currency, long rate);
+            }
+            """;
+    private static final String RATES = """
+            package com.example.pricing;
+
+            import java.lang.reflect.Proxy;
+            import java.util.Map;
+            import java.util.concurrent.ConcurrentHashMap;
+            import java.util.concurrent.atomic.AtomicInteger;
+
+            public class Rates {
+                static final Map<String, Long> RATES = new ConcurrentHashMap<>();
+                static final AtomicInteger LOOKUPS = new AtomicInteger();
+                private static final RateSource DIRECT = new Fixed();
+                // answers itself, as Spring Data's repository proxies do: nothing behind it implements RateSource
+                private static final RateSource PROXIED = (RateSource) Proxy.newProxyInstance(
+                        RateSource.class.getClassLoader(), new Class<?>[] {RateSource.class},
+                        (proxy, method, args) -> {
+                            if (method.getName().equals("rate")) {
+                                return lookup((String) args[0]);
+                            }
+                            RATES.put((String) args[0], (Long) args[1]);
+                            return null;
+                        });
+
+                static String lookup(String currency) {
+                    LOOKUPS.incrementAndGet();
+                    return currency + "=" + RATES.getOrDefault(currency, 1L);
+                }
+
+                static final class Fixed implements RateSource {
+                    @Override
+                    public String rate(String currency) {
+                        return lookup(currency);
+                    }
+
+                    @Override
+                    public void set(String currency, long rate) {
+                        RATES.put(currency, rate);
+                    }
+                }
+
+                public String direct(String currency) {
+                    return DIRECT.rate(currency);
+                }
+
+                public String proxied(String currency) {
+                    return PROXIED.rate(currency);
+                }
+
+                public void set(String currency, long rate) {
+                    PROXIED.set(currency, rate);
+                }
+
+                public int lookups() {
+                    return LOOKUPS.get();
+                }
+            }
+            """;
+    /** An interface in a package of a well-known library, as Spring Data's {@code CrudRepository} is. */
+    private static final String LOOKUP = """
+            package org.apache.example;
+
+            public interface Lookup {
+                String lookup(String key);
+            }
+            """;
+    private static final String NAMES = """
+            package com.example.pricing;
+
+            import java.util.concurrent.atomic.AtomicInteger;
+
+            public class Names implements org.apache.example.Lookup {
+                private static final AtomicInteger LOOKUPS = new AtomicInteger();
+
+                @Override
+                public String lookup(String key) {
+                    return key + "#" + LOOKUPS.incrementAndGet();
+                }
+            }
+            """;
+
     /** The library's jar, compiled from source here. */
     private static Path libraryJar(Path dir) throws IOException {
-        Path src = dir.resolve("src/com/example/pricing/PriceClient.java");
-        Files.createDirectories(src.getParent());
-        Files.writeString(src, LIBRARY);
+        List<String> sources = new java.util.ArrayList<>(List.of("--release", "17", "-d",
+                dir.resolve("classes").toString()));
+        for (String source : List.of(LIBRARY, RATE_SOURCE, RATES, LOOKUP, NAMES)) {
+            java.util.regex.Matcher name = java.util.regex.Pattern.compile(
+                    "package ([\\w.]+);[\\s\\S]*?public (?:class|interface) (\\w+)").matcher(source);
+            assertTrue(name.find(), source);
+            Path src = dir.resolve("src/" + name.group(1).replace('.', '/') + "/" + name.group(2) + ".java");
+            Files.createDirectories(src.getParent());
+            Files.writeString(src, source);
+            sources.add(src.toString());
+        }
         Path classes = dir.resolve("classes");
         Files.createDirectories(classes);
         JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
-        assertEquals(0, javac.run(null, null, null, "--release", "17", "-d", classes.toString(), src.toString()));
+        assertEquals(0, javac.run(null, null, null, sources.toArray(String[]::new)));
         Path jar = dir.resolve("pricing-client.jar");
         try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar));
              Stream<Path> files = Files.walk(classes)) {
@@ -133,6 +234,60 @@ class RulesIT {
     }
 
     /**
+     * A rule on an interface's method caches it in the classes that implement the interface, JDK proxies included,
+     * as one cached method: a call through one implementation is served the entry another's call loaded, and a write
+     * through the proxy invalidates both. A rule on an interface of a well-known library's package is
+     * refused with one line: unrelated implementations would share one cache.
+     */
+    @Test
+    void anInterfaceRuleCachesItsImplementationsAndProxiesAsOneMethod(@TempDir Path dir) throws Exception {
+        Path rules = dir.resolve("rules.yaml");
+        Files.writeString(rules, """
+                cache:
+                  - method: com.example.pricing.RateSource.rate(java.lang.String)
+                    ttl: 10m
+                    tier: L1
+                    namespace: rate
+                    cacheKey: 0
+                  - method: org.apache.example.Lookup.lookup(java.lang.String)
+                    ttl: 10m
+                    tier: L1
+                invalidate:
+                  - method: com.example.pricing.RateSource.set(java.lang.String, long)
+                    namespaces: [rate]
+                    cacheKey: 0
+                """);
+        JvmProcess app = app("rules-interface", dir, rules);
+        String rates = "com.example.pricing.Rates";
+        assertEquals("ok EUR=1", app.request("call " + rates + " proxied EUR"));
+        assertEquals("ok 1", app.request("call " + rates + " lookups"));
+        assertEquals("ok EUR=1", app.request("call " + rates + " proxied EUR"));
+        assertEquals("ok EUR=1", app.request("call " + rates + " direct EUR"));
+        assertEquals("ok 1", app.request("call " + rates + " lookups"), "served from the one cached method");
+        assertEquals("ok USD=1", app.request("call " + rates + " direct USD"));
+        assertEquals("ok 2", app.request("call " + rates + " lookups"));
+
+        app.request("call " + rates + " set EUR 3"); // through the proxy: a keyed write
+        assertEquals("ok EUR=3", app.request("call " + rates + " direct EUR"), "the keyed write reached it");
+        assertEquals("ok USD=1", app.request("call " + rates + " proxied USD"));
+        assertEquals("ok 3", app.request("call " + rates + " lookups"), "USD was not invalidated by EUR's write");
+        assertEquals("3", app.request("stat rate L1Hits"), "counted in the rule's namespace: " + app.transcript());
+        String method = "dev.tiered:type=Method,namespace=rate,name=\"com.example.pricing.RateSource.rate("
+                + "java.lang.String)\"";
+        assertEquals("10m", app.request("attribute " + method + " Ttl"), "named after the interface");
+
+        String names = "com.example.pricing.Names";
+        assertEquals("ok a#1", app.request("call " + names + " lookup a"));
+        assertEquals("ok a#2", app.request("call " + names + " lookup a"), "the library interface's rule is refused");
+        List<String> refused = app.awaitStderrMatching("the refusal", WAIT, l -> l.contains("WARN tiered - rules "
+                + "file " + rules + ":7: org.apache.example.Lookup.lookup(java.lang.String) is left out: "
+                + "org.apache.example.Lookup is an interface of a well-known library, implemented by unrelated "
+                + "classes whose results would share one cache; accepted: an interface of the application that "
+                + "extends it, such as com.acme.ProductRepository.lookup(java.lang.String)"));
+        assertEquals(1, refused.size(), app.transcript());
+    }
+
+    /**
      * {@code java -jar tiered-agent.jar rules <pid> reload}: the file changed on disk (a TTL changed, a method added)
      * applies without a restart; the class is rewritten, its methods start with an empty L1.
      */
@@ -168,8 +323,8 @@ class RulesIT {
         JvmProcess reload = jvms.track(JvmProcess.builder("rules-cli").jar(AgentJvms.agentJar(), "rules",
                 Long.toString(app.pid()), "reload").start());
         assertEquals(0, reload.awaitExit(WAIT), reload.transcript());
-        assertEquals("rules reloaded from " + rules + ": 2 cached and 0 invalidating methods named; 1 classes with "
-                + "changed rules, 1 of them loaded and rewritten (" + client + ")", String.join("\n", reload.stdout()));
+        assertEquals("rules reloaded from " + rules + ": 2 cached and 0 invalidating methods named; rules changed "
+                + "for " + client + "; 1 loaded class rewritten", String.join("\n", reload.stdout()));
 
         assertEquals("90s", app.request("attribute " + quoteMethod + " Ttl"), "the TTL changed");
         app.request("call " + client + " quote sku-1"); // L1 started empty: loaded again

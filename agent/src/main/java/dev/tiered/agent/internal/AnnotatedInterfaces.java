@@ -29,6 +29,9 @@ final class AnnotatedInterfaces {
     private static final int MAX_DEPTH = 8;
 
     private final Map<ClassLoader, Map<String, Boolean>> known = Collections.synchronizedMap(new WeakHashMap<>());
+    /** The super-interfaces of the application's interfaces, per loader, read once: what rules on them need. */
+    private final Map<ClassLoader, Map<String, List<String>>> parents =
+            Collections.synchronizedMap(new WeakHashMap<>());
 
     /** Whether the class of these bytes lists, directly or through their super-interfaces, an annotated one. */
     boolean implementsOne(ClassLoader loader, byte[] classBytes) {
@@ -37,6 +40,43 @@ final class AnnotatedInterfaces {
         }
         for (String name : ClassHeader.interfaces(classBytes)) {
             if (annotated(loader, name, 0)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Whether the class of these bytes lists an interface {@code named} (internal names), directly or through the
+     * application's interfaces it lists: the interfaces of the JDK and well-known libraries are tested by name but
+     * not followed to their own parents.
+     */
+    boolean listsOne(ClassLoader loader, byte[] classBytes, java.util.function.Predicate<String> named) {
+        if (loader == null) {
+            return false;
+        }
+        for (String name : ClassHeader.interfaces(classBytes)) {
+            if (lists(loader, name, named, 0)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private boolean lists(ClassLoader loader, String name, java.util.function.Predicate<String> named, int depth) {
+        if (named.test(name)) {
+            return true;
+        }
+        if (depth > MAX_DEPTH || library(name)) {
+            return false;
+        }
+        List<String> up = parents.computeIfAbsent(loader, l -> new ConcurrentHashMap<>()).computeIfAbsent(name,
+                n -> {
+                    byte[] bytes = bytes(loader, n);
+                    return bytes == null ? List.of() : ClassHeader.interfaces(bytes);
+                });
+        for (String parent : up) {
+            if (lists(loader, parent, named, depth + 1)) {
                 return true;
             }
         }
@@ -57,13 +97,8 @@ final class AnnotatedInterfaces {
     }
 
     private boolean read(ClassLoader loader, String name, int depth) {
-        byte[] bytes;
-        try (InputStream in = loader.getResourceAsStream(name + ".class")) {
-            if (in == null) {
-                return false;
-            }
-            bytes = in.readAllBytes();
-        } catch (IOException | RuntimeException unreadable) {
+        byte[] bytes = bytes(loader, name);
+        if (bytes == null) {
             return false;
         }
         if (ClassFileFilter.mentionsAnnotations(bytes)) {
@@ -75,6 +110,15 @@ final class AnnotatedInterfaces {
             }
         }
         return false;
+    }
+
+    /** The class file of this internal name as the loader finds it, or null. */
+    private static byte[] bytes(ClassLoader loader, String name) {
+        try (InputStream in = loader.getResourceAsStream(name + ".class")) {
+            return in == null ? null : in.readAllBytes();
+        } catch (IOException | RuntimeException unreadable) {
+            return null;
+        }
     }
 
     /** Whether an interface of this internal name is of the JDK or a well-known library, never read. */

@@ -16,7 +16,8 @@ import java.util.function.Predicate;
  * <p>It keeps start-up cheap: a class whose bytes do not mention {@code Ldev/tiered/Tiered;} or
  * {@code Ldev/tiered/Invalidates;} cannot carry the annotations, so it is passed over with one byte scan and never
  * parsed, unless it implements an interface that does ({@link AnnotatedInterfaces}, which reads each of the
- * application's interfaces once) or a rules file names it ({@code tiered.rules}). Only the rare class that does is handed to the {@link Rewriter}; if the engine is
+ * application's interfaces once), or a rules file names it or an interface it lists ({@code tiered.rules}). Only
+ * the rare class that does is handed to the {@link Rewriter}; if the engine is
  * still starting, that class waits for it, for at most {@link #WAIT_SECONDS}, and otherwise loads as written
  * (logged).
  */
@@ -37,6 +38,8 @@ final class ClassFileFilter implements ClassFileTransformer {
     private volatile Consumer<String> warn;
     /** The classes a rules file names (internal names), passed to the rewriter whatever their bytes mention. */
     private volatile Predicate<String> ruled = name -> false;
+    /** The interfaces a rules file names (internal names), or null while it names none. */
+    private volatile java.util.function.Supplier<Predicate<String>> ruledInterfaces = () -> null;
 
     ClassFileFilter(ClassLoader agentLoader) {
         this(agentLoader, TimeUnit.SECONDS.toNanos(WAIT_SECONDS), line -> System.err.println("tiered: " + line));
@@ -58,11 +61,21 @@ final class ClassFileFilter implements ClassFileTransformer {
 
     /** As {@link #open(ClassFileTransformer, Consumer)}; {@code ruled}: the internal names rules name. */
     synchronized void open(ClassFileTransformer rewriter, Consumer<String> warn, Predicate<String> ruled) {
+        open(rewriter, warn, ruled, () -> null);
+    }
+
+    /**
+     * As {@link #open(ClassFileTransformer, Consumer, Predicate)}; {@code ruledInterfaces}: what tells the interfaces
+     * rules name by internal name (a class listing one is rewritten), asked at each class load; null for none.
+     */
+    synchronized void open(ClassFileTransformer rewriter, Consumer<String> warn, Predicate<String> ruled,
+                           java.util.function.Supplier<Predicate<String>> ruledInterfaces) {
         if (started.getCount() == 0) {
             return;
         }
         this.rewriter = rewriter;
         this.ruled = ruled;
+        this.ruledInterfaces = ruledInterfaces;
         if (warn != null) {
             this.warn = warn;
         }
@@ -79,7 +92,8 @@ final class ClassFileFilter implements ClassFileTransformer {
     public byte[] transform(Module module, ClassLoader loader, String className, Class<?> classBeingRedefined,
                             ProtectionDomain domain, byte[] bytes) throws IllegalClassFormatException {
         if (loader == agentLoader || bytes == null || !mentionsAnnotations(bytes)
-                && !interfaces.implementsOne(loader, bytes) && !(className != null && ruled.test(className))) {
+                && !interfaces.implementsOne(loader, bytes) && !(className != null && ruled.test(className))
+                && !listsRuledInterface(loader, bytes)) {
             return null;
         }
         ClassFileTransformer target = rewriter;
@@ -95,6 +109,11 @@ final class ClassFileFilter implements ClassFileTransformer {
             }
         }
         return target.transform(module, loader, className, classBeingRedefined, domain, bytes);
+    }
+
+    private boolean listsRuledInterface(ClassLoader loader, byte[] bytes) {
+        Predicate<String> named = ruledInterfaces.get();
+        return named != null && interfaces.listsOne(loader, bytes, named);
     }
 
     /** Waits for the engine without being cut short by an interrupt, which is kept for the application. */

@@ -64,12 +64,15 @@ public final class Installer {
             dev.tiered.runtime.Advisor advisor = runtime.advisor(); // or an advisor started later
             return !now.isEmpty() && now.namesClass(internal.replace('/', '.'))
                     || advisor != null && advisor.pattern().matches(internal.replace('/', '.'));
+        }, () -> {
+            Rules now = transformer.rules();
+            return now.isEmpty() ? null : internal -> now.namesClass(internal.replace('/', '.'));
         });
-        runtime.advisingWith(pattern -> retransformNamed(inst, pattern::matches, agentLoader, log, "is not "
-                + "observed: it could not be rewritten as loaded"));
+        runtime.advisingWith(pattern -> retransformNamed(inst, c -> pattern.matches(c.getName()), agentLoader, log,
+                "is not observed: it could not be rewritten as loaded"));
         if (advised != null) {
-            retransformNamed(inst, advised::matches, agentLoader, log, "is not observed: it could not be rewritten "
-                    + "as loaded");
+            retransformNamed(inst, c -> advised.matches(c.getName()), agentLoader, log, "is not observed: it could "
+                    + "not be rewritten as loaded");
             log.info("advisor: observing the methods of {} without caching them; its table and rules: "
                     + "java -jar tiered-agent.jar advise <pid>", advised);
         }
@@ -153,21 +156,45 @@ public final class Installer {
 
     /** Rewrites the classes a rules file names that were loaded before the engine started (or the agent came). */
     private static void retransformRuled(Instrumentation inst, Rules rules, ClassLoader agentLoader, Logger log) {
-        int count = retransformNamed(inst, rules::namesClass, agentLoader, log, "stays uncached: its rules could "
-                + "not be applied to it as loaded");
+        int count = retransformNamed(inst, namedOrListing(rules::namesClass), agentLoader, log, "stays uncached: "
+                + "its rules could not be applied to it as loaded");
         log.info("rules file {}: {} cached and {} invalidating methods named{}", rules.file(), rules.cache().size(),
                 rules.invalidate().size(), count == 0 ? "" : "; " + count + " of their classes, already loaded, were "
                 + "rewritten");
     }
 
-    /** Retransforms the loaded classes of the application whose binary name is {@code named}; returns how many. */
-    private static int retransformNamed(Instrumentation inst, java.util.function.Predicate<String> named,
+    /**
+     * The classes whose binary name is {@code named}, and those that list an interface so named, directly or
+     * through the application's interfaces (as {@link AnnotatedInterfaces#listsOne} finds them as they load).
+     */
+    static java.util.function.Predicate<Class<?>> namedOrListing(java.util.function.Predicate<String> named) {
+        return c -> named.test(c.getName()) || !c.isInterface() && lists(c.getInterfaces(), named, 0);
+    }
+
+    private static boolean lists(Class<?>[] faces, java.util.function.Predicate<String> named, int depth) {
+        for (Class<?> face : faces) {
+            if (named.test(face.getName()) || depth < 8 && !AnnotatedInterfaces.library(face.getName()
+                    .replace('.', '/')) && lists(face.getInterfaces(), named, depth + 1)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Retransforms the loaded classes of the application {@code named}; returns how many. */
+    private static int retransformNamed(Instrumentation inst, java.util.function.Predicate<Class<?>> named,
                                         ClassLoader agentLoader, Logger log, String failure) {
         int count = 0;
         for (Class<?> c : inst.getAllLoadedClasses()) {
-            if (c.isArray() || c.isPrimitive() || c.getClassLoader() == agentLoader || !named.test(c.getName())
-                    || !inst.isModifiableClass(c)) {
+            if (c.isArray() || c.isPrimitive() || c.getClassLoader() == agentLoader || !inst.isModifiableClass(c)) {
                 continue;
+            }
+            try {
+                if (!named.test(c)) {
+                    continue;
+                }
+            } catch (Throwable unreadable) {
+                continue; // a class whose interfaces cannot be loaded is none of the rules'
             }
             try {
                 inst.retransformClasses(c);
@@ -183,12 +210,12 @@ public final class Installer {
     private static String reloadRules(Instrumentation inst, TieredTransformer transformer, Rules fresh,
                                       ClassLoader agentLoader, Logger log) {
         java.util.Set<String> changed = transformer.swapRules(fresh);
-        int rewritten = retransformNamed(inst, changed::contains, agentLoader, log, "keeps its former rules: it "
-                + "could not be rewritten");
+        int rewritten = retransformNamed(inst, namedOrListing(changed::contains), agentLoader, log, "keeps its "
+                + "former rules: it could not be rewritten");
         return "rules reloaded from " + fresh.file() + ": " + fresh.cache().size() + " cached and "
-                + fresh.invalidate().size() + " invalidating methods named; " + changed.size() + " classes with "
-                + "changed rules, " + rewritten + " of them loaded and rewritten"
-                + (changed.isEmpty() ? "" : " (" + String.join(", ", changed) + ")");
+                + fresh.invalidate().size() + " invalidating methods named; " + (changed.isEmpty() ? "no rule "
+                + "changed" : "rules changed for " + String.join(", ", changed) + "; " + rewritten + " loaded "
+                + (rewritten == 1 ? "class" : "classes") + " rewritten");
     }
 
     /** {@link RuleWatch#DEADLINE_SECONDS} after start-up, tells each rule that met no method. */
@@ -226,10 +253,12 @@ public final class Installer {
             try {
                 inst.retransformClasses(c);
             } catch (Throwable t) {
-                log.warn("{} stays uncached: it could not be retransformed after attach ({})", c.getName(), t.toString());
+                log.warn("{} stays uncached: it could not be retransformed after attach ({})", c.getName(),
+                        t.toString());
             }
         }
-        log.info("attached: {} loaded classes with @Tiered or @Invalidates methods were retransformed", annotated.size());
+        log.info("attached: {} loaded classes with @Tiered or @Invalidates methods were retransformed",
+                annotated.size());
     }
 
     /** Whether the class declares an annotated method, or lists an interface that does (or whose parents do). */

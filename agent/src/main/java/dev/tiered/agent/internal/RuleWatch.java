@@ -17,6 +17,7 @@ final class RuleWatch {
 
     private final Rules rules;
     private final Set<Rules.Origin> matched = ConcurrentHashMap.newKeySet();
+    private final Set<Rules.Origin> refused = ConcurrentHashMap.newKeySet();
 
     RuleWatch(Rules rules) {
         this.rules = rules;
@@ -29,6 +30,11 @@ final class RuleWatch {
         if (invalidate != null) {
             matched.add(invalidate.origin());
         }
+    }
+
+    /** Whether this rule, met but refused, is refused for the first time: told once. */
+    boolean firstRefusal(Rules.Origin origin) {
+        return refused.add(origin);
     }
 
     /** One line per rule that met no method, given the names of the classes loaded now. */
@@ -50,9 +56,11 @@ final class RuleWatch {
         }
         String name = className + "." + method + "(" + (parameters == Rules.ANY_PARAMETERS ? ".."
                 : String.join(", ", parameters)) + ")";
-        lines.add("rules file " + origin + ": " + name + " met no method within " + DEADLINE_SECONDS + " s of start-up: "
-                + (loaded.contains(className) ? className + " is loaded, but declares no such method with a body "
-                + "(an inherited method is ruled in the class that declares it)"
+        lines.add("rules file " + origin + ": " + name + " met no method within " + DEADLINE_SECONDS
+                + " s of start-up: "
+                + (loaded.contains(className) ? className + " is loaded, but neither it nor a class that "
+                + "implements it declares such a method with a body (an inherited method is ruled in the class that "
+                + "declares it, or in an interface)"
                 : className + " was not loaded (a misspelt name, or a class not used yet); accepted: a class's "
                 + "binary name, like com.acme.Outer$Inner"));
     }

@@ -238,23 +238,29 @@ final class TieredTransformer {
             }
             Read read = tiered == null ? null : Read.of(tiered, declared);
             Write write = invalidates == null ? null : Write.of(invalidates, declared);
-            if (!rules.isEmpty() && !m.isBridge() && !m.isSynthetic() && rules.namesClass(type.getName())) {
-                List<String> parameters = parameterTypes(m);
-                Rules.Cache cacheRule = rules.cacheRule(type.getName(), m.getInternalName(), parameters);
-                Rules.Invalidate invalidateRule = rules.invalidateRule(type.getName(), m.getInternalName(),
-                        parameters);
-                if (cacheRule != null || invalidateRule != null) {
-                    ruleWatch.matched(cacheRule, invalidateRule);
-                    if ((tiered != null || invalidates != null) && runtime != null) {
-                        LOG.info("{}.{}({}): the rule at {} applies instead of its {}", type.getName(),
-                                m.getInternalName(), String.join(",", parameters),
-                                cacheRule != null ? cacheRule.origin() : invalidateRule.origin(),
-                                tiered != null ? "@Tiered" : "@Invalidates");
+            Ruled ruled = !rules.isEmpty() && !m.isBridge() && !m.isSynthetic() ? ruled(type, m) : null;
+            if (ruled != null) {
+                ruleWatch.matched(ruled.cache, ruled.invalidate);
+                if ((tiered != null || invalidates != null) && runtime != null) {
+                    LOG.info("{}.{}({}): the rule at {} applies instead of its {}", type.getName(),
+                            m.getInternalName(), String.join(",", parameterTypes(m)), ruled.origin(),
+                            tiered != null ? "@Tiered" : "@Invalidates");
+                }
+                owner = ruled.owner;
+                declared = m;
+                read = ruled.cache == null ? null : Read.of(ruled.cache);
+                write = ruled.invalidate == null ? null : Write.of(ruled.invalidate);
+                if (owner != type && AnnotatedInterfaces.library(owner.getInternalName())) {
+                    if (ruleWatch.firstRefusal(ruled.origin()) && runtime != null) {
+                        LOG.warn("rules file {}: {}.{}({}) is left out: {} is an interface of a well-known "
+                                + "library, implemented by unrelated classes whose results would share one cache; "
+                                + "accepted: an interface of the application that extends it, such as "
+                                + "com.acme.ProductRepository.{}({})", ruled.origin(), owner.getName(),
+                                m.getInternalName(), String.join(", ", parameterTypes(m)), owner.getName(),
+                                m.getInternalName(), String.join(", ", parameterTypes(m)));
                     }
-                    owner = type;
-                    declared = m;
-                    read = cacheRule == null ? null : Read.of(cacheRule);
-                    write = invalidateRule == null ? null : Write.of(invalidateRule);
+                    read = null;
+                    write = null;
                 }
             }
             if (read == null && write == null) {
@@ -328,6 +334,57 @@ final class TieredTransformer {
         }
         CURRENT.get().put(signature, id);
         return writes ? advice.observeWrite() : advice.observeRead();
+    }
+
+    /** The rules that name a method: those of {@code owner}, the class or one of the interfaces it lists. */
+    private record Ruled(TypeDescription owner, Rules.Cache cache, Rules.Invalidate invalidate) {
+        Rules.Origin origin() {
+            return cache != null ? cache.origin() : invalidate.origin();
+        }
+    }
+
+    /**
+     * The rules naming {@code m}: in {@code type} itself, or else, for a method that can implement an interface's,
+     * in an interface {@code type} lists, directly or through the application's interfaces (those of the JDK and
+     * well-known libraries are matched by name but not followed to their parents); the first found, depth first
+     * in declaration order. An interface's rule is matched by the parameters the class declares. Null for none.
+     */
+    private Ruled ruled(TypeDescription type, MethodDescription.InDefinedShape m) {
+        if (m.isAbstract()) {
+            return null; // an interface's method without a body: ruled where it is implemented
+        }
+        List<String> parameters = parameterTypes(m);
+        Ruled own = ruled(type, m.getInternalName(), parameters);
+        if (own != null || !implementsInterfaceMethod(type, m)) {
+            return own;
+        }
+        return ruledInterface(type, m.getInternalName(), parameters, 0);
+    }
+
+    private Ruled ruled(TypeDescription owner, String method, List<String> parameters) {
+        if (!rules.namesClass(owner.getName())) {
+            return null;
+        }
+        Rules.Cache cache = rules.cacheRule(owner.getName(), method, parameters);
+        Rules.Invalidate invalidate = rules.invalidateRule(owner.getName(), method, parameters);
+        return cache == null && invalidate == null ? null : new Ruled(owner, cache, invalidate);
+    }
+
+    private Ruled ruledInterface(TypeDefinition type, String method, List<String> parameters, int depth) {
+        if (depth > 8) {
+            return null;
+        }
+        for (TypeDescription.Generic i : type.getInterfaces()) {
+            TypeDescription face = i.asErasure();
+            Ruled found = ruled(face, method, parameters);
+            if (found == null && !AnnotatedInterfaces.library(face.getInternalName())) {
+                found = ruledInterface(face, method, parameters, depth + 1);
+            }
+            if (found != null) {
+                return found;
+            }
+        }
+        return null;
     }
 
     /**

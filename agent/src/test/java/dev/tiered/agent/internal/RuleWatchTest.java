@@ -35,8 +35,8 @@ class RuleWatchTest {
         String deadline = " met no method within " + RuleWatch.DEADLINE_SECONDS + " s of start-up: ";
         assertEquals(List.of(
                 "rules file " + file + ":4: com.acme.Catalog.finds(long)" + deadline + "com.acme.Catalog is loaded, "
-                        + "but declares no such method with a body (an inherited method is ruled in the class that "
-                        + "declares it)",
+                        + "but neither it nor a class that implements it declares such a method with a body (an "
+                        + "inherited method is ruled in the class that declares it, or in an interface)",
                 "rules file " + file + ":6: com.acme.Catalgo.find(..)" + deadline + "com.acme.Catalgo was not loaded "
                         + "(a misspelt name, or a class not used yet); accepted: a class's binary name, like "
                         + "com.acme.Outer$Inner"),

@@ -49,7 +49,8 @@ public final class TieredCli {
             + "       java -jar tiered-agent.jar rules <pid> reload\n"
             + "  re-reads the JVM's tiered.rules file and rewrites the classes whose rules changed\n"
             + "       java -jar tiered-agent.jar advise <pid> <pattern>\n"
-            + "  starts the advisor in a JVM running tiered, on the classes of com.acme.** / com.acme.* / a class\n"
+            + "  starts the advisor on the classes of com.acme.** / com.acme.* / a class; a JVM without tiered gets\n"
+            + "  it attached to advise only (tiered.advise.only: nothing is cached)\n"
             + "       java -jar tiered-agent.jar advise <pid> [--rules <file>]\n"
             + "  the advisor's ranked table (tiered.advise); --rules: also writes its proposed rules file";
     static final int OK = 0;
@@ -57,6 +58,8 @@ public final class TieredCli {
     static final int MALFORMED = 2;
 
     private static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(2);
+    /** How long {@code advise <pid> <pattern>} waits for tiered it attached to start. */
+    private static final Duration START_WAIT = Duration.ofSeconds(30);
     private static final Duration SHORTEST_INTERVAL = Duration.ofMillis(100);
     private static final Pattern SHORT_DURATION = Pattern.compile("(\\d{1,9})(ms|s|m|h)");
 
@@ -97,7 +100,7 @@ public final class TieredCli {
             case "rules":
                 return Session.invoke(options.pid, "reloadRules", out, err);
             case "advise":
-                return options.pattern != null ? Session.invoke(options.pid, "advise", options.pattern, out, err)
+                return options.pattern != null ? Session.startAdvising(options.pid, options.pattern, out, err)
                         : Session.advise(options.pid, options.rulesFile, out, err);
             case "attach":
                 return Session.attach(options.pid, out, err);
@@ -383,6 +386,11 @@ public final class TieredCli {
 
         /** Loads the agent of this jar into a running JVM, which then logs what it did. */
         static int attach(long pid, PrintStream out, PrintStream err) {
+            return attach(pid, null, out, err);
+        }
+
+        /** As {@link #attach(long, PrintStream, PrintStream)}, with the agent's arguments (settings). */
+        static int attach(long pid, String arguments, PrintStream out, PrintStream err) {
             String jar;
             try {
                 jar = java.nio.file.Path.of(TieredCli.class.getProtectionDomain().getCodeSource().getLocation()
@@ -394,7 +402,7 @@ public final class TieredCli {
             try {
                 com.sun.tools.attach.VirtualMachine vm = com.sun.tools.attach.VirtualMachine.attach(Long.toString(pid));
                 try {
-                    vm.loadAgent(jar);
+                    vm.loadAgent(jar, arguments);
                 } finally {
                     vm.detach();
                 }
@@ -403,11 +411,66 @@ public final class TieredCli {
                 err.println("tiered: cannot attach to JVM " + pid + " (is it a JVM of this user?): " + oneLine(e));
                 return UNREADABLE;
             }
-            out.println("tiered attached to JVM " + pid + " from " + jar + "; its log says what it rewrote");
+            out.println("tiered attached to JVM " + pid + " from " + jar + (arguments == null ? "" : " with "
+                    + arguments) + "; its log says what it rewrote");
             return OK;
         }
 
-        /** Invokes the runtime MBean's {@code detach} operation in the JVM, and prints what it answered. */
+        /**
+         * Starts the advisor in the JVM on {@code pattern}. A JVM that does not run tiered gets it attached first,
+         * advising only ({@code tiered.advise.only}: nothing is cached, annotations and rules are not applied).
+         */
+        static int startAdvising(long pid, String pattern, PrintStream out, PrintStream err) {
+            boolean running;
+            try {
+                running = runsTiered(pid);
+            } catch (com.sun.tools.attach.AttachNotSupportedException | IOException | JMException e) {
+                err.println("tiered: cannot attach to JVM " + pid + " (is it a JVM of this user?): " + oneLine(e));
+                return UNREADABLE;
+            }
+            if (!running) {
+                int status = attach(pid, "tiered.advise.only=true", out, err);
+                if (status != OK) {
+                    return status;
+                }
+                status = awaitTiered(pid, err);
+                if (status != OK) {
+                    return status;
+                }
+            }
+            return invoke(pid, "advise", pattern, out, err);
+        }
+
+        /** Whether the JVM has tiered's runtime MBean. */
+        private static boolean runsTiered(long pid) throws com.sun.tools.attach.AttachNotSupportedException,
+                IOException, JMException {
+            try (JMXConnector connector = JMXConnectorFactory.connect(new JMXServiceURL(localConnectorAddress(pid)))) {
+                return connector.getMBeanServerConnection().isRegistered(new ObjectName("dev.tiered:type=Runtime"));
+            }
+        }
+
+        /** Waits, at most {@link #START_WAIT}, for tiered just attached to register its runtime MBean. */
+        private static int awaitTiered(long pid, PrintStream err) {
+            long deadline = System.nanoTime() + START_WAIT.toNanos();
+            try {
+                while (!runsTiered(pid)) {
+                    if (System.nanoTime() - deadline > 0) {
+                        err.println("tiered: attached to JVM " + pid + ", but it did not start within "
+                                + START_WAIT.toSeconds() + " s; the JVM's log says why (tiered.enabled off, say)");
+                        return UNREADABLE;
+                    }
+                    Thread.sleep(50);
+                }
+                return OK;
+            } catch (com.sun.tools.attach.AttachNotSupportedException | IOException | JMException e) {
+                err.println("tiered: lost JVM " + pid + ": " + oneLine(e));
+                return UNREADABLE;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return UNREADABLE;
+            }
+        }
+
         /** Prints the advisor's table; with {@code rulesFile}, writes its proposed rules there too. */
         static int advise(long pid, java.nio.file.Path rulesFile, PrintStream out, PrintStream err) {
             int status = invoke(pid, "adviceTable", out, err);
@@ -430,7 +493,7 @@ public final class TieredCli {
             }
         }
 
-        /** Invokes an operation of the target's runtime MBean ({@code detach}, {@code reloadRules}); prints its answer. */
+        /** Invokes an operation of the target's runtime MBean ({@code reloadRules}, say); prints its answer. */
         static int invoke(long pid, String operation, PrintStream out, PrintStream err) {
             return invoke(pid, operation, null, out, err);
         }

@@ -83,6 +83,35 @@ class AdvisorIT {
         assertEquals(List.of("the advisor already observes dev.tiered.it.advised.**; a JVM advises one pattern"),
                 again.stdout());
 
+        runsAndRanksTheWorkload(app);
+    }
+
+    /**
+     * {@code advise <pid> <pattern>} on a JVM that runs without tiered: the agent is attached advising only, so the
+     * annotated methods stay uncached while the pattern's classes are observed.
+     */
+    @Test
+    void theAdvisorAttachesToAJvmWithoutTieredAndCachesNothing() {
+        JvmProcess app = jvms.track(jvms.builder("advised-plain").main(FixtureApp.class.getName()).start());
+        assertEquals("ok label-1", app.request("call dev.tiered.it.advised.Inventory label 1"), "loaded before");
+        JvmProcess start = jvms.track(JvmProcess.builder("advise-attach").jar(AgentJvms.agentJar(), "advise",
+                Long.toString(app.pid()), "dev.tiered.it.advised.**").start());
+        assertEquals(0, start.awaitExit(WAIT), start.transcript());
+        List<String> said = start.stdout();
+        assertTrue(said.get(0).startsWith("tiered attached to JVM " + app.pid() + " from ")
+                && said.get(0).endsWith(" with tiered.advise.only=true; its log says what it rewrote"),
+                said.toString());
+        assertEquals("the advisor observes dev.tiered.it.advised.** from now on: 1 loaded classes rewritten",
+                said.get(1), start.transcript());
+
+        app.request("call findL1 7");
+        app.request("call findL1 7");
+        assertEquals("2", app.request("runs findL1"), "an annotated method stays uncached: " + app.transcript());
+        runsAndRanksTheWorkload(app);
+    }
+
+    /** The workload run in {@code app}: the advisor's table, read with the command, ranks its slow read first. */
+    private static void runsAndRanksTheWorkload(JvmProcess app) {
         assertEquals("ran 20000", app.request("inventory 20000", WAIT));
         JvmProcess cli = jvms.track(JvmProcess.builder("advise-read").jar(AgentJvms.agentJar(), "advise",
                 Long.toString(app.pid())).start());

@@ -34,7 +34,7 @@ public final class Installer {
 
     public static void install(String args, Instrumentation inst, boolean attached, ClassLoader agentLoader,
                                String bridge, ClassFileFilter filter, Runnable detached) {
-        TieredConfig config = TieredConfig.fromEnvironment();
+        TieredConfig config = TieredConfig.fromEnvironment(args);
         Logger log = startLogging(config, agentLoader);
         log.debug("bridge {}", bridge);
         if (!config.enabled()) {
@@ -74,7 +74,12 @@ public final class Installer {
             retransformNamed(inst, c -> advised.matches(c.getName()), agentLoader, log, "is not observed: it could "
                     + "not be rewritten as loaded");
             log.info("advisor: observing the methods of {} without caching them; its table and rules: "
-                    + "java -jar tiered-agent.jar advise <pid>", advised);
+                    + "java -jar tiered-agent.jar advise <pid>{}", advised, config.adviseOnly() ? " (" + TieredConfig
+                    .ADVISE_ONLY + ": nothing is cached, annotations and rules are not applied)" : "");
+        }
+        if (config.adviseOnly()) {
+            log.info("tiered {} active, advising only", version());
+            return;
         }
         if (!rules.isEmpty()) {
             retransformRuled(inst, rules, agentLoader, log);

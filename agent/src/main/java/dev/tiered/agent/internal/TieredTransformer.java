@@ -214,19 +214,21 @@ final class TieredTransformer {
         CURRENT.set(ids);
         ANCHOR.set(anchors == null ? "dev/tiered/anchor/Sites" : anchors.internalName);
         AsmVisitorWrapper.ForDeclaredMethods wrapper = null;
+        boolean caching = runtime == null || !runtime.config().adviseOnly();
         for (MethodDescription.InDefinedShape m : type.getDeclaredMethods()) {
             AnnotationDescription tiered = null;
             AnnotationDescription invalidates = null;
             TypeDescription owner = type;
             MethodDescription.InDefinedShape declared = m;
-            if (!m.isBridge() && !m.isSynthetic()) {
+            // tiered.advise.only: annotations and rules are not applied, every method is the advisor's to observe
+            if (caching && !m.isBridge() && !m.isSynthetic()) {
                 tiered = annotation(m, TIERED);
                 invalidates = annotation(m, INVALIDATES);
                 if ((tiered != null || invalidates != null) && m.isAbstract() && type.isInterface()) {
                     continue; // applied where it is implemented
                 }
             }
-            if (tiered == null && invalidates == null && implementsInterfaceMethod(type, m)
+            if (caching && tiered == null && invalidates == null && implementsInterfaceMethod(type, m)
                     && !(m.isBridge() && annotatedByName(type, m.getInternalName()))) {
                 MethodDescription.InDefinedShape implemented = annotatedInterfaceMethod(type, m, 0);
                 if (implemented != null) {
@@ -238,7 +240,7 @@ final class TieredTransformer {
             }
             Read read = tiered == null ? null : Read.of(tiered, declared);
             Write write = invalidates == null ? null : Write.of(invalidates, declared);
-            Ruled ruled = !rules.isEmpty() && !m.isBridge() && !m.isSynthetic() ? ruled(type, m) : null;
+            Ruled ruled = caching && !rules.isEmpty() && !m.isBridge() && !m.isSynthetic() ? ruled(type, m) : null;
             if (ruled != null) {
                 ruleWatch.matched(ruled.cache, ruled.invalidate);
                 if ((tiered != null || invalidates != null) && runtime != null) {

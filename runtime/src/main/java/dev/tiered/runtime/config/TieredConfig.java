@@ -58,6 +58,7 @@ public final class TieredConfig {
     public static final String TRACE = "tiered.trace";
     public static final String RULES = "tiered.rules";
     public static final String ADVISE = "tiered.advise";
+    public static final String ADVISE_ONLY = "tiered.advise.only";
     public static final String BREAKER_PROBE_INTERVAL = "tiered.breaker.probeInterval";
     public static final String METRICS_PORT = "tiered.metrics.port";
     public static final String METRICS_HOST = "tiered.metrics.host";
@@ -77,7 +78,8 @@ public final class TieredConfig {
             REDIS_KEY_STORE_PASSWORD, L1_MAX_ENTRIES, L1_MAX_BYTES, L1_BUDGET, L1_MAX_STALENESS, L2_MAX_VALUE_BYTES,
             L2_WRITE_BEHIND_BYTES, CACHE_NULLS, COALESCE_MAX_WAIT, CODEC_ALLOW, CODEC, BUS_HEARTBEAT, LOG_LEVEL,
             REFRESH_AHEAD, STAMPEDE_LEASE, BREAKER_FAILURES, BREAKER_PROBE_INTERVAL, STALE_IF_ERROR, VERIFY_RATE,
-            PROVENANCE, OTEL_SPANS, TRACE, RULES, ADVISE, METRICS_PORT, METRICS_HOST, METRICS_LOG_INTERVAL);
+            PROVENANCE, OTEL_SPANS, TRACE, RULES, ADVISE, ADVISE_ONLY, METRICS_PORT, METRICS_HOST,
+            METRICS_LOG_INTERVAL);
 
     /** Namespaces and key prefixes are restricted so that a Redis key can be split back into its parts. */
     static final Pattern NAMESPACE = Pattern.compile("[A-Za-z0-9._$-]{1,200}");
@@ -121,6 +123,7 @@ public final class TieredConfig {
     private final java.nio.file.Path trace;
     private final Rules rules;
     private final AdvisePattern advise;
+    private final boolean adviseOnly;
     private final int metricsPort;
     private final String metricsHost;
     private final Duration metricsLogInterval;
@@ -212,6 +215,7 @@ public final class TieredConfig {
         rules = rulesFile == null ? Rules.NONE : Rules.read(rulesFile);
         advise = r.value(ADVISE, null, AdvisePattern::parse, AdvisePattern.FORM, false,
                 "none: the advisor observes nothing");
+        adviseOnly = r.bool(ADVISE_ONLY, false);
         r.reportUnknown();
         List<String> all = new ArrayList<>(r.problems);
         all.addAll(rules.problems());
@@ -252,13 +256,52 @@ public final class TieredConfig {
 
     /** Reads the JVM's system properties and environment. */
     public static TieredConfig fromEnvironment() {
+        return fromEnvironment(null);
+    }
+
+    /**
+     * Reads the agent's arguments ({@code -javaagent:tiered-agent.jar=<arguments>}, or those of an attach), then
+     * the JVM's system properties and environment: an argument takes precedence over the property of its name.
+     * Arguments are settings as {@code tiered.<setting>=<value>}, separated by {@code ;}; a malformed one is a
+     * problem line and is left out.
+     */
+    public static TieredConfig fromEnvironment(String agentArguments) {
         Map<String, String> props = new HashMap<>();
         for (String name : System.getProperties().stringPropertyNames()) {
             if (name.startsWith("tiered.")) {
                 props.put(name, System.getProperty(name));
             }
         }
-        return from(props, System.getenv());
+        List<String> malformed = new ArrayList<>();
+        props.putAll(agentArguments(agentArguments, malformed));
+        SettingsReader r = new SettingsReader(props, System.getenv());
+        r.problems.addAll(malformed);
+        return new TieredConfig(r);
+    }
+
+    /** The accepted form of the agent's arguments, as problem lines name it. */
+    public static final String AGENT_ARGUMENTS_FORM = "tiered.<setting>=<value>, separated by ;";
+
+    /** The settings the agent's arguments give; one line in {@code problems} for each malformed one. */
+    static Map<String, String> agentArguments(String arguments, List<String> problems) {
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        if (arguments == null || arguments.isBlank()) {
+            return out;
+        }
+        for (String piece : arguments.split(";")) {
+            if (piece.isBlank()) {
+                continue;
+            }
+            int eq = piece.indexOf('=');
+            String name = eq < 0 ? "" : piece.substring(0, eq).trim();
+            if (!name.startsWith("tiered.") || name.length() == "tiered.".length()) {
+                problems.add("agent argument \"" + piece.trim() + "\" is malformed and ignored; accepted: "
+                        + AGENT_ARGUMENTS_FORM);
+                continue;
+            }
+            out.put(name, piece.substring(eq + 1));
+        }
+        return out;
     }
 
     /** Reads the given properties first and, for a setting they lack, the given environment. */
@@ -463,6 +506,14 @@ public final class TieredConfig {
     /** Whether each call records where it was served from, for the application to ask ({@code Provenance}). */
     public boolean provenance() {
         return provenance;
+    }
+
+    /**
+     * {@code tiered.advise.only}: the agent observes for the advisor and caches nothing, its annotations and rules
+     * not applied (what {@code java -jar tiered-agent.jar advise <pid> <pattern>} sets when it attaches tiered).
+     */
+    public boolean adviseOnly() {
+        return adviseOnly;
     }
 
     /** {@code tiered.advise}: the classes the advisor observes; {@code null} without. */

@@ -108,6 +108,7 @@ class TieredConfigTest {
                 Arguments.of("tiered.trace", "/no/such/directory/calls.trace", "a file in a directory that exists"),
                 Arguments.of("tiered.rules", "/no/such/rules.yaml", "the path of a readable YAML rules file"),
                 Arguments.of("tiered.advise", "java.util.**", "comma-separated patterns of classes"),
+                Arguments.of("tiered.advise.only", "observe", "true/false, on/off or yes/no, in any case"),
                 Arguments.of("tiered.metrics.port", "65536", "a whole number from 0 to 65535 (0: any free port)"),
                 Arguments.of("tiered.metrics.host", "http://0.0.0.0", "an IP address or host name of this machine"),
                 Arguments.of("tiered.metrics.logInterval", "60", "ISO-8601"),
@@ -124,6 +125,23 @@ class TieredConfigTest {
                 Arguments.of("tiered.ns.product.l1.budgetCap", "-1MB", "a number of bytes from 0 to"),
                 Arguments.of("tiered.ns.product.target.hitRatio", "90%", "a decimal number from 0 to 1"),
                 Arguments.of("tiered.ns.product.target.loadTime", "0ms", "a duration of at least 1ms"));
+    }
+
+    @Test
+    void agentArgumentsAreSettingsSeparatedBySemicolonsAndAMalformedOneIsNamed() {
+        List<String> problems = new java.util.ArrayList<>();
+        assertEquals(Map.of("tiered.advise", "com.acme.**,com.shop.*", "tiered.advise.only", "true"),
+                TieredConfig.agentArguments("tiered.advise=com.acme.**,com.shop.*; ;tiered.advise.only=true;"
+                        + "advise=com.x.*;tiered.=1;tiered.enabled", problems));
+        assertEquals(List.of(
+                "agent argument \"advise=com.x.*\" is malformed and ignored; accepted: " + TieredConfig
+                        .AGENT_ARGUMENTS_FORM,
+                "agent argument \"tiered.=1\" is malformed and ignored; accepted: " + TieredConfig.AGENT_ARGUMENTS_FORM,
+                "agent argument \"tiered.enabled\" is malformed and ignored; accepted: "
+                        + TieredConfig.AGENT_ARGUMENTS_FORM), problems);
+        assertEquals(Map.of(), TieredConfig.agentArguments(null, problems));
+        assertTrue(props(Map.of("tiered.advise.only", "yes")).adviseOnly());
+        assertTrue(!props(Map.of()).adviseOnly());
     }
 
     @Test

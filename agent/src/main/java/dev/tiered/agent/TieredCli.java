@@ -438,7 +438,17 @@ public final class TieredCli {
                     return status;
                 }
             }
-            return invoke(pid, "advise", pattern, out, err);
+            java.io.ByteArrayOutputStream reply = new java.io.ByteArrayOutputStream();
+            int status = invoke(pid, "advise", pattern, new PrintStream(reply, true,
+                    java.nio.charset.StandardCharsets.UTF_8), err);
+            String said = reply.toString(java.nio.charset.StandardCharsets.UTF_8);
+            out.print(said);
+            if (status != OK || running || said.startsWith("the advisor observes ")) {
+                return status;
+            }
+            // the pattern was refused: the tiered this command attached has nothing to do there
+            invoke(pid, "detach", out, err);
+            return MALFORMED;
         }
 
         /** Whether the JVM has tiered's runtime MBean. */

@@ -88,12 +88,21 @@ class AdvisorIT {
 
     /**
      * {@code advise <pid> <pattern>} on a JVM that runs without tiered: the agent is attached advising only, so the
-     * annotated methods stay uncached while the pattern's classes are observed.
+     * annotated methods stay uncached while the pattern's classes are observed. A refused pattern leaves the JVM as
+     * it was: the tiered attached for it detaches again.
      */
     @Test
     void theAdvisorAttachesToAJvmWithoutTieredAndCachesNothing() {
         JvmProcess app = jvms.track(jvms.builder("advised-plain").main(FixtureApp.class.getName()).start());
         assertEquals("ok label-1", app.request("call dev.tiered.it.advised.Inventory label 1"), "loaded before");
+        JvmProcess refused = jvms.track(JvmProcess.builder("advise-refused").jar(AgentJvms.agentJar(), "advise",
+                Long.toString(app.pid()), "java.util.**").start());
+        assertEquals(2, refused.awaitExit(WAIT), refused.transcript());
+        List<String> told = refused.stdout();
+        assertTrue(told.get(1).startsWith("advise \"java.util.**\" is malformed; nothing was changed. Accepted: "),
+                refused.transcript());
+        assertTrue(told.get(2).startsWith("tiered detached"), refused.transcript());
+
         JvmProcess start = jvms.track(JvmProcess.builder("advise-attach").jar(AgentJvms.agentJar(), "advise",
                 Long.toString(app.pid()), "dev.tiered.it.advised.**").start());
         assertEquals(0, start.awaitExit(WAIT), start.transcript());

@@ -1,7 +1,11 @@
 package dev.tiered.agent;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalTime;
 import java.time.format.DateTimeFormatter;
@@ -116,11 +120,11 @@ public final class TieredCli {
         final boolean once;
         final Duration interval;
         /** {@code advise --rules}: where to write the proposed rules; {@code null} for none. */
-        final java.nio.file.Path rulesFile;
+        final Path rulesFile;
         /** {@code advise <pid> <pattern>}: the classes to start advising; {@code null} to read the advisor. */
         final String pattern;
 
-        private Options(String command, long pid, boolean once, Duration interval, java.nio.file.Path rulesFile,
+        private Options(String command, long pid, boolean once, Duration interval, Path rulesFile,
                         String pattern) {
             this.command = command;
             this.pid = pid;
@@ -140,7 +144,7 @@ public final class TieredCli {
                 throw new IllegalArgumentException("unknown command \"" + command + "\"");
             }
             Long pid = null;
-            java.nio.file.Path rulesFile = null;
+            Path rulesFile = null;
             String pattern = null;
             boolean reload = false;
             boolean once = false;
@@ -151,7 +155,7 @@ public final class TieredCli {
                     if (++i == args.length) {
                         throw new IllegalArgumentException("--rules needs the path of the file to write");
                     }
-                    rulesFile = java.nio.file.Path.of(args[i]);
+                    rulesFile = Path.of(args[i]);
                 } else if (!command.equals("stats") && arg.startsWith("--")) {
                     throw new IllegalArgumentException(command + " takes a pid only, not \"" + arg + "\"");
                 } else if (arg.equals("--once")) {
@@ -393,7 +397,7 @@ public final class TieredCli {
         static int attach(long pid, String arguments, PrintStream out, PrintStream err) {
             String jar;
             try {
-                jar = java.nio.file.Path.of(TieredCli.class.getProtectionDomain().getCodeSource().getLocation()
+                jar = Path.of(TieredCli.class.getProtectionDomain().getCodeSource().getLocation()
                         .toURI()).toString();
             } catch (java.net.URISyntaxException | RuntimeException e) {
                 err.println("tiered: cannot find the agent jar of this command: " + oneLine(e));
@@ -438,10 +442,9 @@ public final class TieredCli {
                     return status;
                 }
             }
-            java.io.ByteArrayOutputStream reply = new java.io.ByteArrayOutputStream();
-            int status = invoke(pid, "advise", pattern, new PrintStream(reply, true,
-                    java.nio.charset.StandardCharsets.UTF_8), err);
-            String said = reply.toString(java.nio.charset.StandardCharsets.UTF_8);
+            ByteArrayOutputStream reply = new ByteArrayOutputStream();
+            int status = invoke(pid, "advise", pattern, new PrintStream(reply, true, StandardCharsets.UTF_8), err);
+            String said = reply.toString(StandardCharsets.UTF_8);
             out.print(said);
             if (status != OK || running || said.startsWith("the advisor observes ")) {
                 return status;
@@ -482,19 +485,18 @@ public final class TieredCli {
         }
 
         /** Prints the advisor's table; with {@code rulesFile}, writes its proposed rules there too. */
-        static int advise(long pid, java.nio.file.Path rulesFile, PrintStream out, PrintStream err) {
+        static int advise(long pid, Path rulesFile, PrintStream out, PrintStream err) {
             int status = invoke(pid, "adviceTable", out, err);
             if (status != OK || rulesFile == null) {
                 return status;
             }
-            java.io.ByteArrayOutputStream rules = new java.io.ByteArrayOutputStream();
-            status = invoke(pid, "adviceRules", new PrintStream(rules, true, java.nio.charset.StandardCharsets.UTF_8),
-                    err);
+            ByteArrayOutputStream rules = new ByteArrayOutputStream();
+            status = invoke(pid, "adviceRules", new PrintStream(rules, true, StandardCharsets.UTF_8), err);
             if (status != OK) {
                 return status;
             }
             try {
-                java.nio.file.Files.writeString(rulesFile, rules.toString(java.nio.charset.StandardCharsets.UTF_8));
+                Files.writeString(rulesFile, rules.toString(StandardCharsets.UTF_8));
                 out.println("proposed rules written to " + rulesFile.toAbsolutePath());
                 return OK;
             } catch (IOException e) {

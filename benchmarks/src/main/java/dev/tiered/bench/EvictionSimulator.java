@@ -159,8 +159,9 @@ public final class EvictionSimulator {
         java.util.Arrays.fill(even, budget / w.methods().size());
         double perMethod = replay("per method", w, trace, even, false).savedSeconds();
         StringBuilder sb = new StringBuilder("\n## The " + name + " workload by rebalancing period\n\n")
-                .append("tiered rebalances every ").append(L1Budget.REBALANCE_MILLIS / 1000).append(" s; each phase of ")
-                .append("this trace lasts ").append(calls / w.popularityByPhase().length / CALLS_PER_SECOND)
+                .append("tiered rebalances every ").append(L1Budget.REBALANCE_MILLIS / 1000)
+                .append(" s; each phase of this trace lasts ")
+                .append(calls / w.popularityByPhase().length / CALLS_PER_SECOND)
                 .append(" simulated seconds. The same rule, applied more often, follows a shift sooner:\n\n")
                 .append("| rebalancing every | hit ratio | load time saved | vs per method |\n|---:|---:|---:|---:|\n");
         for (long millis : new long[] {20_000, 5_000, 2_000, 1_000, 500}) {

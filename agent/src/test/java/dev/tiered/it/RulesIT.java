@@ -288,8 +288,8 @@ class RulesIT {
     }
 
     /**
-     * {@code java -jar tiered-agent.jar rules <pid> reload}: the file changed on disk (a TTL changed, a method added)
-     * applies without a restart; the class is rewritten, its methods start with an empty L1.
+     * {@code java -jar tiered-agent.jar rules <pid> reload}: the file changed on disk (a TTL changed, a method added
+     * by a class pattern) applies without a restart; the class is rewritten, its methods start with an empty L1.
      */
     @Test
     void aReloadChangesATtlAndAddsAMethodWithoutARestart(@TempDir Path dir) throws Exception {
@@ -315,7 +315,7 @@ class RulesIT {
                     ttl: 90s
                     tier: L1
                     namespace: price
-                  - method: com.example.pricing.PriceClient.quotes()
+                  - method: com.example.pricing.*Client.quotes()
                     ttl: 10m
                     tier: L1
                     namespace: counts
@@ -324,13 +324,13 @@ class RulesIT {
                 Long.toString(app.pid()), "reload").start());
         assertEquals(0, reload.awaitExit(WAIT), reload.transcript());
         assertEquals("rules reloaded from " + rules + ": 2 cached and 0 invalidating methods named; rules changed "
-                + "for " + client + "; 1 loaded class rewritten", String.join("\n", reload.stdout()));
+                + "for com.example.pricing.*Client, " + client + "; 1 loaded class rewritten", String.join("\n", reload.stdout()));
 
         assertEquals("90s", app.request("attribute " + quoteMethod + " Ttl"), "the TTL changed");
         app.request("call " + client + " quote sku-1"); // L1 started empty: loaded again
         assertEquals("ok 2", app.request("call " + client + " quotes"));
         app.request("call " + client + " quote sku-2");
-        assertEquals("ok 2", app.request("call " + client + " quotes"), "the added rule caches quotes()");
+        assertEquals("ok 2", app.request("call " + client + " quotes"), "the added pattern rule caches quotes()");
         assertEquals("1", app.request("stat counts L1Hits"));
         assertEquals("1", app.request("stat price L1Hits"), "the namespace kept its counts: one hit before");
         assertTrue(app.stderr().stream().anyMatch(l -> l.contains("INFO tiered - rules reload requested by ")),

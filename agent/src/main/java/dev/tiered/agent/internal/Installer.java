@@ -215,8 +215,8 @@ public final class Installer {
     private static String reloadRules(Instrumentation inst, TieredTransformer transformer, Rules fresh,
                                       ClassLoader agentLoader, Logger log) {
         java.util.Set<String> changed = transformer.swapRules(fresh);
-        int rewritten = retransformNamed(inst, namedOrListing(changed::contains), agentLoader, log, "keeps its "
-                + "former rules: it could not be rewritten");
+        int rewritten = retransformNamed(inst, namedOrListing(c -> Rules.anyMatches(changed, c)), agentLoader, log,
+                "keeps its former rules: it could not be rewritten");
         return "rules reloaded from " + fresh.file() + ": " + fresh.cache().size() + " cached and "
                 + fresh.invalidate().size() + " invalidating methods named; " + (changed.isEmpty() ? "no rule "
                 + "changed" : "rules changed for " + String.join(", ", changed) + "; " + rewritten + " loaded "

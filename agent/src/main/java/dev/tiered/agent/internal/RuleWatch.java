@@ -57,11 +57,22 @@ final class RuleWatch {
         String name = className + "." + method + "(" + (parameters == Rules.ANY_PARAMETERS ? ".."
                 : String.join(", ", parameters)) + ")";
         lines.add("rules file " + origin + ": " + name + " met no method within " + DEADLINE_SECONDS
-                + " s of start-up: "
-                + (loaded.contains(className) ? className + " is loaded, but neither it nor a class that "
-                + "implements it declares such a method with a body (an inherited method is ruled in the class that "
-                + "declares it, or in an interface)"
-                : className + " was not loaded (a misspelt name, or a class not used yet); accepted: a class's "
-                + "binary name, like com.acme.Outer$Inner"));
+                + " s of start-up: " + why(className, loaded));
+    }
+
+    /** Why a rule on {@code className} (a binary name, or a pattern) met no method. */
+    private static String why(String className, Set<String> loaded) {
+        if (className.indexOf('*') < 0) {
+            return loaded.contains(className) ? className + " is loaded, but neither it nor a class that implements "
+                    + "it declares such a method with a body (an inherited method is ruled in the class that declares "
+                    + "it, or in an interface)"
+                    : className + " was not loaded (a misspelt name, or a class not used yet); accepted: a class's "
+                    + "binary name, like com.acme.Outer$Inner";
+        }
+        return loaded.stream().anyMatch(c -> Rules.classMatches(className, c)) ? "the classes " + className
+                + " that are loaded, and the classes that implement them, declare no such method with a body (an "
+                + "inherited method is ruled in the class that declares it, or in an interface)"
+                : "no class " + className + " was loaded (a misspelt package, or classes not used yet); accepted: a "
+                + "package written out and * in the class's simple name, like com.acme.*Client";
     }
 }

@@ -117,9 +117,10 @@ final class TieredTransformer {
     }
 
     /**
-     * Puts {@code fresh} in effect and returns the classes whose rules changed (by binary name): their sites are
-     * forgotten and their cached methods retired, so that rewriting them (the caller retransforms the loaded ones)
-     * registers their methods anew, from the annotations and the fresh rules.
+     * Puts {@code fresh} in effect and returns the classes whose rules changed, as the rules write them (binary
+     * names, and patterns: {@link Rules#anyMatches} tells the classes they take): their sites are forgotten and their
+     * cached methods retired, so that rewriting them (the caller retransforms the loaded ones) registers their
+     * methods anew, from the annotations and the fresh rules.
      */
     Set<String> swapRules(Rules fresh) {
         Set<String> changed = new java.util.TreeSet<>();
@@ -136,13 +137,13 @@ final class TieredTransformer {
         synchronized (sites) {
             for (Map<String, Integer> byMethod : sites.values()) {
                 synchronized (byMethod) {
-                    byMethod.keySet().removeIf(key -> changed.contains(key.substring(0, key.indexOf('#'))));
+                    byMethod.keySet().removeIf(key -> Rules.anyMatches(changed, key.substring(0, key.indexOf('#'))));
                 }
             }
         }
         synchronized (registered) {
             registered.entrySet().removeIf(e -> {
-                if (changed.contains(e.getKey().substring(0, e.getKey().indexOf('#')))) {
+                if (Rules.anyMatches(changed, e.getKey().substring(0, e.getKey().indexOf('#')))) {
                     e.getValue().stream().map(java.lang.ref.WeakReference::get).filter(java.util.Objects::nonNull)
                             .forEach(retired::add);
                     return true;

@@ -12,7 +12,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 import dev.tiered.runtime.config.Rules;
 
-/** A rule that met no method by the deadline is one line: its class not loaded, or loaded without that method. */
+/**
+ * A rule that met no method by the deadline is one line: its class (or no class its pattern takes) not loaded, or
+ * loaded without that method.
+ */
 class RuleWatchTest {
     @Test
     void eachRuleThatMetNoMethodIsOneLineSayingWhy(@TempDir Path dir) throws Exception {
@@ -24,6 +27,10 @@ class RuleWatchTest {
                   - method: com.acme.Catalog.finds(long)
                     ttl: 1m
                   - method: com.acme.Catalgo.find(..)
+                    ttl: 1m
+                  - method: com.acme.*log.finds(long)
+                    ttl: 1m
+                  - method: com.acme.web.*Controller.get(..)
                     ttl: 1m
                 invalidate:
                   - method: com.acme.Catalog.save(long, java.lang.String)
@@ -39,7 +46,13 @@ class RuleWatchTest {
                         + "inherited method is ruled in the class that declares it, or in an interface)",
                 "rules file " + file + ":6: com.acme.Catalgo.find(..)" + deadline + "com.acme.Catalgo was not loaded "
                         + "(a misspelt name, or a class not used yet); accepted: a class's binary name, like "
-                        + "com.acme.Outer$Inner"),
-                watch.unmatched(Set.of("com.acme.Catalog")));
+                        + "com.acme.Outer$Inner",
+                "rules file " + file + ":8: com.acme.*log.finds(long)" + deadline + "the classes com.acme.*log that "
+                        + "are loaded, and the classes that implement them, declare no such method with a body (an "
+                        + "inherited method is ruled in the class that declares it, or in an interface)",
+                "rules file " + file + ":10: com.acme.web.*Controller.get(..)" + deadline + "no class "
+                        + "com.acme.web.*Controller was loaded (a misspelt package, or classes not used yet); "
+                        + "accepted: a package written out and * in the class's simple name, like com.acme.*Client"),
+                watch.unmatched(Set.of("com.acme.Catalog", "com.acme.web.ProductController$Inner")));
     }
 }

@@ -47,7 +47,10 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
  *
  * A method is named by its class's binary name, its name and its parameter types as Java writes them
  * ({@code long}, {@code java.lang.String}, {@code int[]}, {@code java.util.List}, nested classes with {@code $}), or
- * with {@code (..)} for every overload of that name. Parsed with SnakeYAML's node API, which constructs no object
+ * with {@code (..)} for every overload of that name. The class's simple name may hold {@code *}, any part of a name
+ * in that one package without {@code $} ({@code com.acme.repo.*Repository}): a nested or generated class
+ * ({@code Outer$Inner}, {@code Service$$SpringCGLIB$$0}) is never taken by a star, so that a framework's subclass of
+ * a ruled class is not cached a second time. Parsed with SnakeYAML's node API, which constructs no object
  * from the file; each malformed entry is one problem naming the file, the line, what was wrong and the accepted
  * form, and is left out, while the valid entries apply.
  */
@@ -55,9 +58,10 @@ public final class Rules {
     /** Every overload of a name: {@code Type.method(..)}. */
     public static final List<String> ANY_PARAMETERS = Collections.unmodifiableList(new ArrayList<>());
     static final String METHOD_FORM = "a class's binary name, a method name and its parameter types, like "
-            + "com.acme.PriceClient.quote(java.lang.String), or (..) for every overload";
+            + "com.acme.PriceClient.quote(java.lang.String), or (..) for every overload; * in the class's simple "
+            + "name for every class of its package so named, like com.acme.*Client.quote(..)";
     private static final Pattern METHOD = Pattern.compile(
-            "([\\p{L}_$][\\p{L}\\p{N}_$]*(?:\\.[\\p{L}_$][\\p{L}\\p{N}_$]*)+)\\.([\\p{L}_$][\\p{L}\\p{N}_$]*)"
+            "([\\p{L}_$*][\\p{L}\\p{N}_$*]*(?:\\.[\\p{L}_$*][\\p{L}\\p{N}_$*]*)+)\\.([\\p{L}_$][\\p{L}\\p{N}_$]*)"
                     + "\\(\\s*(\\.\\.|[^()]*)\\s*\\)");
     private static final Pattern TYPE = Pattern.compile(
             "[\\p{L}_$][\\p{L}\\p{N}_$]*(?:\\.[\\p{L}_$][\\p{L}\\p{N}_$]*)*(?:\\[])*");
@@ -98,6 +102,8 @@ public final class Rules {
     private final List<Invalidate> invalidate;
     private final List<String> problems;
     private final Set<String> classNames = new HashSet<>();
+    /** The class patterns (with {@code *}) of the rules, by their package: a class load tests only its package's. */
+    private final Map<String, List<String>> patterns = new HashMap<>();
 
     private Rules(Path file, List<Cache> cache, List<Invalidate> invalidate, List<String> problems) {
         this.file = file;
@@ -106,6 +112,11 @@ public final class Rules {
         this.problems = List.copyOf(problems);
         cache.forEach(c -> classNames.add(c.className()));
         invalidate.forEach(i -> classNames.add(i.className()));
+        for (String c : classNames) {
+            if (c.indexOf('*') >= 0) {
+                patterns.computeIfAbsent(c.substring(0, c.lastIndexOf('.')), p -> new ArrayList<>()).add(c);
+            }
+        }
     }
 
     /** The file read, or null for {@link #NONE}. */
@@ -130,39 +141,108 @@ public final class Rules {
         return cache.isEmpty() && invalidate.isEmpty();
     }
 
-    /** Whether a rule names a method of the class {@code className} (binary name). */
+    /** Whether a rule names a method of the class {@code className} (binary name), by its name or a pattern. */
     public boolean namesClass(String className) {
-        return classNames.contains(className);
+        if (classNames.contains(className)) {
+            return true;
+        }
+        int dot = className.lastIndexOf('.');
+        List<String> inPackage = dot < 0 ? null : patterns.get(className.substring(0, dot));
+        if (inPackage != null) {
+            for (String pattern : inPackage) {
+                if (classMatches(pattern, className)) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
-    /** The classes the rules name. */
+    /** The classes the rules name, as written: binary names, and patterns with {@code *}. */
     public Set<String> classNames() {
         return Collections.unmodifiableSet(classNames);
     }
 
-    /** The cache rule naming this method, or null; the first in the file when several do. */
-    public Cache cacheRule(String className, String methodName, List<String> parameterTypes) {
-        for (Cache c : cache) {
-            if (c.names(className, methodName, parameterTypes)) {
-                return c;
-            }
+    /**
+     * Whether the class {@code className} (binary name) is {@code ruleClass}, a class's name as a rule writes it:
+     * equal, or taken by its pattern, where {@code *} stands for any part of the simple name without {@code $}.
+     */
+    public static boolean classMatches(String ruleClass, String className) {
+        int star = ruleClass.indexOf('*');
+        if (star < 0) {
+            return ruleClass.equals(className);
         }
-        return null;
+        int dot = ruleClass.lastIndexOf('.');
+        if (className.length() <= dot || className.lastIndexOf('.') != dot
+                || !className.regionMatches(0, ruleClass, 0, dot + 1)) {
+            return false; // another package
+        }
+        return simpleNameMatches(ruleClass, dot + 1, className, dot + 1);
     }
 
-    /** The invalidation rule naming this method, or null; the first in the file when several do. */
-    public Invalidate invalidateRule(String className, String methodName, List<String> parameterTypes) {
-        for (Invalidate i : invalidate) {
-            if (i.names(className, methodName, parameterTypes)) {
-                return i;
+    /** Whether one of {@code ruleClasses}, classes' names as rules write them, takes the class {@code className}. */
+    public static boolean anyMatches(java.util.Collection<String> ruleClasses, String className) {
+        for (String ruleClass : ruleClasses) {
+            if (classMatches(ruleClass, className)) {
+                return true;
             }
         }
-        return null;
+        return false;
+    }
+
+    /** Glob matching from {@code p} in the pattern and {@code c} in the name; a star never takes a {@code $}. */
+    private static boolean simpleNameMatches(String pattern, int p, String name, int c) {
+        while (p < pattern.length()) {
+            char want = pattern.charAt(p);
+            if (want == '*') {
+                for (int end = c; ; end++) {
+                    if (simpleNameMatches(pattern, p + 1, name, end)) {
+                        return true;
+                    }
+                    if (end == name.length() || name.charAt(end) == '$') {
+                        return false;
+                    }
+                }
+            }
+            if (c == name.length() || name.charAt(c) != want) {
+                return false;
+            }
+            p++;
+            c++;
+        }
+        return c == name.length();
+    }
+
+    /**
+     * The cache rule naming this method, or null: one that names its class exactly before one that takes it by a
+     * pattern, and the first in the file among those.
+     */
+    public Cache cacheRule(String className, String methodName, List<String> parameterTypes) {
+        return first(cache, c -> c.names(className, methodName, parameterTypes), Cache::className);
+    }
+
+    /** The invalidation rule naming this method, or null; chosen as {@link #cacheRule} chooses. */
+    public Invalidate invalidateRule(String className, String methodName, List<String> parameterTypes) {
+        return first(invalidate, i -> i.names(className, methodName, parameterTypes), Invalidate::className);
+    }
+
+    private static <R> R first(List<R> rules, java.util.function.Predicate<R> names,
+                               java.util.function.Function<R, String> ruleClass) {
+        R byPattern = null;
+        for (R r : rules) {
+            if (names.test(r)) {
+                if (ruleClass.apply(r).indexOf('*') < 0) {
+                    return r;
+                }
+                byPattern = byPattern == null ? r : byPattern;
+            }
+        }
+        return byPattern;
     }
 
     private static boolean matches(String ruleClass, String ruleMethod, List<String> ruleParameters,
                                    String className, String methodName, List<String> parameterTypes) {
-        return ruleClass.equals(className) && ruleMethod.equals(methodName)
+        return ruleMethod.equals(methodName) && classMatches(ruleClass, className)
                 && (ruleParameters == ANY_PARAMETERS || ruleParameters.equals(parameterTypes));
     }
 
@@ -384,7 +464,15 @@ public final class Rules {
                         + "rule is left out. Accepted: " + METHOD_FORM);
                 return null;
             }
-            if (matcher.group(1).startsWith("java.")) {
+            String owner = matcher.group(1);
+            int lastDot = owner.lastIndexOf('.');
+            if (owner.lastIndexOf('*', lastDot) >= 0 || owner.contains("**")) {
+                problem(line(e.get("method").getValueNode()), where + ".method \"" + text + "\" has a * outside the "
+                        + "class's simple name, or a **; the rule is left out. Accepted: a package written out and * "
+                        + "in the class's simple name only, like com.acme.repo.*Repository.find(long)");
+                return null;
+            }
+            if (owner.startsWith("java.")) {
                 problem(line(e.get("method").getValueNode()), where + ".method \"" + text + "\" is in java.*, "
                         + "which is never rewritten; the rule is left out. Accepted: methods of the application, "
                         + "its libraries and frameworks");

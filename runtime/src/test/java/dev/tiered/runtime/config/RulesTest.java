@@ -75,6 +75,60 @@ class RulesTest {
         assertFalse(r.namesClass("com.acme.pricing"));
     }
 
+    /**
+     * A star in the class's simple name takes every class of that package so named, never a nested or generated
+     * class ($), never another package; a rule naming the class exactly comes before a pattern's. A star anywhere
+     * else is refused with the accepted form.
+     */
+    @Test
+    void aStarInTheSimpleNameTakesTheClassesOfItsPackageSoNamed() throws Exception {
+        Rules r = rules("""
+                cache:
+                  - method: com.acme.repo.*Repository.find(long)
+                    ttl: 1m
+                  - method: com.acme.repo.ProductRepository.find(long)
+                    ttl: 5m
+                  - method: com.acme.repo.*.count()
+                    ttl: 10s
+                  - method: com.*.repo.Any.find(long)
+                    ttl: 1m
+                  - method: com.acme.**.find(long)
+                    ttl: 1m
+                  - method: com.acme.repo.Product*.fi*nd(long)
+                    ttl: 1m
+                invalidate:
+                  - method: com.acme.repo.*Repository.save(..)
+                    namespaces: [repo]
+                """);
+        Path file = dir.resolve("rules.yaml");
+        String starForm = "; the rule is left out. Accepted: a package written out and * in the class's simple name "
+                + "only, like com.acme.repo.*Repository.find(long)";
+        assertEquals(List.of(
+                "rules file " + file + ":8: cache[3].method \"com.*.repo.Any.find(long)\" has a * outside the class's "
+                        + "simple name, or a **" + starForm,
+                "rules file " + file + ":10: cache[4].method \"com.acme.**.find(long)\" has a * outside the class's "
+                        + "simple name, or a **" + starForm,
+                "rules file " + file + ":12: cache[5].method \"com.acme.repo.Product*.fi*nd(long)\" is malformed; "
+                        + "the rule is left out. Accepted: " + Rules.METHOD_FORM), r.problems());
+        assertEquals("1m", r.cacheRule("com.acme.repo.UserRepository", "find", List.of("long")).ttl());
+        assertEquals("5m", r.cacheRule("com.acme.repo.ProductRepository", "find", List.of("long")).ttl(),
+                "the rule naming the class exactly, though the pattern comes first");
+        assertEquals("1m", r.cacheRule("com.acme.repo.Repository", "find", List.of("long")).ttl(), "* takes nothing");
+        assertNull(r.cacheRule("com.acme.repo.UserRepository$$SpringCGLIB$$0", "find", List.of("long")),
+                "a generated subclass is not taken: it would be cached a second time");
+        assertNull(r.cacheRule("com.acme.repo.Outer$UserRepository", "find", List.of("long")), "nor a nested class");
+        assertNull(r.cacheRule("com.acme.repo.sql.UserRepository", "find", List.of("long")), "nor a sub-package");
+        assertNull(r.cacheRule("com.acme.repo.UserRepositoryImpl", "find", List.of("long")));
+        assertEquals("10s", r.cacheRule("com.acme.repo.Anything", "count", List.of()).ttl());
+        assertEquals(List.of("repo"), r.invalidateRule("com.acme.repo.OrderRepository", "save",
+                List.of("long", "java.lang.String")).namespaces());
+        assertTrue(r.namesClass("com.acme.repo.Anything") && r.namesClass("com.acme.repo.UserRepository"));
+        assertFalse(r.namesClass("com.acme.repo.Outer$Inner") || r.namesClass("com.acme.repository.Anything")
+                || r.namesClass("com.acme.Anything"));
+        assertTrue(Rules.classMatches("com.acme.*Client*", "com.acme.PriceClientV2"));
+        assertFalse(Rules.classMatches("com.acme.*Client", "com.acme.PriceClientV2"));
+    }
+
     @Test
     void eachMalformedEntryIsOneLineWithFileAndLineAndTheValidOnesApply() throws Exception {
         Rules r = rules("""

@@ -51,8 +51,10 @@ class ClusterTest {
     @Test
     @Order(1)
     void twoRuntimesShareL2AndInvalidationsWithEntriesSpreadOverEveryMaster() throws Exception {
-        TieredRuntime ra = runtimes.start(cluster.uri());
-        TieredRuntime rb = runtimes.start(cluster.uri());
+        // a replica's confirmation is awaited half tiered.redis.timeout: the tests' 250 ms leave a busy CI machine
+        // 125 ms, which a healthy replica can miss (the bump is then sent again, counted as an L2 error)
+        TieredRuntime ra = runtimes.start(cluster.uri(), "tiered.redis.timeout", "2s");
+        TieredRuntime rb = runtimes.start(cluster.uri(), "tiered.redis.timeout", "2s");
         CachedMethod a = RedisRuntimes.find(ra);
         CachedMethod b = RedisRuntimes.find(rb);
         for (long id = 0; id < 30; id++) {
@@ -114,8 +116,10 @@ class ClusterTest {
     @Test
     @Order(4)
     void aSlotMigratedToAnotherMasterIsFollowedThroughMovedAndNoCallFailsMidMigration() throws Exception {
-        TieredRuntime ra = runtimes.start(cluster.uri());
-        TieredRuntime rb = runtimes.start(cluster.uri());
+        // a replica's confirmation is awaited half tiered.redis.timeout: the tests' 250 ms leave a busy CI machine
+        // 125 ms, which a healthy replica can miss (the bump is then sent again, counted as an L2 error)
+        TieredRuntime ra = runtimes.start(cluster.uri(), "tiered.redis.timeout", "2s");
+        TieredRuntime rb = runtimes.start(cluster.uri(), "tiered.redis.timeout", "2s");
         CachedMethod a = RedisRuntimes.find(ra);
         CachedMethod b = RedisRuntimes.find(rb);
         assertEquals("nine", call(a, () -> "nine", 9L));

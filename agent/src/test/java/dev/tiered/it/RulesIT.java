@@ -319,12 +319,17 @@ class RulesIT {
                     ttl: 10m
                     tier: L1
                     namespace: counts
+                  - method: com.example.pricing.Na*s.lookup(java.lang.String)
+                    ttl: 10m
+                    tier: L1
+                    namespace: names
                 """);
         JvmProcess reload = jvms.track(JvmProcess.builder("rules-cli").jar(AgentJvms.agentJar(), "rules",
                 Long.toString(app.pid()), "reload").start());
         assertEquals(0, reload.awaitExit(WAIT), reload.transcript());
-        assertEquals("rules reloaded from " + rules + ": 2 cached and 0 invalidating methods named; rules changed "
-                + "for com.example.pricing.*Client, " + client + "; 1 loaded class rewritten", String.join("\n", reload.stdout()));
+        assertEquals("rules reloaded from " + rules + ": 3 cached and 0 invalidating methods named; rules changed "
+                + "for com.example.pricing.*Client, com.example.pricing.Na*s, " + client + "; 1 loaded class "
+                + "rewritten", String.join("\n", reload.stdout()));
 
         assertEquals("90s", app.request("attribute " + quoteMethod + " Ttl"), "the TTL changed");
         app.request("call " + client + " quote sku-1"); // L1 started empty: loaded again
@@ -333,6 +338,9 @@ class RulesIT {
         assertEquals("ok 2", app.request("call " + client + " quotes"), "the added pattern rule caches quotes()");
         assertEquals("1", app.request("stat counts L1Hits"));
         assertEquals("1", app.request("stat price L1Hits"), "the namespace kept its counts: one hit before");
+        String names = "com.example.pricing.Names"; // loaded after the reload, named by no rule but the pattern
+        assertEquals("ok a#1", app.request("call " + names + " lookup a"));
+        assertEquals("ok a#1", app.request("call " + names + " lookup a"), "the pattern's rule caches it");
         assertTrue(app.stderr().stream().anyMatch(l -> l.contains("INFO tiered - rules reload requested by ")),
                 app.transcript());
     }

@@ -148,14 +148,7 @@ public final class Rules {
         }
         int dot = className.lastIndexOf('.');
         List<String> inPackage = dot < 0 ? null : patterns.get(className.substring(0, dot));
-        if (inPackage != null) {
-            for (String pattern : inPackage) {
-                if (classMatches(pattern, className)) {
-                    return true;
-                }
-            }
-        }
-        return false;
+        return inPackage != null && anyMatches(inPackage, className);
     }
 
     /** The classes the rules name, as written: binary names, and patterns with {@code *}. */
@@ -168,8 +161,7 @@ public final class Rules {
      * equal, or taken by its pattern, where {@code *} stands for any part of the simple name without {@code $}.
      */
     public static boolean classMatches(String ruleClass, String className) {
-        int star = ruleClass.indexOf('*');
-        if (star < 0) {
+        if (ruleClass.indexOf('*') < 0) {
             return ruleClass.equals(className);
         }
         int dot = ruleClass.lastIndexOf('.');
